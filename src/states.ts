@@ -1,0 +1,33 @@
+import type { SsmError } from './error.js';
+import type { SsmSource, SsmState } from './types.js';
+import { authorizationOf } from './wire.js';
+
+/** The states of {@link SsmState}, built in one place so every step says them the same way. */
+export const idle: SsmState = { status: 'idle' };
+
+export const awaitingToken = (source: SsmSource): SsmState => ({
+  status: 'awaiting-token',
+  source,
+});
+
+export const settingUp = (source: SsmSource): SsmState => ({ status: 'setting-up', source });
+
+export const tearingDown = (source: SsmSource): SsmState => ({ status: 'tearing-down', source });
+
+export const failed = (source: SsmSource, error: SsmError): SsmState => ({
+  status: 'error',
+  source,
+  error,
+});
+
+export const active = (
+  source: SsmSource,
+  sessionToken: string,
+  heartbeatSeconds: number,
+): SsmState => ({
+  status: 'active',
+  source,
+  sessionToken,
+  heartbeatSeconds,
+  authorization: authorizationOf(source.token ?? '', sessionToken),
+});

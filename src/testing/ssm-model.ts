@@ -1,0 +1,126 @@
+import {
+  asyncScheduler,
+  delay,
+  type Observable,
+  of,
+  type SchedulerLike,
+  switchMap,
+  throwError,
+  timer,
+} from 'rxjs';
+import type { SsmRequest, SsmResponse } from '../types.js';
+import { ok, refused, type ScriptedTransport, scriptedTransport } from './scripted-transport.js';
+
+/** Options of {@link ssmModel}. */
+export interface SsmModelOptions {
+  /** Concurrent sessions the account may hold. Default 2. */
+  maxSessions?: number;
+  /** Heartbeat period the model grants, in seconds. Default 5. */
+  heartbeatSeconds?: number;
+  /** Time from request to answer, in scheduler ms (frames in `TestScheduler.run`). Default 10. */
+  latency?: number;
+  scheduler?: SchedulerLike;
+  /** Header that carries the tokens. Default `nv-authorizations`. */
+  tokenHeader?: string;
+}
+
+/** A scripted failure: a response to give instead, or `'no-response'` for a network failure. */
+export type ModelFault = SsmResponse | 'no-response';
+
+/** A small in-memory SSM server for marble specs of an app's own integration. */
+export interface SsmModel {
+  /** Pass as `options.transport`; records every request. */
+  readonly transport: ScriptedTransport;
+  /** Sessions live now (set up, not torn down, not expired). */
+  liveSessions(): number;
+  /** The most sessions that were ever live at once. */
+  peakSessions(): number;
+  /** Answer the next `times` requests of `call` with `fault` instead. */
+  failNext(call: SsmRequest['call'], fault: ModelFault, times?: number): void;
+}
+
+/**
+ * An in-memory model of an SSM server: a concurrent-session limit (403 / 1007 past it),
+ * session tokens `S1`, `S2`… that rotate on every heartbeat (`S1.1`, `S1.2`…), 401 / 1003 for a
+ * token that is unknown or rotated out, and expiry after two periods without a renewal.
+ * A request changes the model when it is sent; the answer arrives `latency` later.
+ *
+ * @example
+ * ```ts
+ * testScheduler.run(({ hot, expectObservable }) => {
+ *   const model = ssmModel({ maxSessions: 1, latency: 2 });
+ *   const { session$ } = ssmSession({ source$: hot('-a', { a }) }, { transport: model.transport });
+ *   …
+ * });
+ * ```
+ */
+export function ssmModel(options: SsmModelOptions = {}): SsmModel {
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const maxSessions = options.maxSessions ?? 2;
+  const periodMs = (options.heartbeatSeconds ?? 5) * 1000;
+  const latency = options.latency ?? 10;
+  const header = (options.tokenHeader ?? 'nv-authorizations').toLowerCase();
+  // session id → its current token and last renewal time
+  const live = new Map<number, { token: string; rotations: number; renewedAt: number }>();
+  const faults: Array<{ call: SsmRequest['call']; fault: ModelFault }> = [];
+  let sessions = 0;
+  let peak = 0;
+
+  const expire = () => {
+    for (const [id, session] of live) {
+      if (scheduler.now() - session.renewedAt > 2 * periodMs) live.delete(id);
+    }
+  };
+  const sessionOf = (token: string) => [...live].find(([, s]) => s.token === token);
+
+  const answer = (request: SsmRequest): SsmResponse => {
+    expire();
+    const token =
+      Object.entries(request.headers).find(([k]) => k.toLowerCase() === header)?.[1] ?? '';
+    if (request.call === 'setup') {
+      if (!token) return refused(401, 1001, 'content token missing');
+      if (live.size >= maxSessions) return refused(403, 1007, 'session limit reached');
+      sessions += 1;
+      live.set(sessions, { token: `S${sessions}`, rotations: 0, renewedAt: scheduler.now() });
+      peak = Math.max(peak, live.size);
+      return ok({ sessionToken: `S${sessions}`, heartbeat: periodMs / 1000 });
+    }
+    const found = sessionOf(token.split(',').pop() ?? '');
+    if (!found) return refused(401, 1003, 'session token unknown, expired or rotated');
+    const [id, session] = found;
+    if (request.call === 'teardown') {
+      live.delete(id);
+      return ok({});
+    }
+    session.rotations += 1;
+    session.token = `S${id}.${session.rotations}`;
+    session.renewedAt = scheduler.now();
+    return ok({ sessionToken: session.token });
+  };
+
+  const transport = scriptedTransport(
+    (request): Observable<SsmResponse> => {
+      const at = faults.findIndex((f) => f.call === request.call);
+      const fault = at >= 0 ? faults.splice(at, 1)[0]?.fault : undefined;
+      if (fault === 'no-response') {
+        return timer(latency, scheduler).pipe(
+          switchMap(() => throwError(() => new Error('network failure'))),
+        );
+      }
+      return of(fault ?? answer(request)).pipe(delay(latency, scheduler));
+    },
+    { scheduler, ...(options.tokenHeader && { tokenHeader: options.tokenHeader }) },
+  );
+
+  return {
+    transport,
+    liveSessions: () => {
+      expire();
+      return live.size;
+    },
+    peakSessions: () => peak,
+    failNext(call, fault, times = 1) {
+      for (let i = 0; i < times; i += 1) faults.push({ call, fault });
+    },
+  };
+}
