@@ -1,6 +1,6 @@
-import { NEVER } from 'rxjs';
+import { map, NEVER, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { type SsmSource, ssmSession } from '../src/index.js';
+import { type SsmRequest, type SsmResponse, type SsmSource, ssmSession } from '../src/index.js';
 import { ok, refused, scriptedTransport, ssmModel } from '../src/testing/index.js';
 import {
   HEARTBEAT_URL,
@@ -306,5 +306,520 @@ describe('heartbeat', () => {
     ]);
     expect(model.transport.requests[1]?.url).toBe(HEARTBEAT_URL);
     expect(model.liveSessions()).toBe(0);
+  });
+});
+
+type Cold = (marble: string, values?: Record<string, SsmResponse>) => Observable<SsmResponse>;
+
+/**
+ * A scripted server: setup grants `S1`, `S2`… with `period` seconds; heartbeats rotate to
+ * `H1`, `H2`…; teardown answers `{}`. Each call answers after its marble.
+ */
+function scripted(
+  cold: Cold,
+  timing: { setup?: string; heartbeat?: string; teardown?: string; period?: number } = {},
+  override: (req: SsmRequest) => Observable<SsmResponse> | undefined = () => undefined,
+) {
+  let sessions = 0;
+  let renewals = 0;
+  return scriptedTransport((req) => {
+    const scriptedAnswer = override(req);
+    if (scriptedAnswer) return scriptedAnswer;
+    switch (req.call) {
+      case 'setup':
+        sessions += 1;
+        return cold(timing.setup ?? '--r|', {
+          r: ok({ sessionToken: `S${sessions}`, heartbeat: timing.period ?? 1 }),
+        });
+      case 'heartbeat':
+        renewals += 1;
+        return cold(timing.heartbeat ?? '--r|', { r: ok({ sessionToken: `H${renewals}` }) });
+      default:
+        return cold(timing.teardown ?? '--r|', { r: ok({}) });
+    }
+  });
+}
+
+describe('heartbeat: one in flight, retries, fatal errors', () => {
+  it('9. async: a tick while a heartbeat is pending is skipped; the teardown waits for it and uses its token', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, { heartbeat: '1500ms r|' });
+      const { session$ } = ssmSession({ source$: hot('-a', { a }) }, { transport });
+      expectObservable(labels(session$), '^ 3099ms !').toBe('is-A 2499ms B', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        B: 'active a H1',
+      });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '1003 heartbeat S1',
+      '3003 heartbeat H1',
+      '4503 teardown H2',
+    ]);
+  });
+
+  it('9. sync: a tick while a heartbeat is pending waits for it', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, { heartbeat: '1500ms r|' });
+      const { session$ } = ssmSession({ source$: hot('-a', { a }) }, { transport, syncMode: true });
+      expectObservable(labels(session$), '^ 3099ms !').toBe('is-A 2499ms B', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        B: 'active a H1',
+      });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '1003 heartbeat S1',
+      '2503 heartbeat H1',
+      '4003 teardown H2',
+    ]);
+  });
+
+  it('10. no response or a 5xx is retried within the period; success carries on', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      let failures = 0;
+      transport = scripted(cold, { period: 3 }, (req) => {
+        if (req.call !== 'heartbeat' || failures >= 2) return undefined;
+        failures += 1;
+        return failures === 1 ? cold('--#') : cold('--r|', { r: refused(503) });
+      });
+      const { session$, errors$ } = ssmSession({ source$: hot('-a', { a }) }, { transport });
+      expectObservable(labels(session$), '^ 5100ms !').toBe('is-A 5005ms B', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        B: 'active a H1',
+      });
+      expectObservable(errors$, '^ 5100ms !').toBe('');
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '3003 heartbeat S1',
+      '4005 heartbeat S1',
+      '5007 heartbeat S1',
+      '5101 teardown H1',
+    ]);
+  });
+
+  it('10. running out of retries is fatal: 6003, and no further request for that session', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, { period: 3 }, (req) =>
+        req.call === 'heartbeat' ? cold('--r|', { r: refused(502) }) : undefined,
+      );
+      const { session$, errors$ } = ssmSession({ source$: hot('-a', { a }) }, { transport });
+      expectObservable(labels(session$), '^ 9000ms !').toBe('is-A 5005ms E', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        E: 'error a 6003',
+      });
+      expectObservable(errors$, '^ 9000ms !').toBe('- 5008ms e', {
+        e: expect.objectContaining({ code: 6003, kind: 'heartbeat', fatal: true, httpStatus: 502 }),
+      });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '3003 heartbeat S1',
+      '4005 heartbeat S1',
+      '5007 heartbeat S1',
+    ]);
+  });
+
+  it('10. a heartbeat 4xx is fatal at once: 6003 with the server code, no retry, no teardown', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, {}, (req) =>
+        req.call === 'heartbeat' ? cold('--r|', { r: refused(401, 1003, 'rotated') }) : undefined,
+      );
+      const { session$, errors$ } = ssmSession({ source$: hot('-a', { a }) }, { transport });
+      expectObservable(labels(session$), '^ 3000ms !').toBe('is-A 1001ms E', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        E: 'error a 6003',
+      });
+      expectObservable(errors$, '^ 3000ms !').toBe('- 1004ms e', {
+        e: expect.objectContaining({ code: 6003, httpStatus: 401, serverCode: 1003 }),
+      });
+    });
+    expect(requestLog(transport)).toEqual(['1 setup ct-a', '1003 heartbeat S1']);
+  });
+
+  it('8. a heartbeat response that carries heartbeat changes the period from then on', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, {}, (req) =>
+        req.call === 'heartbeat'
+          ? cold('--r|', { r: ok({ sessionToken: 'H', heartbeat: 2 }) })
+          : undefined,
+      );
+      const { session$ } = ssmSession({ source$: hot('-a', { a }) }, { transport });
+      expectObservable(
+        session$.pipe(map((s) => (s.status === 'active' ? s.heartbeatSeconds : s.status))),
+        '^ 3100ms !',
+      ).toBe('is-A 1001ms B 1999ms B', { i: 'idle', s: 'setting-up', A: 1, B: 2 });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '1003 heartbeat S1',
+      '3003 heartbeat H',
+      '3101 teardown H',
+    ]);
+  });
+});
+
+describe('sync and async zaps', () => {
+  it('11. async: a zap sends the old teardown without waiting and the new setup at once', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, { teardown: '50ms r|' });
+      const { session$ } = ssmSession({ source$: hot('-a---b', { a, b }) }, { transport });
+      expectObservable(labels(session$), '^ 100ms !').toBe('is-A-t-B', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        t: 'setup b',
+        B: 'active b S2',
+      });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '5 teardown S1',
+      '5 setup ct-b',
+      '101 teardown S2',
+    ]);
+  });
+
+  it('12. sync: the new setup starts only after the old teardown is answered', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, { teardown: '50ms r|' });
+      const { session$ } = ssmSession(
+        { source$: hot('-a---b', { a, b }) },
+        { transport, syncMode: true },
+      );
+      expectObservable(labels(session$), '^ 100ms !').toBe('is-A-t 51ms B', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        t: 'setup b',
+        B: 'active b S2',
+      });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '5 teardown S1',
+      '55 setup ct-b',
+      '101 teardown S2',
+    ]);
+  });
+
+  it('12. sync: rapid zaps A→B→C during A’s setup collapse to C; B sends nothing', () => {
+    const model = ssmModel({ latency: 10, maxSessions: 1 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$, errors$ } = ssmSession(
+        { source$: hot('-a-b-c', { a, b, c }) },
+        { transport: model.transport, syncMode: true },
+      );
+      expectObservable(labels(session$), UNTIL).toBe('is-t-u 25ms C', {
+        i: 'idle',
+        s: 'setup a',
+        t: 'setup b',
+        u: 'setup c',
+        C: 'active c S2',
+      });
+      expectObservable(errors$, UNTIL).toBe('');
+    });
+    expect(requestLog(model.transport)).toEqual([
+      '1 setup ct-a',
+      '11 teardown S1',
+      '21 setup ct-c',
+      '401 teardown S2',
+    ]);
+    expect(model.liveSessions()).toBe(0);
+    expect(model.peakSessions()).toBe(1);
+  });
+
+  it('12/13/14. async: rapid zaps A→B→C during A’s setup; superseded setups are torn down when answered, never shown active; C retried once past the limit', () => {
+    const model = ssmModel({ latency: 10, maxSessions: 2 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$, errors$ } = ssmSession(
+        { source$: hot('-a-b-c', { a, b, c }) },
+        { transport: model.transport },
+      );
+      expectObservable(labels(session$), UNTIL).toBe('is-t-u 27ms C', {
+        i: 'idle',
+        s: 'setup a',
+        t: 'setup b',
+        u: 'setup c',
+        C: 'active c S3',
+      });
+      expectObservable(errors$, UNTIL).toBe('');
+    });
+    expect(requestLog(model.transport)).toEqual([
+      '1 setup ct-a',
+      '3 setup ct-b',
+      '5 setup ct-c', // refused: 1007, the account holds S1 and S2
+      '11 teardown S1', // A's setup answered: torn down at once
+      '13 teardown S2',
+      '23 setup ct-c', // right after the last earlier teardown was answered
+      '401 teardown S3',
+    ]);
+    expect(model.liveSessions()).toBe(0);
+  });
+
+  it('13. a stop during setup: the session is torn down when the setup is answered; the server holds none', () => {
+    const model = ssmModel({ latency: 10 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$ } = ssmSession(
+        { source$: hot('-a', { a }), stop$: hot('---s') },
+        { transport: model.transport },
+      );
+      expectObservable(labels(session$), UNTIL).toBe('is-d 17ms i', {
+        i: 'idle',
+        s: 'setup a',
+        d: 'down a',
+      });
+    });
+    expect(requestLog(model.transport)).toEqual(['1 setup ct-a', '11 teardown S1']);
+    expect(model.liveSessions()).toBe(0);
+  });
+
+  it('14. limit-aware zap: refused with 1007 while the old teardown is in flight, retried once right after it; no error', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      let setups = 0;
+      transport = scripted(cold, { teardown: '20ms r|' }, (req) => {
+        if (req.call !== 'setup') return undefined;
+        setups += 1;
+        return setups === 2 ? cold('----r|', { r: refused(403, 1007, 'limit') }) : undefined;
+      });
+      const { session$, errors$ } = ssmSession({ source$: hot('-a---b', { a, b }) }, { transport });
+      expectObservable(labels(session$), '^ 100ms !').toBe('is-A-t 21ms B', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        t: 'setup b',
+        B: 'active b S2',
+      });
+      expectObservable(errors$, '^ 100ms !').toBe('');
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '5 teardown S1',
+      '5 setup ct-b',
+      '25 setup ct-b',
+      '101 teardown S2',
+    ]);
+  });
+
+  it('14. a second refusal is reported: 6001, isSessionLimit, HTTP 403', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      let setups = 0;
+      transport = scripted(cold, { teardown: '20ms r|' }, (req) => {
+        if (req.call !== 'setup') return undefined;
+        setups += 1;
+        return setups >= 2 ? cold('----r|', { r: refused(403, 1007, 'limit') }) : undefined;
+      });
+      const { session$, errors$ } = ssmSession({ source$: hot('-a---b', { a, b }) }, { transport });
+      expectObservable(labels(session$), '^ 100ms !').toBe('is-A-t 23ms E', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        t: 'setup b',
+        E: 'error b 6001',
+      });
+      expectObservable(errors$, '^ 100ms !').toBe('- 28ms e', {
+        e: expect.objectContaining({
+          code: 6001,
+          isSessionLimit: true,
+          httpStatus: 403,
+          serverCode: 1007,
+          serverMessage: 'limit',
+        }),
+      });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '5 teardown S1',
+      '5 setup ct-b',
+      '25 setup ct-b',
+    ]);
+  });
+
+  it('14. a real limit (another device holds the slot, no teardown in flight) is reported at once', () => {
+    const model = ssmModel({ latency: 2, maxSessions: 0 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$, errors$ } = ssmSession(
+        { source$: hot('-a', { a }) },
+        { transport: model.transport },
+      );
+      expectObservable(labels(session$), UNTIL).toBe('is-E', {
+        i: 'idle',
+        s: 'setup a',
+        E: 'error a 6001',
+      });
+      expectObservable(errors$, UNTIL).toBe('---e', {
+        e: expect.objectContaining({ code: 6001, isSessionLimit: true, httpStatus: 403 }),
+      });
+    });
+    expect(requestLog(model.transport)).toEqual(['1 setup ct-a']);
+  });
+});
+
+describe('app state', () => {
+  it('15. no heartbeat in background; back after one came due: sent at once and the period restarts from it', () => {
+    const model = ssmModel({ latency: 2, heartbeatSeconds: 1 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$ } = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          appState$: hot('- 500ms b 1000ms f', { b: 'background', f: 'active' }),
+        },
+        { transport: model.transport },
+      );
+      expectObservable(labels(session$), '^ 2600ms !').toBe('is-A 1500ms B 999ms C', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        B: 'active a S1.1',
+        C: 'active a S1.2',
+      });
+    });
+    expect(requestLog(model.transport)).toEqual([
+      '1 setup ct-a',
+      '1502 heartbeat S1',
+      '2502 heartbeat S1.1',
+      '2601 teardown S1.2',
+    ]);
+  });
+
+  it('15. back before the next one came due: the next heartbeat comes when it was due; pip runs as normal', () => {
+    const model = ssmModel({ latency: 2, heartbeatSeconds: 1 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$ } = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          appState$: hot('- 200ms b 300ms p', { b: 'background', p: 'pip' }),
+        },
+        { transport: model.transport },
+      );
+      expectObservable(labels(session$), '^ 2100ms !').toBe('is-A 1001ms B 999ms C', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        B: 'active a S1.1',
+        C: 'active a S1.2',
+      });
+    });
+    expect(requestLog(model.transport)).toEqual([
+      '1 setup ct-a',
+      '1003 heartbeat S1',
+      '2003 heartbeat S1.1',
+      '2101 teardown S1.2',
+    ]);
+  });
+
+  it('15. a failed catch-up heartbeat is the 6003 that tells the app to zap again', () => {
+    const model = ssmModel({ latency: 2, heartbeatSeconds: 1 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$ } = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          appState$: hot('- 10ms b 5000ms f', { b: 'background', f: 'active' }),
+        },
+        { transport: model.transport },
+      );
+      // Two periods without renewal: the model expired the session meanwhile.
+      expectObservable(labels(session$), '^ 5100ms !').toBe('is-A 5010ms E', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        E: 'error a 6003',
+      });
+    });
+    expect(requestLog(model.transport)).toEqual(['1 setup ct-a', '5012 heartbeat S1']);
+  });
+});
+
+describe('teardown errors', () => {
+  it('16. a failed teardown is a non-fatal 6002 and leaves the next session alone', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, {}, (req) =>
+        req.call === 'teardown' && req.headers['nv-authorizations'] === 'S1'
+          ? cold('--r|', { r: refused(500, undefined, 'down') })
+          : undefined,
+      );
+      const { session$, errors$ } = ssmSession({ source$: hot('-a---b', { a, b }) }, { transport });
+      expectObservable(labels(session$), '^ 100ms !').toBe('is-A-t-B', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        t: 'setup b',
+        B: 'active b S2',
+      });
+      expectObservable(errors$, '^ 100ms !').toBe('-------e', {
+        e: expect.objectContaining({ code: 6002, kind: 'teardown', fatal: false, httpStatus: 500 }),
+      });
+    });
+  });
+});
+
+describe('bad input', () => {
+  it('a source that cannot be sent is a clear setup error, with no request', () => {
+    const transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, expectObservable }) => {
+      const bad = { ...a, ssmServerUrl: 'ftp://nope' };
+      const header = { ...b, tokenHeader: 'bad header\r\n' };
+      const { session$, errors$ } = ssmSession(
+        { source$: hot('-x-y', { x: bad, y: header }) },
+        { transport },
+      );
+      expectObservable(labels(session$), UNTIL).toBe('ix-y', {
+        i: 'idle',
+        x: 'error a 6001',
+        y: 'error b 6001',
+      });
+      expectObservable(errors$.pipe(map((e) => e.message)), UNTIL).toBe('-x-y', {
+        x: 'ssmServerUrl "ftp://nope" is not an http(s) URL',
+        y: 'tokenHeader "bad header\r\n" is not a valid header name',
+      });
+    });
+    expect(transport.requests).toEqual([]);
+  });
+
+  it('a transport that throws or returns nothing is a setup error, not a crash', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$, errors$ } = ssmSession(
+        { source$: hot('-a---b', { a, b }) },
+        {
+          transport: (req) => {
+            if (req.headers['nv-authorizations'] === 'ct-a') throw new TypeError('boom');
+            return {} as never;
+          },
+        },
+      );
+      expectObservable(labels(session$), UNTIL).toBe('i(sE)(tF)', {
+        i: 'idle',
+        s: 'setup a',
+        E: 'error a 6001',
+        t: 'setup b',
+        F: 'error b 6001',
+      });
+      expectObservable(errors$.pipe(map((e) => e.message)), UNTIL).toBe('-x---y', {
+        x: 'SSM setup got no response: boom',
+        y: expect.stringContaining('SSM setup got no response'),
+      });
+    });
   });
 });
