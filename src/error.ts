@@ -39,20 +39,24 @@ export class SsmError extends Error {
   readonly code: SsmErrorCode;
   readonly kind: SsmErrorKind;
   readonly fatal: boolean;
-  readonly httpStatus?: number;
-  readonly serverCode?: number;
-  readonly serverMessage?: string;
-  readonly source?: SsmSource;
+  declare readonly httpStatus?: number;
+  declare readonly serverCode?: number;
+  declare readonly serverMessage?: string;
+  declare readonly source?: SsmSource;
 
   constructor(init: SsmErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = init.kind;
     this.code = codeOf[init.kind];
     this.fatal = init.kind !== 'teardown';
-    if (init.httpStatus !== undefined) this.httpStatus = init.httpStatus;
-    if (init.serverCode !== undefined) this.serverCode = init.serverCode;
-    if (init.serverMessage !== undefined) this.serverMessage = init.serverMessage;
-    if (init.source !== undefined) this.source = init.source;
+    // Absent, not undefined, when unknown: `httpStatus` is absent when no response came.
+    const { httpStatus, serverCode, serverMessage, source } = init;
+    Object.assign(this, {
+      ...(httpStatus !== undefined && { httpStatus }),
+      ...(serverCode !== undefined && { serverCode }),
+      ...(serverMessage !== undefined && { serverMessage }),
+      ...(source !== undefined && { source }),
+    });
   }
 
   /** The server refused because the account is at its concurrent-session limit (1007). */

@@ -1,5 +1,5 @@
-import { from, Observable, switchMap, throwError, timeout } from 'rxjs';
-import type { SsmTransport } from '../types.js';
+import { Observable, throwError, timeout } from 'rxjs';
+import type { SsmResponse, SsmTransport } from '../types.js';
 
 /** Options of {@link fetchTransport}. */
 export interface FetchTransportOptions {
@@ -18,7 +18,7 @@ export interface FetchTransportOptions {
 export function fetchTransport(options: FetchTransportOptions = {}): SsmTransport {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return (req) =>
-    new Observable<Response>((subscriber) => {
+    new Observable<SsmResponse>((subscriber) => {
       const controller = new AbortController();
       const send = options.fetch ?? globalThis.fetch;
       send(req.url, {
@@ -27,18 +27,18 @@ export function fetchTransport(options: FetchTransportOptions = {}): SsmTranspor
         body: req.body,
         signal: controller.signal,
         ...(options.keepalive && { keepalive: true }),
-      }).then(
-        (response) => {
-          subscriber.next(response);
-          subscriber.complete();
-        },
-        (error: unknown) => subscriber.error(error),
-      );
+      })
+        // The body is read before completing: completion runs the abort below.
+        .then(async (response) => ({ status: response.status, body: await response.text() }))
+        .then(
+          (response) => {
+            subscriber.next(response);
+            subscriber.complete();
+          },
+          (error: unknown) => subscriber.error(error),
+        );
       return () => controller.abort();
     }).pipe(
-      switchMap((response) =>
-        from(response.text().then((body) => ({ status: response.status, body }))),
-      ),
       timeout({
         first: timeoutMs,
         with: () => throwError(() => new Error(`no response within ${timeoutMs} ms`)),

@@ -1,0 +1,115 @@
+import axios from 'axios';
+import { firstValueFrom, lastValueFrom, type Observable, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  axiosTransport,
+  fetchTransport,
+  type SsmResponse,
+  type SsmTransport,
+} from '../../src/index.js';
+import { ssmRequest } from '../../src/wire.js';
+import { type SeenRequest, scriptedHttpServer } from '../support/http-echo.js';
+
+let server: Awaited<ReturnType<typeof scriptedHttpServer>>;
+
+beforeAll(async () => {
+  server = await scriptedHttpServer((req: SeenRequest) => {
+    const path = req.url;
+    if (path.includes('/hang/')) return 'hang';
+    if (path.includes('/reset/')) return 'reset';
+    if (path.includes('/slow/')) return { status: 200, body: '{}', delayMs: 300 };
+    if (path.includes('/limit/'))
+      return { status: 403, body: '{"errorCode":1007,"message":"limit"}' };
+    if (path.includes('/html/')) return { status: 502, body: '<html>bad gateway</html>' };
+    return { status: 200, body: '{"sessionToken":"S1","heartbeat":5}' };
+  });
+});
+afterAll(() => server.close());
+
+const source = (prefix: string) => ({
+  src: 'a',
+  token: 'ct-a',
+  ssmServerUrl: `${server.url}/${prefix}`,
+});
+const send = (transport: SsmTransport, prefix: string): Observable<SsmResponse> =>
+  transport(ssmRequest('setup', source(prefix), 'ct-a'));
+
+describe.each([
+  ['axiosTransport', () => axiosTransport(axios, { timeoutMs: 200 })],
+  ['fetchTransport', () => fetchTransport({ timeoutMs: 200 })],
+])('%s against a real HTTP server', (_name, make) => {
+  it('posts {} with the protocol headers and emits one response, then completes', async () => {
+    const before = server.seen.length;
+    const responses = await lastValueFrom(send(make(), 'ok').pipe(toArray()));
+    expect(responses).toHaveLength(1);
+    expect(responses[0]?.status).toBe(200);
+    expect(JSON.parse(String(responses[0]?.body))).toEqual({ sessionToken: 'S1', heartbeat: 5 });
+    const seen = server.seen[before];
+    expect(seen).toMatchObject({ method: 'POST', url: '/ok/v1/sessions/setup', body: '{}' });
+    expect(seen?.headers).toMatchObject({
+      accept: 'application/json',
+      'content-type': 'application/json; charset=utf-8',
+      'nv-authorizations': 'ct-a',
+    });
+  });
+
+  it('emits a non-2xx status as a response, not an error', async () => {
+    const response = await firstValueFrom(send(make(), 'limit'));
+    expect(response.status).toBe(403);
+    expect(JSON.parse(String(response.body))).toEqual({ errorCode: 1007, message: 'limit' });
+  });
+
+  it('hands over a non-JSON body as text', async () => {
+    const response = await firstValueFrom(send(make(), 'html'));
+    expect(response).toEqual({ status: 502, body: '<html>bad gateway</html>' });
+  });
+
+  it('errors when no response comes in time', async () => {
+    await expect(firstValueFrom(send(make(), 'hang'))).rejects.toThrow();
+  });
+
+  it('errors when the connection is reset', async () => {
+    await expect(firstValueFrom(send(make(), 'reset'))).rejects.toThrow();
+  });
+
+  it('errors when nothing listens', async () => {
+    const transport = make();
+    const refused = transport(
+      ssmRequest('setup', { src: 'a', token: 't', ssmServerUrl: 'http://127.0.0.1:1/ssm' }, 't'),
+    );
+    await expect(firstValueFrom(refused)).rejects.toThrow();
+  });
+
+  it('aborts the request on unsubscribe', async () => {
+    const before = server.seen.length;
+    let settled = false;
+    const subscription = send(make(), 'slow').subscribe({
+      next: () => {
+        settled = true;
+      },
+      error: () => {
+        settled = true;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    subscription.unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.seen.length).toBe(before + 1);
+    expect(settled).toBe(false);
+  });
+});
+
+describe('fetchTransport', () => {
+  it('sends keepalive when asked, for a teardown on pagehide', async () => {
+    const calls: RequestInit[] = [];
+    const transport = fetchTransport({
+      keepalive: true,
+      fetch: async (_url, init) => {
+        calls.push(init ?? {});
+        return new Response('{}', { status: 200 });
+      },
+    });
+    await firstValueFrom(send(transport, 'ok'));
+    expect(calls[0]).toMatchObject({ method: 'POST', body: '{}', keepalive: true });
+  });
+});
