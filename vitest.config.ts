@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  // Examples import the package by name, as an app would; here that name is the source.
+  resolve: {
+    alias: [
+      { find: /^rx-ssm$/, replacement: here('./src/index.ts') },
+      { find: /^rx-ssm\/(testing|players|server)$/, replacement: here('./src/$1/index.ts') },
+    ],
+  },
   test: {
     include: ['spec/**/*.spec.ts'],
     // An unhandled rejection or uncaught error anywhere fails the run (vitest's default, stated here on purpose).

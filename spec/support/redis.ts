@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+/** A real `redis-server` for specs: no persistence, loopback only. */
+export interface RedisProcess {
+  readonly port: number;
+  readonly url: string;
+  /** Starts it (again) on the same port. */
+  start(): Promise<void>;
+  /** Stops it; its data is gone. */
+  stop(): Promise<void>;
+}
+
+const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
+const READY = 'Ready to accept connections';
+
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const address = probe.address();
+  probe.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server on ${port} not ready in 10 s`)),
+      10_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(READY)) done();
+    };
+    const onExit = (code: number | null) =>
+      fail(new Error(`redis-server on ${port} exited with ${code}:\n${output}`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', fail);
+    };
+    function done() {
+      cleanup();
+      child.stdout?.resume();
+      resolve();
+    }
+    function fail(error: Error) {
+      cleanup();
+      reject(error);
+    }
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit).once('error', fail);
+  });
+}
+
+/** Starts `redis-server` on a free port and resolves once it accepts connections. */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    if (child) return;
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ];
+    const started = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = started;
+    try {
+      await waitUntilReady(started, port);
+    } catch (error) {
+      started.kill('SIGKILL');
+      child = undefined;
+      throw error;
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill('SIGTERM');
+    await exited;
+  }
+
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+}

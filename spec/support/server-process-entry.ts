@@ -1,0 +1,21 @@
+// Runs one SSM server on a Redis store in its own process, for the multi-process specs. Bundled by
+// server-process.ts; reports its origin to the parent over IPC and stops on 'stop'.
+import { createSsmServer, redisStore } from '../../src/server/index.js';
+
+const store = redisStore(process.env.RX_SSM_REDIS_URL ?? '', {
+  keyPrefix: process.env.RX_SSM_KEY_PREFIX ?? 'rx-ssm:',
+});
+const server = createSsmServer({ store, logger: false, secret: process.env.RX_SSM_SECRET ?? '' });
+const url = await server.listen(0);
+
+async function stop(): Promise<never> {
+  await server.close();
+  await store.close();
+  process.exit(0);
+}
+
+process.on('message', (message) => {
+  if (message === 'stop') void stop();
+});
+process.on('disconnect', () => void stop());
+process.send?.({ url });

@@ -1,0 +1,240 @@
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { pino } from 'pino';
+import { DEFAULT_TOKEN_HEADER } from '../wire.js';
+import type { ClearKey } from './clearkey-license.js';
+import { DEV_SECRET, mintContentToken } from './content-token.js';
+import { redisStore } from './redis-store.js';
+import { serveBanner } from './serve-banner.js';
+import { createSsmServer } from './server.js';
+
+/** Where the CLI writes, and what stops `serve`; the process's own by default. */
+export interface CliIo {
+  stdout?: { write(text: string): unknown };
+  stderr?: { write(text: string): unknown };
+  /** Aborting it stops `serve` as SIGINT/SIGTERM do. */
+  signal?: AbortSignal;
+}
+
+interface SecretOptions {
+  secret?: string;
+  secretFile?: string;
+}
+
+interface ServeOptions extends SecretOptions {
+  port: number;
+  host: string;
+  redis?: string;
+  heartbeat: number;
+  clearkeyFile?: string;
+  cors: boolean | string;
+  tokenHeader: string;
+  responseDelay: number;
+  example: boolean;
+}
+
+interface TokenOptions extends SecretOptions {
+  account: string;
+  content: string;
+  maxSessions: number;
+  ttl: number;
+  kid?: string;
+  sessionControl: boolean;
+}
+
+const DEV_SECRET_WARNING =
+  'warning: no --secret or --secret-file given: using the public development secret\n';
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    }
+    return parsed;
+  };
+}
+
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!(Number.isFinite(parsed) && parsed > 0)) {
+    throw new InvalidArgumentError('expected a positive number');
+  }
+  return parsed;
+}
+
+function secretOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--secret <secret>', 'HS256 secret of content tokens').conflicts('secretFile'),
+    )
+    .option('--secret-file <file>', 'read the HS256 secret from a file');
+}
+
+/** The configured secret, or undefined for the development secret. */
+async function secretOf({ secret, secretFile }: SecretOptions): Promise<string | undefined> {
+  if (secretFile === undefined) return secret;
+  const fromFile = (await readFile(secretFile, 'utf8')).trim();
+  if (!fromFile) throw new Error(`secret file ${secretFile} is empty`);
+  return fromFile;
+}
+
+async function clearKeysOf(file: string | undefined): Promise<Record<string, ClearKey[]>> {
+  if (file === undefined) return {};
+  const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+  const isKey = (key: unknown) =>
+    typeof key === 'object' &&
+    key !== null &&
+    typeof (key as ClearKey).kid === 'string' &&
+    typeof (key as ClearKey).k === 'string';
+  const valid =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((keys) => Array.isArray(keys) && keys.every(isKey));
+  if (!valid) {
+    throw new Error(`${file} is not a JSON object of contentId → [{"kid": "…", "k": "…"}]`);
+  }
+  return parsed as Record<string, ClearKey[]>;
+}
+
+/** Resolves when `signal` aborts or the process gets SIGINT or SIGTERM. */
+function stopRequested(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    if (signal?.aborted) return stop();
+    process.once('SIGINT', stop).once('SIGTERM', stop);
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> & CliIo) {
+  const logger = pino(
+    { name: 'rx-ssm', level: process.env.LOG_LEVEL ?? 'info' },
+    { write: (line: string) => io.stderr.write(line) },
+  );
+  const secret = await secretOf(options);
+  const clearKeys = await clearKeysOf(options.clearkeyFile);
+  const store = options.redis ? redisStore(options.redis, { logger }) : undefined;
+  const server = createSsmServer({
+    ...(secret !== undefined && { secret }),
+    ...(store && { store }),
+    heartbeatSeconds: options.heartbeat,
+    cors:
+      typeof options.cors === 'string'
+        ? options.cors.split(',').map((o) => o.trim())
+        : options.cors,
+    clearKeys,
+    logger,
+    responseDelayMs: options.responseDelay,
+    tokenHeader: options.tokenHeader,
+  });
+  try {
+    const url = await server.listen(options.port, options.host);
+    if (options.example) {
+      const example = {
+        accountId: 'example',
+        contentId: 'channel-1',
+        maxSessions: 2,
+        ttlSeconds: 3600,
+      };
+      const token = await mintContentToken({ secret: secret ?? DEV_SECRET, ...example });
+      io.stdout.write(serveBanner({ url, token, tokenHeader: options.tokenHeader, ...example }));
+    }
+    await stopRequested(io.signal);
+  } finally {
+    await server.close();
+    await store?.close();
+  }
+}
+
+async function token(options: TokenOptions, io: Required<Omit<CliIo, 'signal'>>) {
+  const secret = await secretOf(options);
+  if (secret === undefined) io.stderr.write(DEV_SECRET_WARNING);
+  const minted = await mintContentToken({
+    secret: secret ?? DEV_SECRET,
+    accountId: options.account,
+    contentId: options.content,
+    maxSessions: options.maxSessions,
+    sessionControlEnabled: options.sessionControl,
+    ttlSeconds: options.ttl,
+    ...(options.kid !== undefined && { kid: options.kid }),
+  });
+  io.stdout.write(`${minted}\n`);
+}
+
+function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
+  const root = new Command('rx-ssm')
+    .description('Reference SSM server and content token tool of rx-ssm')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError();
+
+  secretOptions(
+    root
+      .command('serve')
+      .description(
+        'Run the reference SSM server. Without flags: memory store, development secret, port 8787.',
+      )
+      .option('--port <port>', 'port to listen on, 0 for any free port', integer(0, 65535), 8787)
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option(
+        '--redis <url>',
+        'keep sessions in Redis (redis://host:port) to share limits between servers',
+      )
+      .option('--heartbeat <seconds>', 'heartbeat period returned by setup', positive, 5)
+      .option('--clearkey-file <file>', 'JSON of contentId → [{kid, k}] for POST /license/clearkey')
+      .option('--cors <origins>', 'comma-separated origins allowed by CORS (default: any origin)')
+      .option('--no-cors', 'send no CORS headers')
+      .option('--token-header <name>', 'header that carries the tokens', DEFAULT_TOKEN_HEADER)
+      .option(
+        '--response-delay <ms>',
+        'delay every SSM response, to emulate a round trip',
+        integer(0, 60_000),
+        0,
+      )
+      .option('--no-example', 'do not print the example token and curl commands'),
+  ).action((options: ServeOptions) => serve(options, io));
+
+  secretOptions(
+    root
+      .command('token')
+      .description('Print a content token the server accepts (signed with the same secret)')
+      .requiredOption('--account <id>', 'account id (device.accountId)')
+      .requiredOption('--content <id>', 'content id (contentRights[0].contentId)')
+      .option(
+        '--max-sessions <n>',
+        'concurrent sessions allowed to the account',
+        integer(0, 1_000_000),
+        2,
+      )
+      .option('--ttl <seconds>', 'lifetime of the token', integer(1, 10 * 365 * 24 * 3600), 3600)
+      .option('--kid <kid>', 'key id written to the token header')
+      .option('--no-session-control', 'sessions of this token count against no limit'),
+  ).action((options: TokenOptions) => token(options, io));
+
+  return root;
+}
+
+/**
+ * Runs the `rx-ssm` command line (`serve`, `token`) on `argv` as `process.argv` gives it, and
+ * resolves the exit code. `serve` resolves once stopped (SIGINT, SIGTERM or `io.signal`).
+ */
+export async function main(argv: string[] = process.argv, io: CliIo = {}): Promise<number> {
+  const output = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr };
+  try {
+    await program({ ...io, ...output }).parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    output.stderr.write(`rx-ssm: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

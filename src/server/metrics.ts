@@ -1,0 +1,57 @@
+/** The counters of one server process, rendered in the Prometheus text format. */
+export interface SsmMetrics {
+  setups: number;
+  heartbeats: number;
+  teardowns: number;
+  expiries: number;
+  /** Error responses by `errorCode`. */
+  refusals: Map<number, number>;
+}
+
+/** Fresh counters, all zero. */
+export function ssmMetrics(): SsmMetrics {
+  return { setups: 0, heartbeats: 0, teardowns: 0, expiries: 0, refusals: new Map() };
+}
+
+/** Counts one error response. */
+export function countRefusal(metrics: SsmMetrics, errorCode: number): void {
+  metrics.refusals.set(errorCode, (metrics.refusals.get(errorCode) ?? 0) + 1);
+}
+
+function family(name: string, type: 'gauge' | 'counter', help: string, samples: string[]) {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples].join('\n');
+}
+
+/**
+ * The Prometheus exposition of `metrics`. `liveSessions` is undefined when the store could not be
+ * reached: the gauge is left out rather than reported as 0, and `rx_ssm_store_up` says why.
+ */
+export function prometheusText(metrics: SsmMetrics, liveSessions: number | undefined): string {
+  const refusals = [...metrics.refusals.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([code, total]) => `rx_ssm_refusals_total{errorCode="${code}"} ${total}`);
+  return `${[
+    family('rx_ssm_store_up', 'gauge', '1 when the session store answered.', [
+      `rx_ssm_store_up ${liveSessions === undefined ? 0 : 1}`,
+    ]),
+    family(
+      'rx_ssm_live_sessions',
+      'gauge',
+      'Sessions set up and neither torn down nor expired.',
+      liveSessions === undefined ? [] : [`rx_ssm_live_sessions ${liveSessions}`],
+    ),
+    family('rx_ssm_setups_total', 'counter', 'Sessions admitted by setup.', [
+      `rx_ssm_setups_total ${metrics.setups}`,
+    ]),
+    family('rx_ssm_refusals_total', 'counter', 'Error responses, by errorCode.', refusals),
+    family('rx_ssm_heartbeats_total', 'counter', 'Sessions renewed by heartbeat.', [
+      `rx_ssm_heartbeats_total ${metrics.heartbeats}`,
+    ]),
+    family('rx_ssm_teardowns_total', 'counter', 'Sessions torn down.', [
+      `rx_ssm_teardowns_total ${metrics.teardowns}`,
+    ]),
+    family('rx_ssm_expiries_total', 'counter', 'Sessions expired without renewal.', [
+      `rx_ssm_expiries_total ${metrics.expiries}`,
+    ]),
+  ].join('\n')}\n`;
+}

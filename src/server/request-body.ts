@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import { badRequest, SsmHttpError, SsmServerErrorCode } from './ssm-http-error.js';
+
+/** The largest request body the server reads: 16 KiB. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+const tooLarge = () =>
+  new SsmHttpError(
+    413,
+    SsmServerErrorCode.BadRequest,
+    `request body is larger than ${BODY_LIMIT_BYTES} bytes`,
+  );
+
+/**
+ * Reads the request body as JSON; an empty body reads as `{}`. Throws 413/1004 past
+ * {@link BODY_LIMIT_BYTES} (checked on `Content-Length` before reading, and while reading) and
+ * 400/1004 for a body that is not JSON.
+ */
+export function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
+      req.resume(); // discarded, as below
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= BODY_LIMIT_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      // Discard the rest rather than destroy the request, so the 413 still reaches the client
+      // (the server's request timeout bounds a body that never ends).
+      req.off('data', onData).off('end', onEnd).resume();
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (text === '') return resolve({});
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(badRequest('request body is not JSON'));
+      }
+    };
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
+}

@@ -1,0 +1,151 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { type ClearKey, clearKeyLicense } from './clearkey-license.js';
+import { applyCors, type CorsOption } from './cors.js';
+import { countRefusal, prometheusText } from './metrics.js';
+import { readJsonBody } from './request-body.js';
+import { allowedMethods, type Route, routeOf } from './routes.js';
+import { type SessionContext, sessionCalls } from './session-calls.js';
+import {
+  internalError,
+  SsmHttpError,
+  SsmServerErrorCode,
+  storeUnavailable,
+} from './ssm-http-error.js';
+import { StoreUnavailableError } from './store.js';
+
+/** What the request handler needs beyond the session context. */
+export interface HandlerContext extends SessionContext {
+  tokenHeader: string;
+  cors: CorsOption;
+  clearKeys: Record<string, ClearKey[]>;
+  responseDelayMs: number;
+  log?: Logger | undefined;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** The node:http request handler of the SSM server. */
+export function requestHandler(context: HandlerContext) {
+  const { tokenHeader, cors, responseDelayMs, metrics, store, clock, log } = context;
+  const calls = sessionCalls(context);
+  const license = clearKeyLicense(context, context.clearKeys);
+
+  function tokenOf(req: IncomingMessage): string | undefined {
+    const value = req.headers[tokenHeader];
+    return Array.isArray(value) ? value.join(',') : value;
+  }
+
+  async function replyTo(route: Route | undefined, req: IncomingMessage): Promise<Reply> {
+    if (!route) throw new SsmHttpError(404, SsmServerErrorCode.BadRequest, 'unknown path');
+    if (req.method === 'OPTIONS') return { status: 204 };
+    const allowed = allowedMethods[route.name];
+    if (!allowed.includes(req.method ?? '')) {
+      throw new SsmHttpError(
+        405,
+        SsmServerErrorCode.BadRequest,
+        `method not allowed, use ${allowed.join(' or ')}`,
+        { Allow: [...allowed, 'OPTIONS'].join(', ') },
+      );
+    }
+    switch (route.name) {
+      case 'session': {
+        await readJsonBody(req);
+        return { status: 200, body: await calls[route.call](tokenOf(req)) };
+      }
+      case 'license': {
+        const body = await readJsonBody(req);
+        return { status: 200, body: await license(tokenOf(req), body) };
+      }
+      case 'healthz': {
+        await store.ping();
+        return { status: 200, body: { status: 'ok' } };
+      }
+      case 'metrics':
+        return { status: 200, body: await metricsText(), contentType: PROMETHEUS_TYPE };
+    }
+  }
+
+  async function metricsText(): Promise<string> {
+    try {
+      const { expired, live } = await store.sweep(clock());
+      metrics.expiries += expired;
+      return prometheusText(metrics, live);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      return prometheusText(metrics, undefined);
+    }
+  }
+
+  /** The refusal an error answers as; anything unexpected is logged and answered 500. */
+  function refusalOf(error: unknown): SsmHttpError {
+    if (error instanceof SsmHttpError) return error;
+    if (error instanceof StoreUnavailableError) {
+      // Debug only: a store reports its own outages once, not once per request.
+      log?.debug({ err: error.message }, 'session store unavailable');
+      return storeUnavailable();
+    }
+    log?.error({ err: error }, 'request failed');
+    return internalError();
+  }
+
+  function refusalReply(error: unknown): Reply {
+    const refusal = refusalOf(error);
+    countRefusal(metrics, refusal.errorCode);
+    return { status: refusal.status, body: refusal.body, headers: refusal.headers };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    applyCors(cors, tokenHeader, req, res);
+    const route = routeOf(req.url);
+    const reply = await replyTo(route, req).catch(refusalReply);
+    const emulatesRtt = route?.name === 'session' || route?.name === 'license';
+    if (emulatesRtt && responseDelayMs > 0) await delay(responseDelayMs);
+    send(res, reply);
+    log?.debug(
+      {
+        method: req.method,
+        route: route?.name,
+        call: route?.name === 'session' ? route.call : undefined,
+        status: reply.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      log?.error({ err: error }, 'response failed');
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string | number> = {
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...reply.headers,
+  };
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, headers).end();
+    return;
+  }
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  headers['Content-Type'] = reply.contentType ?? JSON_TYPE;
+  headers['Content-Length'] = Buffer.byteLength(text);
+  res.writeHead(reply.status, headers).end(text);
+}

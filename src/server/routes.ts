@@ -1,0 +1,34 @@
+/** What a request path asks for. */
+export type Route =
+  | { name: 'session'; call: 'setup' | 'heartbeat' | 'teardown' }
+  | { name: 'license' }
+  | { name: 'healthz' }
+  | { name: 'metrics' };
+
+/** The methods each route answers; anything else is a 405. */
+export const allowedMethods: Record<Route['name'], readonly string[]> = {
+  session: ['POST'],
+  license: ['POST'],
+  healthz: ['GET', 'HEAD'],
+  metrics: ['GET', 'HEAD'],
+};
+
+/** Any prefix, so the server can sit behind a path such as `/TENANT/ssm`. */
+const SESSION_PATH = /^(?:\/[^?#]*)?\/v1\/sessions\/(setup|heartbeat|teardown)\/?$/;
+const LICENSE_PATH = /^(?:\/[^?#]*)?\/license\/clearkey\/?$/;
+
+/** The route of a request target (`req.url`), or undefined for an unknown path. */
+export function routeOf(target: string | undefined): Route | undefined {
+  let path: string;
+  try {
+    path = new URL(target ?? '/', 'http://ssm.invalid').pathname;
+  } catch {
+    return undefined;
+  }
+  const session = SESSION_PATH.exec(path);
+  if (session) return { name: 'session', call: session[1] as 'setup' | 'heartbeat' | 'teardown' };
+  if (LICENSE_PATH.test(path)) return { name: 'license' };
+  if (path === '/healthz') return { name: 'healthz' };
+  if (path === '/metrics') return { name: 'metrics' };
+  return undefined;
+}

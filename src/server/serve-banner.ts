@@ -1,0 +1,42 @@
+/** What {@link serveBanner} shows. */
+export interface ServeBannerInput {
+  url: string;
+  token: string;
+  tokenHeader: string;
+  accountId: string;
+  contentId: string;
+  maxSessions: number;
+  ttlSeconds: number;
+}
+
+/** Shell-quotes a value for a POSIX shell. */
+function quoted(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The text `rx-ssm serve` prints once listening: an example content token and the curl commands
+ * for a whole session (setup, heartbeat, teardown), ready to paste into a shell.
+ */
+export function serveBanner(input: ServeBannerInput): string {
+  const { url, token, tokenHeader, accountId, contentId, maxSessions, ttlSeconds } = input;
+  const post = (call: string, variable: string) =>
+    `curl -s -X POST ${quoted(`${url}/v1/sessions/${call}`)} ` +
+    `-H 'Content-Type: application/json' -H "${tokenHeader}: $${variable}" -d '{}'`;
+  const sessionTokenOf = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).sessionToken'`;
+  return [
+    `rx-ssm reference SSM server listening on ${url}`,
+    '',
+    `Example content token: account "${accountId}", content "${contentId}", ` +
+      `${maxSessions} concurrent sessions, valid ${ttlSeconds} s.`,
+    'Paste into a shell to run one session:',
+    '',
+    `TOKEN=${quoted(token)}`,
+    `SESSION=$(${post('setup', 'TOKEN')} | ${sessionTokenOf}); echo "setup: $SESSION"`,
+    `SESSION=$(${post('heartbeat', 'SESSION')} | ${sessionTokenOf}); echo "heartbeat: $SESSION"`,
+    `${post('teardown', 'SESSION')}; echo`,
+    '',
+    `Health: curl -s ${quoted(`${url}/healthz`)}    Metrics: curl -s ${quoted(`${url}/metrics`)}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import { type SigningKeys, verifyContentToken } from './content-token.js';
+import type { SsmMetrics } from './metrics.js';
+import { newSessionToken, tokenFingerprint } from './session-token.js';
+import { SsmHttpError, SsmServerErrorCode, sessionTokenInvalid } from './ssm-http-error.js';
+import type { SsmStore } from './store.js';
+
+/** What the SSM calls work with. */
+export interface SessionContext {
+  store: SsmStore;
+  signing: SigningKeys;
+  clock: () => number;
+  heartbeatSeconds: number;
+  metrics: SsmMetrics;
+  log?: Logger | undefined;
+}
+
+/** Session tokens are 43 base64url characters; anything far off is refused without a lookup. */
+const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The session token a header value carries: the value itself, or its last part when it is
+ * `contentToken,sessionToken`. Throws 401/1003 when there is none.
+ */
+export function sessionTokenOf(headerValue: string | undefined): string {
+  const token = headerValue?.split(',').at(-1)?.trim();
+  if (!token) throw sessionTokenInvalid('missing');
+  if (!SESSION_TOKEN.test(token)) throw sessionTokenInvalid('malformed');
+  return token;
+}
+
+/** setup, heartbeat and teardown: each takes the token header's value and answers the body. */
+export function sessionCalls(context: SessionContext) {
+  const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
+  const lifetimeMs = heartbeatSeconds * 2 * 1000;
+
+  return {
+    async setup(headerValue: string | undefined) {
+      const now = clock();
+      const claims = await verifyContentToken(headerValue, signing, now);
+      const sessionToken = newSessionToken();
+      const { admitted, expired } = await store.admit(
+        {
+          sessionToken,
+          maxSessions: claims.maxSessions,
+          session: {
+            accountId: claims.accountId,
+            contentId: claims.contentId,
+            counted: claims.sessionControlEnabled,
+            expiresAt: now + lifetimeMs,
+          },
+        },
+        now,
+      );
+      metrics.expiries += expired;
+      if (!admitted) {
+        log?.debug({ accountId: claims.accountId }, 'setup refused: session limit reached');
+        throw new SsmHttpError(
+          403,
+          SsmServerErrorCode.SessionLimit,
+          `account already has its maximum of ${claims.maxSessions} concurrent sessions`,
+        );
+      }
+      metrics.setups += 1;
+      log?.debug(
+        {
+          accountId: claims.accountId,
+          contentId: claims.contentId,
+          sid: tokenFingerprint(sessionToken),
+        },
+        'session set up',
+      );
+      return { sessionToken, heartbeat: heartbeatSeconds };
+    },
+
+    async heartbeat(headerValue: string | undefined) {
+      const token = sessionTokenOf(headerValue);
+      const now = clock();
+      const sessionToken = newSessionToken();
+      const { session, expired } = await store.rotate(token, sessionToken, now + lifetimeMs, now);
+      metrics.expiries += expired;
+      if (!session) throw sessionTokenInvalid();
+      metrics.heartbeats += 1;
+      log?.debug(
+        { sid: tokenFingerprint(token), next: tokenFingerprint(sessionToken) },
+        'session renewed',
+      );
+      return { sessionToken, heartbeat: heartbeatSeconds };
+    },
+
+    async teardown(headerValue: string | undefined) {
+      const token = sessionTokenOf(headerValue);
+      const { session, expired } = await store.remove(token, clock());
+      metrics.expiries += expired;
+      if (!session) throw sessionTokenInvalid();
+      metrics.teardowns += 1;
+      log?.debug({ sid: tokenFingerprint(token) }, 'session torn down');
+      return {};
+    },
+  };
+}

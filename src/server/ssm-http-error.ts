@@ -1,0 +1,72 @@
+/**
+ * Error codes of the reference server, as the wire protocol lists them. 1005 and 1000 are this
+ * server's own: the store cannot be reached, or something failed that no request could cause.
+ */
+export const SsmServerErrorCode = {
+  Internal: 1000,
+  ContentTokenMalformed: 1001,
+  ContentTokenRejected: 1002,
+  SessionTokenInvalid: 1003,
+  BadRequest: 1004,
+  StoreUnavailable: 1005,
+  SessionLimit: 1007,
+} as const;
+
+/** One of {@link SsmServerErrorCode}. */
+export type SsmServerErrorCode = (typeof SsmServerErrorCode)[keyof typeof SsmServerErrorCode];
+
+/** The error body every non-2xx response carries. */
+export interface SsmErrorBody {
+  errorCode: number;
+  message: string;
+}
+
+/**
+ * A refusal the server answers with `status` and `{errorCode, message}`. Messages are written for
+ * the client: they never carry a token.
+ */
+export class SsmHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: SsmServerErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'SsmHttpError';
+  }
+
+  /** The JSON body of the response. */
+  get body(): SsmErrorBody {
+    return { errorCode: this.errorCode, message: this.message };
+  }
+}
+
+/** 401/1001: the content token is missing or cannot be parsed. */
+export const contentTokenMalformed = (why: string) =>
+  new SsmHttpError(401, SsmServerErrorCode.ContentTokenMalformed, `content token ${why}`);
+
+/** 401/1002: the content token is well formed but its signature or lifetime is not accepted. */
+export const contentTokenRejected = (why: string) =>
+  new SsmHttpError(401, SsmServerErrorCode.ContentTokenRejected, `content token ${why}`);
+
+/** 401/1003: the session token is not the current token of a live session. */
+export const sessionTokenInvalid = (why = 'unknown, expired, torn down or already rotated') =>
+  new SsmHttpError(401, SsmServerErrorCode.SessionTokenInvalid, `session token ${why}`);
+
+/** 400/1004: the request itself is malformed. */
+export const badRequest = (message: string) =>
+  new SsmHttpError(400, SsmServerErrorCode.BadRequest, message);
+
+/** 503/1005: the session store cannot be reached; the client may try again shortly. */
+export const storeUnavailable = () =>
+  new SsmHttpError(
+    503,
+    SsmServerErrorCode.StoreUnavailable,
+    'session store unavailable, try again',
+    { 'Retry-After': '1' },
+  );
+
+/** 500/1000: a failure no request should be able to cause. */
+export const internalError = () =>
+  new SsmHttpError(500, SsmServerErrorCode.Internal, 'internal error');
