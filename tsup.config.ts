@@ -13,5 +13,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  splitting: false,
+  // Entries share chunks, so `rx-ssm/players` and `rx-ssm` use one SsmError class.
+  splitting: true,
 });

@@ -1,6 +1,6 @@
+import { type SsmOptions, type SsmSource, ssmSession } from 'rx-ssm';
 import type { Observable } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
-import { type SsmOptions, type SsmSource, ssmSession } from 'rx-ssm';
 
 /** Logs each state until the session is active; leaving the loop tears the session down. */
 export async function untilActive(source$: Observable<SsmSource | null>, options?: SsmOptions) {

@@ -6,17 +6,35 @@ import { ssmModel } from '../../src/testing/index.js';
 
 describe('README: consuming session$ with rxjs-for-await', () => {
   it('is the example the README shows', () => {
-    const example = readFileSync(new URL('../../docs/examples/for-await.ts', import.meta.url), 'utf8');
-    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(example.trim());
+    const example = readFileSync(
+      new URL('../../docs/examples/for-await.ts', import.meta.url),
+      'utf8',
+    );
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(
+      example.trim(),
+    );
   });
 
   it('runs: states until active, then leaving the loop tears the session down', async () => {
     const model = ssmModel({ latency: 5 });
-    const source$ = new BehaviorSubject({ src: 'a', token: 'ct-a', ssmServerUrl: 'https://ssm.test/ssm' });
+    const source$ = new BehaviorSubject({
+      src: 'a',
+      token: 'ct-a',
+      ssmServerUrl: 'https://ssm.test/ssm',
+    });
     const seen = await untilActive(source$, { transport: model.transport });
     expect(seen).toEqual(['idle', 'setting-up', 'active']);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(model.transport.requests.map((r) => r.call)).toEqual(['setup', 'teardown']);
     expect(model.liveSessions()).toBe(0);
+  });
+});
+
+describe('docs/testing.md', () => {
+  it('shows the spec that runs in the suite', () => {
+    const spec = readFileSync(new URL('./testing-guide.spec.ts', import.meta.url), 'utf8');
+    expect(readFileSync(new URL('../../docs/testing.md', import.meta.url), 'utf8')).toContain(
+      spec.trim(),
+    );
   });
 });
