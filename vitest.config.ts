@@ -20,7 +20,14 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/server/**', 'src/players/**', 'src/**/index.ts'],
+      exclude: [
+        'src/server/**',
+        'src/players/**',
+        'src/demo/**',
+        'src/**/index.ts',
+        'src/types.ts',
+        'src/session-context.ts',
+      ],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 95 },
     },

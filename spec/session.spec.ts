@@ -1,4 +1,4 @@
-import { map, NEVER, type Observable } from 'rxjs';
+import { EMPTY, map, NEVER, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type SsmRequest, type SsmResponse, type SsmSource, ssmSession } from '../src/index.js';
 import { ok, refused, scriptedTransport, ssmModel } from '../src/testing/index.js';
@@ -819,6 +819,60 @@ describe('bad input', () => {
       expectObservable(errors$.pipe(map((e) => e.message)), UNTIL).toBe('-x---y', {
         x: 'SSM setup got no response: boom',
         y: expect.stringContaining('SSM setup got no response'),
+      });
+    });
+  });
+});
+
+describe('edges', () => {
+  it('5. a zap to a source without SSM tears the session down and goes idle', () => {
+    const model = ssmModel({ latency: 2 });
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { session$ } = ssmSession(
+        { source$: hot('-a---p', { a, p: plain }) },
+        { transport: model.transport },
+      );
+      expectObservable(labels(session$), UNTIL).toBe('is-A-d-i', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        d: 'down a',
+      });
+    });
+    expect(requestLog(model.transport)).toEqual(['1 setup ct-a', '5 teardown S1']);
+  });
+
+  it('14. a stop while a refused setup waits for the old teardown: no retry is sent', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      let setups = 0;
+      transport = scripted(cold, { teardown: '20ms r|' }, (req) => {
+        if (req.call !== 'setup') return undefined;
+        setups += 1;
+        return setups === 2 ? cold('----r|', { r: refused(403, 1007, 'limit') }) : undefined;
+      });
+      const { session$, errors$ } = ssmSession(
+        { source$: hot('-a---b', { a, b }), stop$: hot('- 11ms s') },
+        { transport },
+      );
+      // b's teardown waits for b's setup, which waits for a's teardown: both end at 25.
+      expectObservable(labels(session$), '^ 100ms !').toBe('is-A-t 6ms d 12ms i', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        t: 'setup b',
+        d: 'down b',
+      });
+      expectObservable(errors$, '^ 100ms !').toBe('');
+    });
+    expect(requestLog(transport)).toEqual(['1 setup ct-a', '5 teardown S1', '5 setup ct-b']);
+  });
+
+  it('a transport that completes without a response is a setup error', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const { errors$ } = ssmSession({ source$: hot('-a', { a }) }, { transport: () => EMPTY });
+      expectObservable(errors$.pipe(map((e) => e.message)), UNTIL).toBe('-e', {
+        e: 'SSM setup got no response: the transport completed without a response',
       });
     });
   });

@@ -48,6 +48,9 @@ export function requestLane(flatten: Flatten): RequestLane {
   // Never unsubscribed on purpose: see the interface. Jobs are finite, so this holds nothing.
   jobs.pipe(flatten((job: Observable<unknown>) => job)).subscribe();
   const pending = new BehaviorSubject<readonly PendingTeardown[]>([]);
+  // Read the list as it is when an update arrives: a teardown that completes while another
+  // update is being delivered makes a nested update, and the outer one would be stale.
+  const pending$ = pending.pipe(map(() => pending.value));
 
   const withOutcome = <T>(job: Observable<T>, outcome: Subject<T>) =>
     job.pipe(
@@ -73,10 +76,10 @@ export function requestLane(flatten: Flatten): RequestLane {
       pending.next([...pending.value, entry]);
       queue(job.pipe(finalize(() => pending.next(pending.value.filter((e) => e !== entry)))));
     },
-    pendingTeardowns$: pending.asObservable(),
+    pendingTeardowns$: pending$,
     pendingTeardowns: () => pending.value,
     answered(teardowns) {
-      return pending.pipe(
+      return pending$.pipe(
         filter((now) => !teardowns.some((t) => now.includes(t))),
         take(1),
         map(() => undefined),
