@@ -1,0 +1,33 @@
+/**
+ * Player adapters: intents from Shaka Player or a plain media element, the token header on
+ * licence requests, page visibility as app state, and the teardown on page close.
+ *
+ * Shaka Player is a peer dependency of this entry only, and never imported: the adapters take
+ * the player instance.
+ *
+ * @packageDocumentation
+ */
+export {
+  type AppStateFromDocumentOptions,
+  appStateFromDocument,
+  type DocumentLike,
+} from './app-state-from-document.js';
+export { type AttachSsmOptions, attachSsm } from './attach-ssm.js';
+export {
+  type LicenseWaitOptions,
+  licenseHeadersWhenActive,
+} from './license-headers-when-active.js';
+export { type ShakaSourceOf, shakaIntents } from './shaka-intents.js';
+export {
+  SHAKA_LICENSE_REQUEST,
+  type ShakaNetworkingEngineLike,
+  type ShakaPlayerLike,
+  type ShakaRequestFilter,
+} from './shaka-player.js';
+export type { SourceAnswer } from './source-answer.js';
+export { type TeardownOnPageHideOptions, teardownOnPageHide } from './teardown-on-page-hide.js';
+export {
+  type MediaElementLike,
+  type VideoSourceOf,
+  videoElementIntents,
+} from './video-element-intents.js';
