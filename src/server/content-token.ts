@@ -97,14 +97,32 @@ export async function verifyContentToken(
   return claimsOf(payload);
 }
 
-function keyFor(kid: string | undefined, { secret, keys = {} }: SigningKeys): Uint8Array {
+/** HMAC keys imported once per secret: importing one per verification costs more than the HMAC. */
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = importedKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      'raw',
+      encoder.encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    );
+    importedKeys.set(secret, key);
+  }
+  return key;
+}
+
+function keyFor(kid: string | undefined, { secret, keys = {} }: SigningKeys): Promise<CryptoKey> {
   const listed = kid !== undefined && Object.hasOwn(keys, kid) ? keys[kid] : undefined;
   const chosen =
     listed ?? (Object.keys(keys).length === 0 || kid === undefined ? secret : undefined);
   if (chosen === undefined) {
     throw contentTokenRejected(kid === undefined ? 'has no kid' : 'is signed with an unknown key');
   }
-  return encoder.encode(chosen);
+  return hmacKey(chosen);
 }
 
 function verificationError(error: unknown): Error {

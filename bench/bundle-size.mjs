@@ -1,0 +1,67 @@
+// Bundle sizes with esbuild: minified, ESM, for browsers, gzipped at level 9. Shared by the
+// size check (CI) and the benchmark report.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The bundles and budgets of bench/size-budget.json. */
+export function sizeBudgets() {
+  return JSON.parse(readFileSync(join(root, 'bench', 'size-budget.json'), 'utf8')).bundles;
+}
+
+/**
+ * Builds one bundle in memory and measures it: `bytes` minified, `gzip` minified and gzipped,
+ * and the inputs that make up the output, largest first (from esbuild's metafile).
+ */
+export async function measureBundle(bundle) {
+  const result = await build({
+    ...(bundle.entry
+      ? { entryPoints: [join(root, bundle.entry)] }
+      : {
+          stdin: {
+            contents: bundle.contents,
+            resolveDir: root,
+            loader: 'ts',
+            sourcefile: 'app.ts',
+          },
+        }),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external: bundle.external ?? [],
+    write: false,
+    metafile: true,
+    outfile: 'bundle.js',
+    logLevel: 'error',
+  });
+  const code = result.outputFiles.find((file) => file.path.endsWith('.js'));
+  const [output] = Object.values(result.metafile.outputs);
+  const inputs = Object.entries(output.inputs)
+    .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
+    .filter((input) => input.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+  return {
+    name: bundle.name,
+    description: bundle.description,
+    bytes: code.contents.byteLength,
+    gzip: gzipSync(code.contents, { level: 9 }).byteLength,
+    budget: bundle.budget,
+    inputs,
+  };
+}
+
+/** Bytes of the inputs, summed by package (`rxjs`, `axios`) or `rx-ssm` for the sources. */
+export function byPackage(inputs) {
+  const totals = new Map();
+  for (const { path, bytes } of inputs) {
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? 'rx-ssm';
+    totals.set(name, (totals.get(name) ?? 0) + bytes);
+  }
+  return [...totals].sort((a, b) => b[1] - a[1]);
+}

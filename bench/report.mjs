@@ -1,0 +1,271 @@
+// Renders the benchmark results as docs/benchmarks.md.
+
+const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+/** `median (min–max)` of a spread. */
+const range = (s, digits = 2, scale = 1) =>
+  s && s.n > 0
+    ? `${fixed(s.median * scale, digits)} (${fixed(s.min * scale, digits)}–${fixed(s.max * scale, digits)})`
+    : 'n/a';
+const verdict = (met) => (met ? '**met**' : '**missed**');
+const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
+const int = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
+
+function header({ quick, command, node, machine, date, seconds }) {
+  return [
+    '# Benchmarks',
+    '',
+    quick
+      ? '> **Quick run**: small counts and short durations, to check that the benchmarks run. Not a measurement.'
+      : null,
+    quick ? '' : null,
+    `Written by \`${command}\` (\`node bench/run.mjs\`) on ${date}, in ${Math.round(seconds)} s.`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Node | ${node} |`,
+    `| machine | ${machine.cores} cores (${machine.model}), ${machine.memoryGiB.toFixed(0)} GiB memory, load ${machine.loadAtStart.toFixed(2)} at the start |`,
+    '',
+    'Every figure is the **median (min–max)** over the repeated runs or samples named in its',
+    'section. The machine is shared and noisy, so wherever a ratio fits, the figure is a ratio of',
+    'two things measured in the same run. Goals are judged on the median.',
+    '',
+  ].filter((line) => line !== null);
+}
+
+const scenarioNames = {
+  async: 'async, below the limit',
+  'async-limit': 'async, at the limit',
+  sync: 'sync, at the limit',
+};
+
+function zapSection(zap) {
+  const lines = [
+    '## 1. Zap latency',
+    '',
+    'A zap from one channel to another: the time from the new source on `source$` to `active`',
+    'for it on `session$`, in round trips (RTT). rx-ssm runs with its default transport',
+    '(`axiosTransport()`, the default axios instance) against the reference server on loopback.',
+    'Between them a TCP proxy (`bench/support/delay-proxy.ts`) holds every chunk for RTT/2 in each',
+    'direction, so the server sees a request half a round trip after it leaves and the answer',
+    'arrives half a round trip later; connections are kept alive, so no handshake is delayed.',
+    "(The server's own `responseDelayMs` would only delay answers, with every request reaching",
+    'the server at once; the proxy delays both ways.)',
+    '',
+    'The baseline (`bench/support/vendor-client.ts`) zaps the way the vendor SDKs do, on the same',
+    'axios instance: async fires the teardown of the old session and the setup of the new one',
+    'together and fails on 1007; sync waits for the teardown to be answered before the setup.',
+    '"At the limit" is an account with `maxSessions: 1`. The teardown and the setup of a zap leave',
+    'together, so which one the server handles first is a race: on loopback the teardown, sent',
+    'first, usually wins (**teardown first**); for **setup first** the proxy holds each teardown',
+    'until the server has answered the setup sent with it, as happens whenever the network or a',
+    'load balancer reorders them.',
+    '"Refused" counts zaps the app saw fail with the session limit; "1007 answers" counts the',
+    "server's refusals, including those rx-ssm retried. Zaps alternate between two channels; the",
+    'first is a warm-up, and each zap starts once the previous teardown has been answered.',
+    '',
+    'The "× one call" column divides by the median time of one SSM call through the same proxy in',
+    'the same run (table below): it leaves out what the machine adds to every call.',
+    '',
+    '| RTT | client | zap | order at the server | zap → active, RTT | ms | × one call | refused | 1007 answers | goal |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of zap.scenarios) {
+    let goal = '';
+    if (s.client === 'rx-ssm') {
+      const limit = s.id === 'async' ? 1.1 : 2.1;
+      const met = s.rtts.median <= limit && (s.id === 'async' || s.refusals === 0);
+      goal = `≤ ${limit} RTT${s.id === 'async-limit' ? ', 0 refused' : ''}: ${verdict(met)}`;
+    }
+    const call = zap.oneCall[s.rttMs].median;
+    const calls = {
+      ...s.ms,
+      median: s.ms.median / call,
+      min: s.ms.min / call,
+      max: s.ms.max / call,
+    };
+    lines.push(
+      `| ${s.rttMs} ms | ${s.client} | ${scenarioNames[s.id]} | ${s.order} | ${range(s.rtts, 2)} | ${range(s.ms, 0)} | ${range(calls, 2)} | ${s.refusals}/${s.zaps} | ${s.serverRefusals} | ${goal} |`,
+    );
+  }
+  lines.push(
+    '',
+    'One SSM call through the proxy (a teardown the server refuses at once): the floor of any zap.',
+    '',
+  );
+  lines.push('| RTT | one call, RTT | ms |', '|---|---|---|');
+  for (const [rtt, ms] of Object.entries(zap.oneCall)) {
+    const rtts = { ...ms, median: ms.median / rtt, min: ms.min / rtt, max: ms.max / rtt };
+    lines.push(`| ${rtt} ms | ${range(rtts, 3)} | ${range(ms, 1)} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
+function pipelineSection(runs) {
+  const heapGoal = (r) => r.heapBytesPerPipeline.median <= 8 * 1024;
+  const missedGoal = (r) => r.totals.missed === 0 && r.errorStates === 0;
+  const full = runs.find((r) => r.transport === 'axios');
+  const sustained = runs.find((r) => r.transport === 'axios' && r !== full);
+  const stub = runs.find((r) => r.transport === 'stub');
+  const first = runs[0];
+  const lines = [
+    '## 2. Pipeline cost',
+    '',
+    'Concurrent `ssmSession` pipelines in one Node process, each subscribed to `session$` (no',
+    `other intents), heartbeat ${first.heartbeatSeconds} s, measured for ${(first.windows * first.windowMs) / 1000} s in ${first.windows} windows of ${first.windowMs / 1000} s after a`,
+    'start and a settling period; each window is one sample. The runs:',
+    '',
+    '- **axios**: the default transport (one axios instance, one keep-alive agent with',
+    `  ${first.sockets} sockets) against the reference server (memory store) in another process.`,
+    '- **stub**: a transport that answers in the same process a millisecond later, with fresh',
+    '  43-character tokens (`bench/support/stub-transport.ts`): the SDK without an HTTP client.',
+    '',
+    'Heap per pipeline is the heap after a forced GC with every pipeline live, less the heap',
+    'before the first one started (sources, intents and transports were made before), over the',
+    'pipeline count: 3 samples after the start and 3 at the end. A heartbeat is **late** when the',
+    'session was renewed more than 100 ms after it was due (a period after the previous',
+    'heartbeat left); **missed** counts periods with no heartbeat sent, failed heartbeats, and',
+    'pipelines silent for 1.5 periods at the end of a window; a pipeline that died before the',
+    'measurement misses all of its heartbeats. CPU time is `process.cpuUsage()` of the whole',
+    'process (SDK, transport, GC) over the heartbeats answered.',
+    '',
+    `| | ${runs.map((r) => `${r.transport}, ${int(r.pipelines)} pipelines`).join(' | ')} | goal |`,
+    `|---|${runs.map(() => '---|').join('')}---|`,
+  ];
+  const row = (label, cell, goal = '') =>
+    lines.push(`| ${label} | ${runs.map(cell).join(' | ')} | ${goal} |`);
+  row(
+    'pipelines alive after the start',
+    (r) =>
+      `${int(r.pipelines - r.errorStates)} of ${int(r.pipelines)} (start took ${fixed(r.rampMs / 1000, 1)} s)`,
+  );
+  row(
+    'heartbeats answered per s',
+    (r) => `${range(r.heartbeatsPerSecond, 0)} of ${int(r.expectedPerSecond)}`,
+  );
+  row(
+    'heap per live pipeline',
+    (r) => `${range(r.heapBytesPerPipeline, 1, 1 / 1024)} KB: ${verdict(heapGoal(r))}`,
+    '≤ 8 KB',
+  );
+  row(
+    'heap per pipeline left after unsubscribing all',
+    (r) => `${fixed(r.heapBytesPerPipelineAfterStop / 1024, 2)} KB`,
+  );
+  row('client CPU per heartbeat', (r) => `${range(r.clientCpuMicrosPerHeartbeat, 0)} µs`);
+  row('client CPU, share of one core', (r) => `${range(r.clientCpuShare, 2)}`);
+  row('CPU of one bare axios request (same agent)', (r) =>
+    Number.isFinite(r.clientCallCpuMicros) ? `${fixed(r.clientCallCpuMicros, 0)} µs` : '–',
+  );
+  row('server CPU per heartbeat (its own process)', (r) =>
+    r.transport === 'axios' ? `${range(r.serverCpuMicrosPerHeartbeat, 0)} µs` : '–',
+  );
+  row(
+    'heartbeats late by > 100 ms',
+    (r) => `${int(r.totals.late)} of ${int(r.totals.heartbeats)}; per window ${range(r.late, 0)}`,
+  );
+  row('heartbeats missed', (r) => `${int(r.totals.missed)}: ${verdict(missedGoal(r))}`, '0');
+  row(
+    'renewal after due, p50 / p99 / max',
+    (r) =>
+      `${fixed(r.latenessMs.p50, 0)} / ${fixed(r.latenessMs.p99, 0)} / ${fixed(r.latenessMs.max, 0)} ms`,
+  );
+  row(
+    'event-loop delay p99 / max',
+    (r) => `${fixed(r.eventLoopDelayMs.p99, 0)} / ${fixed(r.eventLoopDelayMs.max, 0)} ms`,
+  );
+  lines.push('');
+  const reasons = (r) =>
+    Object.entries(r.errorMessages ?? {})
+      .map(([message, count]) => `${int(count)} × “${message}”`)
+      .join('; ');
+  for (const r of runs) {
+    if (r.errorStates > 0)
+      lines.push(
+        `Pipelines that ended in \`error\` (${r.transport}, ${int(r.pipelines)}): ${reasons(r)}.`,
+        '',
+      );
+  }
+  if (full && Number.isFinite(full.clientCallCpuMicros)) {
+    const ceiling = 1e6 / full.clientCallCpuMicros;
+    lines.push(
+      `One bare axios request costs the client ${fixed(full.clientCallCpuMicros, 0)} µs of CPU here, so one Node process, whose`,
+      `JavaScript runs on one core, sends at most about ${int(ceiling)} requests/s; ${int(full.pipelines)} pipelines need`,
+      `${int(full.expectedPerSecond)} heartbeats/s${full.expectedPerSecond > ceiling ? ', more than that: heartbeats queue in the agent behind each other, reach the server after it has expired the session (two periods), and the pipelines end in 6003' : ''}.`,
+    );
+    if (sustained) {
+      lines.push(
+        `At ${int(sustained.pipelines)} pipelines (${int(sustained.expectedPerSecond)}/s) one process keeps up: the client spends`,
+        `${fixed(sustained.clientCpuMicrosPerHeartbeat.median, 0)} µs per heartbeat${stub ? `, of which the SDK's own share, from the stub run, is about ${fixed(stub.clientCpuMicrosPerHeartbeat.median, 0)} µs` : ''}.`,
+      );
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+function throughputSection(t) {
+  const goals = { memory: 0.6, redis: 0.35 };
+  const lines = [
+    '## 3. Server throughput',
+    '',
+    `autocannon (programmatic, ${t.connections} connections, no pipelining, ${t.durationSeconds} s per run, ${t.repetitions} repetitions in`,
+    'rotating order after a warm-up) against three servers, each in its own process: the reference',
+    'server on the memory store, on the Redis store (a local `redis-server`), and a bare `node:http`',
+    'handler that reads the body and answers the same JSON with the same headers. **heartbeat**:',
+    'each request renews a live session with its current token (`setupRequest` takes one from a',
+    'pool, `onResponse` returns the rotated one). **cycle**: a setup with a content token, then the',
+    'teardown of the session it got; a cycle is two requests.',
+    '',
+    'On two cores autocannon and the server each take one, and the bare handler is cheaper than',
+    'autocannon itself: its requests/s measure the load generator. So beside the rate, the server',
+    "process's CPU time is measured and each server's **rate per server CPU-second** compared with",
+    "the bare handler's in the same repetition; the goals are judged on that ratio. (For Redis, the",
+    "`redis-server` process's own CPU is not counted.)",
+    '',
+    '| workload | server | per s | × bare | per server CPU-s | × bare per CPU-s | p50 ms | p99 ms | errors | goal |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [key, f] of Object.entries(t.figures)) {
+    const [kind, workload] = key.split('/');
+    const goal = goals[kind]
+      ? `≥ ${goals[kind]} × bare: ${verdict(f.cpuRatioToBare.median >= goals[kind])}`
+      : '';
+    lines.push(
+      `| ${workload} | ${kind} | ${range(f.rate, 0)} | ${range(f.ratioToBare, 2)} | ${range(f.perCpuSecond, 0)} | ${range(f.cpuRatioToBare, 2)} | ${range(f.p50, 0)} | ${range(f.p99, 0)} | ${f.failures} | ${goal} |`,
+    );
+  }
+  if (!t.redis) lines.push('', '`redis-server` was not found: the Redis rows are missing.');
+  lines.push('');
+  return lines;
+}
+
+function sizeSection(sizes) {
+  const lines = [
+    '## 4. Bundle size',
+    '',
+    'esbuild, minified ESM for browsers (es2022), gzip level 9. Budgets live in',
+    '`bench/size-budget.json`; `node bench/size-check.mjs` fails when a bundle is over its budget.',
+    'Sizes do not vary between runs.',
+    '',
+    '| bundle | what | minified | gzipped | goal |',
+    '|---|---|---|---|---|',
+  ];
+  for (const s of sizes) {
+    const goal = s.budget === undefined ? '' : `≤ ${kb(s.budget)}: ${verdict(s.gzip <= s.budget)}`;
+    lines.push(`| ${s.name} | ${s.description} | ${kb(s.bytes)} | ${kb(s.gzip)} | ${goal} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
+export function renderReport(run) {
+  const { results } = run;
+  return [
+    ...header(run),
+    ...(results.zap ? zapSection(results.zap) : []),
+    ...(results.pipelines ? pipelineSection(results.pipelines) : []),
+    ...(results.throughput ? throughputSection(results.throughput) : []),
+    ...(results.size ? sizeSection(results.size) : []),
+  ].join('\n');
+}

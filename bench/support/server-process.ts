@@ -1,0 +1,64 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { ServerKind, ServerMessage } from './ssm-server-process.js';
+
+/** A server in a child process. */
+export interface ServerProcess {
+  readonly origin: string;
+  /** CPU time (user + system, µs) the process has used so far. */
+  cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startServerProcess}. */
+export interface ServerProcessOptions {
+  kind: ServerKind;
+  secret: string;
+  heartbeatSeconds?: number;
+  redisUrl?: string;
+  redisPrefix?: string;
+  /** Extra flags for node, e.g. `--cpu-prof`. */
+  execArgv?: string[];
+}
+
+/** Forks the bundled `ssm-server-process.mjs` (beside this bundle) and waits until it listens. */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const child: ChildProcess = fork(join(import.meta.dirname, 'ssm-server-process.mjs'), [], {
+    env: {
+      ...process.env,
+      BENCH_SERVER: options.kind,
+      BENCH_SECRET: options.secret,
+      BENCH_HEARTBEAT_SECONDS: String(options.heartbeatSeconds ?? 5),
+      ...(options.redisUrl && { BENCH_REDIS_URL: options.redisUrl }),
+      ...(options.redisPrefix && { BENCH_REDIS_PREFIX: options.redisPrefix }),
+    },
+    execArgv: options.execArgv ?? [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T extends ServerMessage['type']>(type: T) =>
+    new Promise<Extract<ServerMessage, { type: T }>>((resolve, reject) => {
+      const onMessage = (message: ServerMessage) => {
+        if (message.type !== type) return;
+        child.off('message', onMessage).off('exit', onExit);
+        resolve(message as Extract<ServerMessage, { type: T }>);
+      };
+      const onExit = (code: number | null) => reject(new Error(`server exited with ${code}`));
+      child.on('message', onMessage).once('exit', onExit);
+    });
+  const { origin } = await next('listening');
+  const exited = once(child, 'exit');
+  return {
+    origin,
+    async cpuMicros() {
+      const usage = next('usage');
+      child.send('usage');
+      return (await usage).cpuMicros;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.send('stop');
+      await exited;
+    },
+  };
+}
