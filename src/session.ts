@@ -2,7 +2,6 @@ import {
   asyncScheduler,
   defer,
   distinctUntilChanged,
-  EMPTY,
   ignoreElements,
   map,
   merge,
@@ -54,8 +53,9 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
   const errors = new Subject<SsmError>();
 
   const state$: Observable<SsmState> = defer(() => {
-    const play$ = (intents.play$ ?? NEVER).pipe(share({ resetOnComplete: false }));
-    const appState$ = (intents.appState$ ?? EMPTY).pipe(
+    // Intents the app did not pass cost no subscription: a pipeline is kept by the thousand.
+    const play$ = intents.play$?.pipe(share({ resetOnComplete: false }));
+    const appState$ = intents.appState$?.pipe(
       startWith<AppState>('active'),
       share({ connector: () => new ReplaySubject<AppState>(1), resetOnComplete: false }),
     );
@@ -66,11 +66,11 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
       scheduler: options.scheduler ?? asyncScheduler,
       tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
       heartbeatRetries: options.heartbeatRetries ?? 2,
-      appState$,
-      play$,
+      appState$: appState$ ?? of<AppState>('active'),
+      play$: play$ ?? NEVER,
       report: (error) => errors.next(error),
     };
-    const wanted$ = wantedSource(intents.source$, play$, intents.stop$ ?? NEVER).pipe(share());
+    const wanted$ = wantedSource(intents.source$, play$, intents.stop$).pipe(share());
 
     const states$ = wanted$.pipe(
       distinctUntilChanged(sameSession),
@@ -84,7 +84,10 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
       tap((state) => state.status === 'error' && ctx.report(state.error)),
     );
     // The shared intents stay connected for as long as the pipeline runs.
-    return merge(appState$.pipe(ignoreElements()), play$.pipe(ignoreElements()), states$);
+    const held = [appState$, play$].flatMap((intent) =>
+      intent ? [intent.pipe(ignoreElements())] : [],
+    );
+    return merge(...held, states$);
   }).pipe(share({ connector: () => new ReplaySubject<SsmState>(1) }));
 
   return {

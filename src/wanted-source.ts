@@ -37,13 +37,13 @@ function intend(now: Intended, intent: Intent): Intended {
  */
 export function wantedSource(
   source$: Observable<SsmSource | null>,
-  play$: Observable<unknown>,
-  stop$: Observable<unknown>,
+  play$?: Observable<unknown>,
+  stop$?: Observable<unknown>,
 ): Observable<SsmSource | null> {
   return merge(
     source$.pipe(map((source): Intent => ({ kind: 'source', source: source ?? null }))),
-    stop$.pipe(map((): Intent => ({ kind: 'stop' }))),
-    play$.pipe(map((): Intent => ({ kind: 'play' }))),
+    ...(stop$ ? [stop$.pipe(map((): Intent => ({ kind: 'stop' })))] : []),
+    ...(play$ ? [play$.pipe(map((): Intent => ({ kind: 'play' })))] : []),
   ).pipe(
     scan(intend, { source: null, stopped: false }),
     map(({ source, stopped }): SsmSource | null =>
