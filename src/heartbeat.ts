@@ -62,9 +62,14 @@ export function liveSession(
             ),
           ),
         );
+        // A teardown waiting for this answer uses the rotated token; after a refusal (4xx) the
+        // session is dead and needs none, as a fatal heartbeat error would have decided.
         tokenAtEnd(
           outcome$.pipe(
-            map((outcome) => ('renewal' in outcome ? outcome.renewal.sessionToken : sent)),
+            map((outcome) => {
+              if ('renewal' in outcome) return outcome.renewal.sessionToken;
+              return isTransient(outcome.error) ? sent : undefined;
+            }),
           ),
         );
         return outcome$;

@@ -45,6 +45,9 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
         reject(badRequest('request body is not JSON'));
       }
     };
-    req.on('data', onData).once('end', onEnd).once('error', reject);
+    // The stream errs only when the client hangs up before the end of its body: a request that
+    // never arrived whole is a bad request, not a failure of the server.
+    const onError = () => reject(badRequest('request body ended before it was complete'));
+    req.on('data', onData).once('end', onEnd).once('error', onError);
   });
 }

@@ -96,6 +96,21 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (answerClientError(error, socket)) countRefusal(metrics, SsmServerErrorCode.BadRequest);
   });
+  // Node answers an Expect other than 100-continue itself, with an empty 417: say why, as the
+  // protocol does for every refusal.
+  http.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    countRefusal(metrics, SsmServerErrorCode.BadRequest);
+    const body = JSON.stringify({
+      errorCode: SsmServerErrorCode.BadRequest,
+      message: 'unsupported Expect header (only 100-continue is supported)',
+    });
+    res
+      .writeHead(417, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+      })
+      .end(body);
+  });
 
   let origin: string | undefined;
   let sweeper: NodeJS.Timeout | undefined;

@@ -1,0 +1,25 @@
+// One SSM server on a Redis store in its own process, for the restart spec: heartbeat period and
+// port from the environment, so a restarted instance comes back where the load balancer expects
+// it. Bundled by redis-instance.ts; reports its origin to the parent over IPC and stops on 'stop'.
+import { createSsmServer, redisStore } from '../../src/server/index.js';
+
+const store = redisStore(process.env.RX_SSM_REDIS_URL ?? '');
+const server = createSsmServer({
+  store,
+  logger: false,
+  secret: process.env.RX_SSM_SECRET ?? '',
+  heartbeatSeconds: Number(process.env.RX_SSM_HEARTBEAT ?? 5),
+});
+const url = await server.listen(Number(process.env.RX_SSM_PORT ?? 0));
+
+async function stop(): Promise<never> {
+  await server.close();
+  await store.close();
+  process.exit(0);
+}
+
+process.on('message', (message) => {
+  if (message === 'stop') void stop();
+});
+process.on('disconnect', () => void stop());
+process.send?.({ url });
