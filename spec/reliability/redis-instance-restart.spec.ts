@@ -5,10 +5,10 @@ import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type PipelineHarness, pipelineHarness } from '../support/pipeline-harness.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import {
-  bundleRedisInstance,
-  type RedisInstance,
-  startRedisInstance,
-} from '../support/redis-instance.js';
+  bundleServerProcess,
+  type ServerProcess,
+  startServerProcess,
+} from '../support/server-process.js';
 
 /**
  * Two server processes share one Redis behind a round-robin balancer (the fault proxy, which
@@ -22,12 +22,12 @@ const PERIOD_MS = HEARTBEAT_SECONDS * 1000;
 
 let redis: RedisProcess;
 let bundle: { file: string; remove: () => Promise<void> };
-let instances: RedisInstance[] = [];
+let instances: ServerProcess[] = [];
 let balancer: FaultProxy;
 let store: SsmStore;
 
 const start = (port?: number) =>
-  startRedisInstance(bundle.file, {
+  startServerProcess(bundle.file, {
     redisUrl: redis.url,
     secret,
     heartbeatSeconds: HEARTBEAT_SECONDS,
@@ -35,7 +35,7 @@ const start = (port?: number) =>
   });
 
 beforeAll(async () => {
-  [redis, bundle] = await Promise.all([startRedis(), bundleRedisInstance()]);
+  [redis, bundle] = await Promise.all([startRedis(), bundleServerProcess()]);
   instances = await Promise.all([start(), start()]);
   const origins = instances.map((instance) => instance.url);
   balancer = await startFaultProxy({ upstream: () => origins });
@@ -66,7 +66,7 @@ it('restarting one of two instances loses no session', async () => {
   await sleep(2 * PERIOD_MS);
   expect(await store.count(accountId)).toBe(4);
 
-  const [first, second] = instances as [RedisInstance, RedisInstance];
+  const [first, second] = instances as [ServerProcess, ServerProcess];
   const port = Number(new URL(first.url).port);
   await first.stop();
   const downSince = balancer.seen.length;

@@ -1,12 +1,19 @@
-// Runs one SSM server on a Redis store in its own process, for the multi-process specs. Bundled by
-// server-process.ts; reports its origin to the parent over IPC and stops on 'stop'.
+// Runs one SSM server on a Redis store in its own process, for the multi-process specs: Redis URL,
+// secret, key prefix, heartbeat period and port from the environment, so a restarted instance
+// comes back where the specs expect it. Bundled by server-process.ts; reports its origin to the
+// parent over IPC and stops on 'stop'.
 import { createSsmServer, redisStore } from '../../src/server/index.js';
 
 const store = redisStore(process.env.RX_SSM_REDIS_URL ?? '', {
   keyPrefix: process.env.RX_SSM_KEY_PREFIX ?? 'rx-ssm:',
 });
-const server = createSsmServer({ store, logger: false, secret: process.env.RX_SSM_SECRET ?? '' });
-const url = await server.listen(0);
+const server = createSsmServer({
+  store,
+  logger: false,
+  secret: process.env.RX_SSM_SECRET ?? '',
+  heartbeatSeconds: Number(process.env.RX_SSM_HEARTBEAT ?? 5),
+});
+const url = await server.listen(Number(process.env.RX_SSM_PORT ?? 0));
 
 async function stop(): Promise<never> {
   await server.close();

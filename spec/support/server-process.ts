@@ -10,6 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** An SSM server running in a child process. */
 export interface ServerProcess {
   url: string;
+  /** Stops it gracefully: open requests finish, new connections are refused. */
   stop(): Promise<void>;
 }
 
@@ -38,10 +39,16 @@ export async function bundleServerProcess(): Promise<{
   return { file, remove: () => rm(file, { force: true }) };
 }
 
-/** Forks the bundled server on `redisUrl` and resolves once it listens. */
+/** Forks the bundled server on `redisUrl` and resolves once it listens. `port` 0 picks a free one. */
 export async function startServerProcess(
   file: string,
-  options: { redisUrl: string; secret: string; keyPrefix?: string },
+  options: {
+    redisUrl: string;
+    secret: string;
+    keyPrefix?: string;
+    heartbeatSeconds?: number;
+    port?: number;
+  },
 ): Promise<ServerProcess> {
   const child: ChildProcess = fork(file, [], {
     env: {
@@ -49,6 +56,8 @@ export async function startServerProcess(
       RX_SSM_REDIS_URL: options.redisUrl,
       RX_SSM_SECRET: options.secret,
       ...(options.keyPrefix && { RX_SSM_KEY_PREFIX: options.keyPrefix }),
+      ...(options.heartbeatSeconds && { RX_SSM_HEARTBEAT: String(options.heartbeatSeconds) }),
+      RX_SSM_PORT: String(options.port ?? 0),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
