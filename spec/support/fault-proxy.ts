@@ -1,6 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loopbackListener } from './loopback-listener.js';
 
 export type SsmCall = 'setup' | 'heartbeat' | 'teardown';
 
@@ -62,7 +62,6 @@ export async function startFaultProxy(options: {
   const upstreams =
     typeof options.upstream === 'string' ? () => [options.upstream as string] : options.upstream;
   const agent = new Agent({ keepAlive: true });
-  const sockets = new Set<Socket>();
   const seen: ProxiedRequest[] = [];
   const perCall = new Map<string, number>();
   let turn = 0;
@@ -193,33 +192,16 @@ export async function startFaultProxy(options: {
       else res.destroy();
     });
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  const stop = async () => {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
-
-  await listen(0);
-  const { port } = server.address() as AddressInfo;
+  const { listen, stop } = loopbackListener(server);
+  const port = await listen(0);
   const proxy: FaultProxy = {
     url: `http://127.0.0.1:${port}`,
     seen,
     plan: () => ({ kind: 'pass' }),
     refuse: stop,
-    accept: () => listen(port),
+    accept: async () => {
+      await listen(port);
+    },
     async close() {
       if (server.listening) await stop();
       agent.destroy();

@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Socket } from 'node:net';
+import { loopbackListener } from './loopback-listener.js';
 
 /** A TCP relay whose link can be cut and restored, while both ends stay up. */
 export interface TcpProxy {
@@ -13,15 +13,12 @@ export interface TcpProxy {
 
 /** Relays 127.0.0.1:`port` to 127.0.0.1:`targetPort`. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
+  const upstreams = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
-    track(client);
-    track(upstream);
+    // The listener drops client connections; upstream ones are dropped with them.
+    upstreams.add(upstream);
+    upstream.once('close', () => upstreams.delete(upstream));
     client.pipe(upstream).pipe(client);
     const drop = () => {
       client.destroy();
@@ -32,25 +29,18 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     client.on('close', drop);
     upstream.on('close', drop);
   });
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+  const listener = loopbackListener(server);
   const stop = async () => {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await closed;
+    for (const upstream of upstreams) upstream.destroy();
+    await listener.stop();
   };
-  await listen(0);
-  const { port } = server.address() as AddressInfo;
+  const port = await listener.listen(0);
   return {
     port,
     cut: stop,
-    restore: () => listen(port),
+    restore: async () => {
+      await listener.listen(port);
+    },
     async close() {
       if (server.listening) await stop();
     },
