@@ -81,6 +81,17 @@ async function redisBack(pipeline: PipelineHarness) {
   );
 }
 
+/** Once Redis is back, play sets up a session and a stop leaves the server none. */
+async function playsOnceRedisIsBack(pipeline: PipelineHarness, live: () => Promise<number>) {
+  await redisBack(pipeline);
+  pipeline.play$.next();
+  await pipeline.until(active, 'active after play');
+  pipeline.stop$.next();
+  await pipeline.until((s) => s.status === 'idle', 'idle');
+  expect(await live()).toBe(0);
+  pipeline.unsubscribe();
+}
+
 describe('Redis killed', () => {
   it('a setup gets 6001 with HTTP 503 (1005); once Redis is back, play sets up a session', async () => {
     const { a, pipeline, live } = await bench();
@@ -94,13 +105,7 @@ describe('Redis killed', () => {
       httpStatus: 503,
       serverCode: 1005,
     });
-    await redisBack(pipeline);
-    pipeline.play$.next();
-    await pipeline.until(active, 'active after play');
-    pipeline.stop$.next();
-    await pipeline.until((s) => s.status === 'idle', 'idle');
-    expect(await live()).toBe(0);
-    pipeline.unsubscribe();
+    await playsOnceRedisIsBack(pipeline, live);
   });
 
   it('heartbeats get 503 (1005), retried twice, then 6003; once Redis is back (empty), play works', async () => {
@@ -119,13 +124,7 @@ describe('Redis killed', () => {
       httpStatus: 503,
       serverCode: 1005,
     });
-    await redisBack(pipeline);
-    pipeline.play$.next();
-    await pipeline.until(active, 'active after play');
-    pipeline.stop$.next();
-    await pipeline.until((s) => s.status === 'idle', 'idle');
-    expect(await live()).toBe(0);
-    pipeline.unsubscribe();
+    await playsOnceRedisIsBack(pipeline, live);
   });
 
   it('a teardown gets 6002 (not fatal) with HTTP 503; the state is idle; play works once Redis is back', async () => {
@@ -143,13 +142,7 @@ describe('Redis killed', () => {
       serverCode: 1005,
     });
     expect(pipeline.states.some((s) => s.status === 'error')).toBe(false);
-    await redisBack(pipeline);
-    pipeline.play$.next();
-    await pipeline.until(active, 'active after play');
-    pipeline.stop$.next();
-    await pipeline.until((s) => s.status === 'idle', 'idle');
-    expect(await live()).toBe(0);
-    pipeline.unsubscribe();
+    await playsOnceRedisIsBack(pipeline, live);
   });
 });
 
