@@ -1,12 +1,9 @@
 import axios from 'axios';
 import { firstValueFrom, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  axiosTransport,
-  fetchTransport,
-  type SsmResponse,
-  type SsmTransport,
-} from '../../src/index.js';
+import { axiosTransport } from '../../src/transports/axios.js';
+import { fetchTransport } from '../../src/transports/fetch.js';
+import type { SsmResponse, SsmTransport } from '../../src/types.js';
 import { ssmRequest } from '../../src/wire.js';
 import { type SeenRequest, scriptedHttpServer } from '../support/http-echo.js';
 

@@ -1,11 +1,27 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Observable } from 'rxjs';
-import type { SsmTransport } from '../types.js';
+import type { SsmResponse, SsmTransport } from '../types.js';
+import { utf8Length } from './answer-size.js';
+import { callDeadline } from './call-deadline.js';
+import { unsendableHeader } from './sendable-headers.js';
+import { answerTooLarge } from './transport-error.js';
 
 /** Options of {@link axiosTransport}. */
 export interface AxiosTransportOptions {
-  /** No response within this time is a failure with no response. Default 10 000 ms. */
+  /**
+   * One deadline for the whole call: connect, headers and the complete body. Past it the
+   * request is aborted and the call errors with a `deadline` `TransportError` (no response),
+   * however the server trickles its answer (axios's own `timeout` is only an idle timeout in
+   * Node). Default 10 000 ms.
+   */
   timeoutMs?: number;
+  /**
+   * The largest answer body accepted, in bytes (axios `maxContentLength`, plus a progress check
+   * for adapters that ignore it, such as XHR). A body past it is aborted at once and the call
+   * errors with a `too-large` `TransportError` ("answer larger than N bytes"). Default 65 536
+   * (64 KiB): SSM answers are a few hundred bytes, a Widevine renewal a few KiB.
+   */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -13,36 +29,68 @@ export interface AxiosTransportOptions {
  * Emits one response for every HTTP status, body as text (the SDK parses it), and errors only
  * when no response came. Unsubscribing aborts the request.
  *
+ * Against a hostile server or a lossy network:
+ * - Every header is checked before sending; one that cannot be sent (a line break, a character
+ *   past U+00FF, a bad name) errors with an `unsendable-header` `TransportError` that names the
+ *   header but never its value, and nothing is sent.
+ * - Redirects are not followed (`maxRedirects: 0`, which axios's fetch adapter turns into
+ *   `redirect: 'manual'`): a token must not be replayed to another origin. A 3xx is emitted as
+ *   a response with its status, an opaque browser redirect with status 0; the SDK treats both
+ *   as a non-2xx failure. XHR follows redirects itself and cannot be told not to: in browsers,
+ *   prefer {@link fetchTransport} or axios's fetch adapter.
+ * - `timeoutMs` bounds the whole call and `maxResponseBytes` the body (see the options).
+ *
  * @param instance An axios instance with the app's interceptors, proxy or agent; default `axios`.
  */
 export function axiosTransport(
   instance: AxiosInstance = axios,
   options: AxiosTransportOptions = {},
 ): SsmTransport {
-  const timeout = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBytes = options.maxResponseBytes ?? 65_536;
   return (req) =>
-    new Observable((subscriber) => {
+    new Observable<SsmResponse>((subscriber) => {
+      const unsendable = unsendableHeader(req.headers);
+      if (unsendable) {
+        subscriber.error(unsendable);
+        return;
+      }
       const controller = new AbortController();
+      // An error runs the abort below: the refused body stops being read and its socket closes.
+      const refuse = (error: unknown) =>
+        subscriber.error(isOverMaxContentLength(error) ? answerTooLarge(maxBytes) : error);
       instance
         .request<string>({
           url: req.url,
           method: 'POST',
           headers: req.headers,
           data: req.body,
-          timeout,
           signal: controller.signal,
           responseType: 'text',
           // The SDK reads every status itself; axios must neither throw on it nor parse the body.
           validateStatus: () => true,
           transformResponse: [(data: unknown) => data],
-        })
-        .then(
-          (response) => {
-            subscriber.next({ status: response.status, body: response.data });
-            subscriber.complete();
+          maxRedirects: 0,
+          maxContentLength: maxBytes,
+          // XHR ignores maxContentLength; its progress events carry Content-Length and bytes read.
+          onDownloadProgress: ({ loaded, total }) => {
+            if (loaded > maxBytes || (total ?? 0) > maxBytes) refuse(answerTooLarge(maxBytes));
           },
-          (error: unknown) => subscriber.error(error),
-        );
+        })
+        .then((response) => {
+          const body: unknown = response.data;
+          if (typeof body === 'string' && utf8Length(body) > maxBytes) {
+            refuse(answerTooLarge(maxBytes));
+            return;
+          }
+          subscriber.next({ status: response.status, body });
+          subscriber.complete();
+        }, refuse);
       return () => controller.abort();
-    });
+    }).pipe(callDeadline(timeoutMs));
+}
+
+/** axios's own refusal of a body past `maxContentLength` (Node and fetch adapters). */
+function isOverMaxContentLength(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('maxContentLength');
 }

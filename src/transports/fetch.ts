@@ -1,12 +1,27 @@
-import { Observable, throwError, timeout } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { SsmResponse, SsmTransport } from '../types.js';
+import { declaredLength, utf8Length } from './answer-size.js';
+import { callDeadline } from './call-deadline.js';
+import { unsendableHeader } from './sendable-headers.js';
+import { answerTooLarge } from './transport-error.js';
 
 /** Options of {@link fetchTransport}. */
 export interface FetchTransportOptions {
   /** The `fetch` to use; default the global one. */
   fetch?: typeof fetch;
-  /** No response within this time is a failure with no response. Default 10 000 ms. */
+  /**
+   * One deadline for the whole call: connect, headers and the complete body. Past it the
+   * request is aborted and the call errors with a `deadline` `TransportError` (no
+   * response), however the server trickles its answer. Default 10 000 ms.
+   */
   timeoutMs?: number;
+  /**
+   * The largest answer body accepted, in bytes. A `Content-Length` above it fails before the
+   * body is read; a body that grows past it while streaming is cancelled at once. Either way the
+   * call errors with a `too-large` `TransportError` ("answer larger than N bytes").
+   * Default 65 536 (64 KiB): SSM answers are a few hundred bytes, a Widevine renewal a few KiB.
+   */
+  maxResponseBytes?: number;
   /** Let requests outlive the page (`fetch` `keepalive`), for a teardown sent on `pagehide`. */
   keepalive?: boolean;
 }
@@ -14,11 +29,30 @@ export interface FetchTransportOptions {
 /**
  * A transport on the platform's `fetch`. Emits one response for every HTTP status, body as
  * text, and errors only when no response came. Unsubscribing aborts the request.
+ *
+ * Against a hostile server or a lossy network:
+ * - Every header is checked before sending; one that cannot be sent (a line break, a character
+ *   past U+00FF, a bad name) errors with an `unsendable-header` `TransportError` that
+ *   names the header but never its value, and nothing is sent.
+ * - Redirects are not followed (`redirect: 'manual'`): a token must not be replayed to another
+ *   origin. A 3xx is emitted as a response with its status (Node, React Native); a browser
+ *   hides it as an opaque redirect, emitted as `{ status: 0, body: '' }`. The SDK treats both as
+ *   a non-2xx failure.
+ * - `timeoutMs` bounds the whole call and `maxResponseBytes` the body (see the options). The
+ *   body is read through `response.body.getReader()` counting bytes; where body streams are not
+ *   available (React Native) it falls back to `text()`, checked against `Content-Length` first
+ *   and its length after.
  */
 export function fetchTransport(options: FetchTransportOptions = {}): SsmTransport {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBytes = options.maxResponseBytes ?? 65_536;
   return (req) =>
     new Observable<SsmResponse>((subscriber) => {
+      const unsendable = unsendableHeader(req.headers);
+      if (unsendable) {
+        subscriber.error(unsendable);
+        return;
+      }
       const controller = new AbortController();
       const send = options.fetch ?? globalThis.fetch;
       send(req.url, {
@@ -26,22 +60,49 @@ export function fetchTransport(options: FetchTransportOptions = {}): SsmTranspor
         headers: req.headers,
         body: req.body,
         signal: controller.signal,
+        redirect: 'manual',
         ...(options.keepalive && { keepalive: true }),
       })
         // The body is read before completing: completion runs the abort below.
-        .then(async (response) => ({ status: response.status, body: await response.text() }))
+        .then(async (response) => ({
+          status: response.status,
+          body: response.type === 'opaqueredirect' ? '' : await cappedText(response, maxBytes),
+        }))
         .then(
           (response) => {
             subscriber.next(response);
             subscriber.complete();
           },
+          // An error also runs the abort below, which closes the connection of a refused body.
           (error: unknown) => subscriber.error(error),
         );
       return () => controller.abort();
-    }).pipe(
-      timeout({
-        first: timeoutMs,
-        with: () => throwError(() => new Error(`no response within ${timeoutMs} ms`)),
-      }),
-    );
+    }).pipe(callDeadline(timeoutMs));
+}
+
+/** The body as text, refused (and its stream cancelled) as soon as it passes `maxBytes`. */
+async function cappedText(response: Response, maxBytes: number): Promise<string> {
+  if ((declaredLength(response.headers?.get('content-length')) ?? 0) > maxBytes) {
+    throw answerTooLarge(maxBytes);
+  }
+  const body = response.body;
+  if (!body || typeof body.getReader !== 'function' || typeof TextDecoder === 'undefined') {
+    const text = await response.text();
+    if (utf8Length(text) > maxBytes) throw answerTooLarge(maxBytes);
+    return text;
+  }
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let bytes = 0;
+  let text = '';
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) return text + decoder.decode();
+    bytes += chunk.value.byteLength;
+    if (bytes > maxBytes) {
+      reader.cancel().catch(() => undefined);
+      throw answerTooLarge(maxBytes);
+    }
+    text += decoder.decode(chunk.value, { stream: true });
+  }
 }

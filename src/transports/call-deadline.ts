@@ -1,0 +1,17 @@
+import { type MonoTypeOperatorFunction, throwError, timeout } from 'rxjs';
+import { deadlineExceeded } from './transport-error.js';
+
+/**
+ * One deadline for a whole call: a transport emits its response only once the body is read, so
+ * a deadline on that first emission covers connect, headers and body alike. When it passes, the
+ * call is unsubscribed (which aborts the request) and errors with a `deadline`
+ * {@link TransportError}.
+ *
+ * ```
+ * call:          ------------r|
+ * callDeadline:  -------#            (timeoutMs = 7 frames)
+ * ```
+ */
+export function callDeadline<T>(timeoutMs: number): MonoTypeOperatorFunction<T> {
+  return timeout({ first: timeoutMs, with: () => throwError(() => deadlineExceeded(timeoutMs)) });
+}

@@ -1,0 +1,30 @@
+import { TransportError } from './transport-error.js';
+
+/** An HTTP token (RFC 9110): what a header name may be made of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Tab, visible ASCII, space and latin1: no CR, LF, NUL or anything past U+00FF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * The error for the first header that cannot go on the wire, or `undefined` when all can.
+ * Checked before anything is sent, so that axios, `fetch` and XHR fail alike (they would
+ * otherwise throw at different moments, some with the value in the message) and no request
+ * leaves with a header split in two. The message names the header, never its value.
+ */
+export function unsendableHeader(headers: Record<string, unknown>): TransportError | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) {
+      return new TransportError(
+        'unsendable-header',
+        `header name ${JSON.stringify(name)} is not a valid HTTP header name; nothing was sent`,
+      );
+    }
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      return new TransportError(
+        'unsendable-header',
+        `header "${name}" has a value a request cannot carry (a line break, a control character or a character past U+00FF); nothing was sent`,
+      );
+    }
+  }
+  return undefined;
+}
