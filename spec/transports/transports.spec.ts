@@ -110,3 +110,89 @@ describe('fetchTransport', () => {
     expect(calls[0]).toMatchObject({ method: 'POST', body: '{}', keepalive: true });
   });
 });
+
+describe('fetchTransport where the platform hides or lacks things', () => {
+  const fakeFetch = (response: Partial<Response>, seen: RequestInit[] = []) =>
+    fetchTransport({
+      fetch: async (_url, init) => {
+        seen.push(init ?? {});
+        return { headers: new Headers(), ...response } as Response;
+      },
+    });
+
+  it('asks for redirect: manual and emits a browser opaque redirect as status 0, body empty', async () => {
+    const seen: RequestInit[] = [];
+    const transport = fakeFetch(
+      { type: 'opaqueredirect', status: 0, body: null, text: async () => '' },
+      seen,
+    );
+    expect(await firstValueFrom(send(transport, 'ok'))).toEqual({ status: 0, body: '' });
+    expect(seen[0]).toMatchObject({ redirect: 'manual' });
+  });
+
+  it('without body streams (React Native), refuses a Content-Length over the cap unread', async () => {
+    let read = false;
+    const transport = fakeFetch({
+      status: 200,
+      headers: new Headers({ 'Content-Length': '1500000000' }),
+      body: null,
+      text: async () => {
+        read = true;
+        return '';
+      },
+    });
+    await expect(firstValueFrom(send(transport, 'ok'))).rejects.toMatchObject({
+      reason: 'too-large',
+    });
+    expect(read).toBe(false);
+  });
+
+  it('without body streams (React Native), refuses a text over the cap', async () => {
+    const transport = fakeFetch({ status: 200, body: null, text: async () => 'a'.repeat(65_537) });
+    await expect(firstValueFrom(send(transport, 'ok'))).rejects.toMatchObject({
+      reason: 'too-large',
+      message: 'answer larger than 65536 bytes',
+    });
+  });
+});
+
+describe('axiosTransport on adapters that ignore maxContentLength (XHR)', () => {
+  it('aborts as soon as a progress event announces a body over the cap', async () => {
+    let aborted = false;
+    const instance = axios.create({
+      adapter: (config) =>
+        new Promise((_resolve, reject) => {
+          config.signal?.addEventListener?.('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          });
+          config.onDownloadProgress?.({
+            loaded: 10,
+            total: 1_500_000_000,
+            bytes: 10,
+            lengthComputable: true,
+          });
+        }),
+    });
+    await expect(firstValueFrom(send(axiosTransport(instance), 'ok'))).rejects.toMatchObject({
+      reason: 'too-large',
+      message: 'answer larger than 65536 bytes',
+    });
+    expect(aborted).toBe(true);
+  });
+
+  it('refuses a body over the cap that an adapter handed over whole', async () => {
+    const instance = axios.create({
+      adapter: async (config) => ({
+        data: 'é'.repeat(40_000),
+        status: 200,
+        statusText: 'OK',
+        headers: {},
+        config,
+      }),
+    });
+    await expect(firstValueFrom(send(axiosTransport(instance), 'ok'))).rejects.toMatchObject({
+      reason: 'too-large',
+    });
+  });
+});
