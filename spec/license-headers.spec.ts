@@ -12,6 +12,7 @@ describe('licenseHeaders', () => {
         sessionToken: 'S1',
         heartbeatSeconds: 5,
         authorization: 'ct,S1',
+        renewal: 'heartbeat',
       }),
     ).toEqual({ 'nv-authorizations': 'ct,S1' });
     expect(
@@ -21,6 +22,7 @@ describe('licenseHeaders', () => {
         sessionToken: 'S1',
         heartbeatSeconds: 5,
         authorization: 'ct,S1',
+        renewal: 'heartbeat',
       }),
     ).toEqual({ 'x-auth': 'ct,S1' });
   });

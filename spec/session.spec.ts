@@ -84,6 +84,7 @@ describe('ssmSession lifecycle', () => {
           sessionToken: 'S1',
           heartbeatSeconds: 5,
           authorization: 'ct-a,S1',
+          renewal: 'heartbeat',
         },
       });
       expectObservable(authorization$, '^---!').toBe('n--x', { n: null, x: 'ct-a,S1' });

@@ -28,6 +28,8 @@ export interface SsmErrorInit {
   serverMessage?: string;
   source?: SsmSource;
   cause?: unknown;
+  /** Default: every error but a teardown's. False for an error that ends no session. */
+  fatal?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export class SsmError extends Error {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = init.kind;
     this.code = codeOf[init.kind];
-    this.fatal = init.kind !== 'teardown';
+    this.fatal = init.fatal ?? init.kind !== 'teardown';
     // Absent, not undefined, when unknown: `httpStatus` is absent when no response came.
     const { httpStatus, serverCode, serverMessage, source } = init;
     Object.assign(this, {

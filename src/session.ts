@@ -14,17 +14,26 @@ import {
   startWith,
   switchMap,
   tap,
+  throwError,
 } from 'rxjs';
 import { SsmError } from './error.js';
 import { asyncMode, syncMode } from './mode.js';
 import { requestLane } from './request-lane.js';
-import type { SessionContext } from './session-context.js';
+import type { SessionContext, WidevineJob } from './session-context.js';
 import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
 import { failed, idle, tearingDown } from './states.js';
 import { axiosTransport } from './transports/axios.js';
-import type { AppState, SsmIntents, SsmOptions, SsmSession, SsmState } from './types.js';
+import type {
+  AppState,
+  SsmDiagnostic,
+  SsmIntents,
+  SsmOptions,
+  SsmRenewal,
+  SsmSession,
+  SsmState,
+} from './types.js';
 import { sameSession, wantedSource } from './wanted-source.js';
-import { sourceProblem } from './wire.js';
+import { MIN_HEARTBEAT_SECONDS, sourceProblem } from './wire.js';
 
 /**
  * Turns a player's intents into one SSM session stream.
@@ -51,6 +60,10 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
   // last unsubscribe is known to the next subscription's setup.
   const lane = requestLane(mode.requests);
   const errors = new Subject<SsmError>();
+  const renewals = new Subject<SsmRenewal>();
+  const diagnostics = new Subject<SsmDiagnostic>();
+  // Taken by the live session, if any: a renewal with no session to take it fails at once.
+  const widevine = new Subject<WidevineJob>();
 
   const state$: Observable<SsmState> = defer(() => {
     // Intents the app did not pass cost no subscription: a pipeline is kept by the thousand.
@@ -59,6 +72,7 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
       startWith<AppState>('active'),
       share({ connector: () => new ReplaySubject<AppState>(1), resetOnComplete: false }),
     );
+    const licence$ = intents.licence$?.pipe(share({ resetOnComplete: false }));
     const ctx: SessionContext = {
       mode,
       lane,
@@ -66,9 +80,15 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
       scheduler: options.scheduler ?? asyncScheduler,
       tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
       heartbeatRetries: options.heartbeatRetries ?? 2,
+      minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
+      setupIdempotencyKey: options.setupIdempotencyKey,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,
+      licence$: licence$ ?? NEVER,
+      widevine$: widevine,
       report: (error) => errors.next(error),
+      askRenewal: (renewal) => renewals.next(renewal),
+      diagnose: (diagnostic) => diagnostics.next(diagnostic),
     };
     const wanted$ = wantedSource(intents.source$, play$, intents.stop$).pipe(share());
 
@@ -84,20 +104,48 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
       tap((state) => state.status === 'error' && ctx.report(state.error)),
     );
     // The shared intents stay connected for as long as the pipeline runs.
-    const held = [appState$, play$].flatMap((intent) =>
+    const held = [appState$, play$, licence$].flatMap((intent) =>
       intent ? [intent.pipe(ignoreElements())] : [],
     );
     return merge(...held, states$);
   }).pipe(share({ connector: () => new ReplaySubject<SsmState>(1) }));
 
+  const running$ = state$.pipe(ignoreElements());
   return {
     session$: state$,
-    errors$: merge(errors, state$.pipe(ignoreElements())),
+    errors$: merge(errors, running$),
     authorization$: state$.pipe(
       map((state) => (state.status === 'active' ? state.authorization : null)),
       distinctUntilChanged(),
     ),
+    renewals$: merge(renewals, running$),
+    diagnostics$: merge(diagnostics, running$),
+    renewWidevine: (challenge) =>
+      defer(() => {
+        if (!widevine.observed) return throwError(() => noLiveSession());
+        const reply = new ReplaySubject<Uint8Array>(1);
+        widevine.next({
+          challenge,
+          reply: {
+            next: (license) => {
+              reply.next(license);
+              reply.complete();
+            },
+            error: (error) => reply.error(error),
+          },
+        });
+        return reply.asObservable();
+      }),
   };
+}
+
+/** A Widevine renewal asked for while no session is live: it ends no session. */
+function noLiveSession(): SsmError {
+  return new SsmError({
+    kind: 'heartbeat',
+    message: 'no live SSM session to renew the Widevine licence for',
+    fatal: false,
+  });
 }
 
 /** No session wanted: `tearing-down` while teardowns of this pipeline are in flight, then `idle`. */

@@ -4,7 +4,7 @@ import type { SessionContext } from './session-context.js';
 import { ssmCall } from './ssm-call.js';
 import { sendTeardown } from './teardown.js';
 import type { SsmSource } from './types.js';
-import { parseSetup, type SessionGrant } from './wire.js';
+import { isTransient, parseSetup, type SessionGrant } from './wire.js';
 
 /** How a setup ended. */
 export type SetupOutcome = { grant: SessionGrant } | { error: SsmError };
@@ -43,9 +43,23 @@ export function setupSession(
   });
 }
 
-/** One setup request. A 2xx that broke the protocol but named a session gets it torn down. */
+/**
+ * One setup. A 2xx that broke the protocol but named a session gets it torn down. With an
+ * idempotency key, a setup that got no answer or a 5xx is sent once more with the same key: a
+ * server that honours it answers the first session again instead of taking a second slot.
+ */
 function setupOnce(source: SsmSource, ctx: SessionContext): Observable<SetupOutcome> {
-  return ssmCall(ctx.transport, 'setup', source, source.token ?? '').pipe(
+  const idempotencyKey = ctx.setupIdempotencyKey?.();
+  const send = () =>
+    ssmCall(ctx.transport, 'setup', source, source.token ?? '', {
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
+    });
+  return send().pipe(
+    switchMap((response) =>
+      idempotencyKey !== undefined && response instanceof SsmError && isTransient(response)
+        ? send()
+        : of(response),
+    ),
     switchMap((response) => {
       if (response instanceof SsmError) return of({ error: response });
       const parsed = parseSetup(response, source);

@@ -15,7 +15,7 @@ import {
   timer,
 } from 'rxjs';
 import { SsmError } from './error.js';
-import { liveSession } from './heartbeat.js';
+import { liveSession } from './live-session.js';
 import type { SessionContext } from './session-context.js';
 import { setupSession } from './setup.js';
 import { awaitingToken, failed, settingUp } from './states.js';

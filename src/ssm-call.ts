@@ -1,7 +1,7 @@
 import { catchError, defer, type Observable, of, take, throwIfEmpty } from 'rxjs';
 import { SsmError } from './error.js';
 import type { SsmRequest, SsmResponse, SsmSource, SsmTransport } from './types.js';
-import { errorOfNoResponse, ssmRequest } from './wire.js';
+import { errorOfNoResponse, type RequestExtras, ssmRequest } from './wire.js';
 
 /**
  * One SSM call through the transport: the first response, or the typed error of a call that got
@@ -17,12 +17,17 @@ export function ssmCall(
   call: SsmRequest['call'],
   source: SsmSource,
   token: string,
+  extras?: RequestExtras,
 ): Observable<SsmResponse | SsmError> {
-  return defer(() => transport(ssmRequest(call, source, token))).pipe(
+  return defer(() => transport(ssmRequest(call, source, token, extras))).pipe(
     take(1),
     throwIfEmpty(() => new Error('the transport completed without a response')),
     catchError((cause: unknown) =>
-      of(cause instanceof SsmError ? cause : errorOfNoResponse(call, cause, source)),
+      of(
+        cause instanceof SsmError
+          ? cause
+          : errorOfNoResponse(call === 'renewal' ? 'heartbeat' : call, cause, source),
+      ),
     ),
   );
 }

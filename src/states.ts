@@ -1,5 +1,5 @@
 import type { SsmError } from './error.js';
-import type { SsmSource, SsmState } from './types.js';
+import type { SsmRenewalMode, SsmSource, SsmState } from './types.js';
 import { authorizationOf } from './wire.js';
 
 /** The states of {@link SsmState}, built in one place so every step says them the same way. */
@@ -24,10 +24,12 @@ export const active = (
   source: SsmSource,
   sessionToken: string,
   heartbeatSeconds: number,
+  renewal: SsmRenewalMode = 'heartbeat',
 ): SsmState => ({
   status: 'active',
   source,
   sessionToken,
   heartbeatSeconds,
   authorization: authorizationOf(source.token ?? '', sessionToken),
+  renewal,
 });

@@ -37,11 +37,58 @@ export interface SsmIntents {
   stop$?: Observable<unknown>;
   /** Foreground, background or picture-in-picture; `active` until told otherwise. */
   appState$?: Observable<AppState>;
+  /**
+   * What each licence answer said, fed by a player adapter. An answer that carries a session
+   * token, or a Widevine answer with `drmEnforced: true`, switches the session to licence mode
+   * (the licence renews it; no heartbeat calls). Answers for another `src` are ignored.
+   */
+  licence$?: Observable<LicenceAnswer>;
 }
+
+/** What one licence answer said, as far as SSM cares. */
+export interface LicenceAnswer {
+  /** The source the licence was for; answers for another `src` than the current one are ignored. */
+  src: string;
+  /**
+   * The next session token the answer carries (PlayReady `CustomData`, FairPlay or ClearKey
+   * JSON), if any: it becomes the newest token of the session.
+   */
+  sessionToken?: string;
+  /**
+   * Widevine only: the answer's `sessionDrmEnforced`; adapters give `true` where the answer
+   * leaves it missing or `null`.
+   */
+  drmEnforced?: boolean;
+  /** E.g. `com.widevine.alpha`, for diagnostics. */
+  keySystem?: string;
+}
+
+/** How a live session is kept alive: heartbeat calls, or licence renewals (DRM enforcement). */
+export type SsmRenewalMode = 'heartbeat' | 'licence';
+
+/** In licence mode, the player must renew the licence now, with these tokens. */
+export interface SsmRenewal {
+  source: SsmSource;
+  /** The newest session token. */
+  sessionToken: string;
+  /** `contentToken,sessionToken`: the token header value of the licence request. */
+  authorization: string;
+}
+
+/** Something worth knowing that is not an error, e.g. a server period that was clamped. */
+export type SsmDiagnostic = {
+  kind: 'heartbeat-clamped';
+  source: SsmSource;
+  /** The period the server asked for, in seconds. */
+  requestedSeconds: number;
+  /** The period used instead. */
+  usedSeconds: number;
+};
 
 /** One SSM request as a transport sends it. */
 export interface SsmRequest {
-  call: 'setup' | 'heartbeat' | 'teardown';
+  /** `renewal`: a Widevine licence renewal through SSM (`{base}/renewal-license-wv`). */
+  call: 'setup' | 'heartbeat' | 'teardown' | 'renewal';
   url: string;
   headers: Record<string, string>;
   body: string;
@@ -71,6 +118,19 @@ export interface SsmOptions {
   tokenTimeoutMs?: number;
   /** Transient heartbeat failures retried within one period. Default 2. */
   heartbeatRetries?: number;
+  /**
+   * The shortest heartbeat period used, in seconds. A server period outside
+   * `minHeartbeatSeconds … 86 400` is clamped into it and reported on `diagnostics$`.
+   * Default 1; marble specs may lower it.
+   */
+  minHeartbeatSeconds?: number;
+  /**
+   * When given, every setup carries an `Idempotency-Key` header with a key from this function
+   * (e.g. `() => crypto.randomUUID()`), and a setup that got no answer or a 5xx is retried once
+   * with the same key: a server that honours the key answers the first session again instead of
+   * taking a second slot. Off by default: a production server's CORS rules may refuse the header.
+   */
+  setupIdempotencyKey?: () => string;
 }
 
 /** The session as the app sees it. */
@@ -85,6 +145,8 @@ export type SsmState =
       heartbeatSeconds: number;
       /** `contentToken,sessionToken`: the token header value of every licence request. */
       authorization: string;
+      /** How this session is kept alive: heartbeat calls, or the DRM licence (enforcement). */
+      renewal: SsmRenewalMode;
     }
   | { status: 'tearing-down'; source: SsmSource }
   | { status: 'error'; source: SsmSource; error: SsmError };
@@ -97,4 +159,18 @@ export interface SsmSession {
   errors$: Observable<SsmError>;
   /** `contentToken,sessionToken` while active, otherwise `null`. */
   authorization$: Observable<string | null>;
+  /**
+   * Licence mode: each period, the player must renew the licence now with these tokens (a new
+   * licence request whose answer, fed to `licence$`, carries the next token).
+   */
+  renewals$: Observable<SsmRenewal>;
+  /**
+   * A Widevine CDM `license-renewal` message through SSM: posts the challenge to
+   * `{base}/renewal-license-wv` with the current session token, on the session's own request
+   * lane (a teardown waits for it), adopts the next token and emits the licence bytes. Errors
+   * with a 6003 {@link SsmError} when it fails or when no session is live.
+   */
+  renewWidevine(challenge: Uint8Array): Observable<Uint8Array>;
+  /** Diagnostics that are not errors, e.g. a heartbeat period the server gave that was clamped. */
+  diagnostics$: Observable<SsmDiagnostic>;
 }

@@ -21,6 +21,26 @@ export interface Renewal {
   heartbeatSeconds?: number;
 }
 
+/** A Widevine licence renewal through SSM: the next token and the licence bytes for the CDM. */
+export interface WidevineRenewal {
+  sessionToken: string;
+  license: Uint8Array;
+}
+
+/** Header of a setup that a server may answer twice without taking a second slot. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** The longest period used, in seconds: longer ones overflow platform timers (2^31 ms). */
+export const MAX_HEARTBEAT_SECONDS = 86_400;
+
+/** The shortest period used by default, in seconds. */
+export const MIN_HEARTBEAT_SECONDS = 1;
+
+/** `seconds` clamped into `min … MAX_HEARTBEAT_SECONDS`. */
+export function clampPeriod(seconds: number, min: number): number {
+  return Math.min(MAX_HEARTBEAT_SECONDS, Math.max(min, seconds));
+}
+
 /** The header name of a source. */
 export function tokenHeaderOf(source: SsmSource): string {
   return source.tokenHeader || DEFAULT_TOKEN_HEADER;
@@ -48,18 +68,59 @@ export function ssmBaseUrl(ssmServerUrl: string, source?: SsmSource): string {
   return base.endsWith('/v1') ? base : `${base}/v1`;
 }
 
-/** The request of one SSM call; `token` is the content token for setup, else the session token. */
-export function ssmRequest(call: SsmRequest['call'], source: SsmSource, token: string): SsmRequest {
+/** What a call may add to its request: a Widevine challenge, a setup's idempotency key. */
+export interface RequestExtras {
+  challenge?: Uint8Array;
+  idempotencyKey?: string;
+}
+
+const PATHS: Record<SsmRequest['call'], string> = {
+  setup: 'sessions/setup',
+  heartbeat: 'sessions/heartbeat',
+  teardown: 'sessions/teardown',
+  renewal: 'renewal-license-wv',
+};
+
+/**
+ * The request of one SSM call; `token` is the content token for setup, else the session token
+ * (alone, also for a Widevine renewal).
+ */
+export function ssmRequest(
+  call: SsmRequest['call'],
+  source: SsmSource,
+  token: string,
+  extras: RequestExtras = {},
+): SsmRequest {
   return {
     call,
-    url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/sessions/${call}`,
+    url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/${PATHS[call]}`,
     headers: {
       Accept: 'application/json',
       'Content-Type': 'application/json; charset=utf-8',
       [tokenHeaderOf(source)]: token,
+      ...(extras.idempotencyKey !== undefined && {
+        [IDEMPOTENCY_KEY_HEADER]: extras.idempotencyKey,
+      }),
     },
-    body: '{}',
+    body: extras.challenge ? JSON.stringify({ challenge: toBase64(extras.challenge) }) : '{}',
   };
+}
+
+/** Base64 of bytes, with the platform's `btoa` (browsers, React Native's Hermes, Node). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** The bytes of a base64 (or base64url) text; `undefined` when it is not base64. */
+function fromBase64(text: string): Uint8Array | undefined {
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The response body as JSON, when it is JSON (transports may hand over text). */
@@ -142,6 +203,10 @@ export function parseSetup(
   if (sessionToken === undefined) {
     return { error: malformed('setup', response, source, 'without a sessionToken') };
   }
+  if (!isSendable(sessionToken)) {
+    // It could not be sent back, not even in a teardown: the server expires it.
+    return { error: malformed('setup', response, source, UNSENDABLE) };
+  }
   const heartbeat = isRecord(body) ? body.heartbeat : undefined;
   if (typeof heartbeat !== 'number' || !Number.isFinite(heartbeat) || heartbeat <= 0) {
     return {
@@ -162,6 +227,9 @@ export function parseHeartbeat(
   if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
     return { error: malformed('heartbeat', response, source, 'without a sessionToken') };
   }
+  if (!isSendable(body.sessionToken)) {
+    return { error: malformed('heartbeat', response, source, UNSENDABLE) };
+  }
   const heartbeat = body.heartbeat;
   const changesPeriod =
     typeof heartbeat === 'number' && Number.isFinite(heartbeat) && heartbeat > 0;
@@ -171,6 +239,28 @@ export function parseHeartbeat(
       ...(changesPeriod && { heartbeatSeconds: heartbeat }),
     },
   };
+}
+
+/**
+ * A Widevine renewal response `{sessionToken, license}`: the next token and the licence bytes,
+ * or the error (a heartbeat error: the renewal is this session's heartbeat).
+ */
+export function parseWidevineRenewal(
+  response: SsmResponse,
+  source: SsmSource,
+): { widevine: WidevineRenewal } | { error: SsmError } {
+  if (!isOk(response.status)) return { error: errorOfResponse('heartbeat', response, source) };
+  const body = jsonBody(response.body);
+  if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
+    return { error: malformed('heartbeat', response, source, 'without a sessionToken') };
+  }
+  if (!isSendable(body.sessionToken)) {
+    return { error: malformed('heartbeat', response, source, UNSENDABLE) };
+  }
+  const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
+  if (!license)
+    return { error: malformed('heartbeat', response, source, 'without a base64 license') };
+  return { widevine: { sessionToken: body.sessionToken, license } };
 }
 
 /** A teardown response: `undefined` when it worked, else the error. Any 2xx body is fine. */
@@ -183,8 +273,24 @@ export function isTransient(error: SsmError): boolean {
   return error.httpStatus === undefined || error.httpStatus >= 500;
 }
 
+/** Server code of a heartbeat call for a session that its licence renews (409). */
+const RENEWED_BY_LICENCE_SERVER_CODE = 1006;
+
+/** The server says this session is renewed by its licence, not by heartbeat calls. */
+export function isRenewedByLicence(error: SsmError): boolean {
+  return error.serverCode === RENEWED_BY_LICENCE_SERVER_CODE;
+}
+
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** What a session token must look like to go back out in a header: visible ASCII. */
+const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
+const UNSENDABLE = 'with a sessionToken that cannot be sent in a header';
+
+/** A session token that can be sent as (part of) a header value. */
+export function isSendable(token: string): boolean {
+  return token.length <= 4096 && SENDABLE_TOKEN.test(token) && !token.includes(',');
+}
 
 /**
  * Why a source cannot be sent, in plain words, or `undefined` when it can. Catches what would

@@ -11,6 +11,7 @@ const active = (sessionToken: string): SsmState => ({
   sessionToken,
   heartbeatSeconds: 5,
   authorization: `ct-a,${sessionToken}`,
+  renewal: 'heartbeat',
 });
 const limit = new SsmError({ kind: 'setup', message: 'limit', httpStatus: 403, serverCode: 1007 });
 const free: SsmSource = { src: 'free.mpd', token: 'ct-free' };
