@@ -52,6 +52,7 @@ describe('verifyContentToken', () => {
       contentId: 'channel-1',
       sessionControlEnabled: true,
       maxSessions: 2,
+      drmEnforced: false,
     };
     expect(await verifyContentToken(await mint(), { secret }, now)).toEqual(claims);
     expect(await verifyContentToken(`${await mint()},whatever,else`, { secret }, now)).toEqual(

@@ -1,12 +1,8 @@
 import { verifyContentToken } from './content-token.js';
 import type { SessionContext } from './session-calls.js';
 import { sessionTokenOf } from './session-calls.js';
-import {
-  badRequest,
-  SsmHttpError,
-  SsmServerErrorCode,
-  sessionTokenInvalid,
-} from './ssm-http-error.js';
+import { sessionRenewal } from './session-renewal.js';
+import { badRequest, sessionTokenInvalid } from './ssm-http-error.js';
 
 /** A ClearKey key: both values base64url, as in a W3C ClearKey licence. */
 export interface ClearKey {
@@ -18,6 +14,23 @@ export interface ClearKey {
 export interface ClearKeyLicense {
   keys: Array<{ kty: 'oct'; kid: string; k: string }>;
   type: string;
+  /** The session's next token, when the licence request renewed it (DRM enforcement). */
+  sessionToken?: string;
+}
+
+/** The licence of `contentId`'s configured keys, narrowed to `kids` unless that is empty. */
+export function clearKeyLicenseOf(
+  clearKeys: Record<string, ClearKey[]>,
+  contentId: string,
+  kids: string[] = [],
+  type = 'temporary',
+): ClearKeyLicense {
+  const configured = Object.hasOwn(clearKeys, contentId) ? clearKeys[contentId] : [];
+  const wanted = (key: ClearKey) => kids.length === 0 || kids.includes(key.kid);
+  return {
+    keys: (configured ?? []).filter(wanted).map(({ kid, k }) => ({ kty: 'oct', kid, k })),
+    type,
+  };
 }
 
 /** The `kids` of a W3C ClearKey licence request; throws 400/1004 for anything else. */
@@ -36,36 +49,24 @@ function requestedKids(body: unknown): { kids: string[]; type: string } {
  * The ClearKey licence endpoint: the header carries `contentToken,sessionToken`; the session must
  * be a live session of the token's account and content (401/1003 when it is not live, 403/1003
  * when it is someone else's). Content whose token has session control off needs no session.
- * Answers the configured keys of the content, narrowed to the requested `kids`.
+ * Answers the configured keys of the content, narrowed to the requested `kids`. For a session in
+ * DRM enforcement the licence request is its renewal: the token rotates and the answer carries
+ * the next one as `sessionToken`.
  */
 export function clearKeyLicense(context: SessionContext, clearKeys: Record<string, ClearKey[]>) {
-  const { store, signing, clock, metrics } = context;
+  const { signing, clock } = context;
+  const renew = sessionRenewal(context);
   return async (headerValue: string | undefined, body: unknown): Promise<ClearKeyLicense> => {
-    const now = clock();
-    const claims = await verifyContentToken(headerValue, signing, now);
+    const claims = await verifyContentToken(headerValue, signing, clock());
     const { kids, type } = requestedKids(body);
+    const licence = clearKeyLicenseOf(clearKeys, claims.contentId, kids, type);
     const sessionToken = headerValue?.includes(',') ? sessionTokenOf(headerValue) : undefined;
-    if (sessionToken !== undefined) {
-      const { session, expired } = await store.find(sessionToken, now);
-      metrics.expiries += expired;
-      if (!session) throw sessionTokenInvalid();
-      if (session.accountId !== claims.accountId || session.contentId !== claims.contentId) {
-        throw new SsmHttpError(
-          403,
-          SsmServerErrorCode.SessionTokenInvalid,
-          'session token belongs to another account or content',
-        );
-      }
-    } else if (claims.sessionControlEnabled) {
-      throw sessionTokenInvalid('missing');
+    if (sessionToken === undefined) {
+      if (claims.sessionControlEnabled) throw sessionTokenInvalid('missing');
+      return licence;
     }
-    const configured = Object.hasOwn(clearKeys, claims.contentId)
-      ? clearKeys[claims.contentId]
-      : [];
-    const wanted = (key: ClearKey) => kids.length === 0 || kids.includes(key.kid);
-    return {
-      keys: (configured ?? []).filter(wanted).map(({ kid, k }) => ({ kty: 'oct', kid, k })),
-      type,
-    };
+    // A heartbeat-mode session is only looked up: its licence requests renew nothing.
+    const renewal = await renew(sessionToken, 'licence', claims);
+    return renewal.renewed ? { ...licence, sessionToken: renewal.sessionToken } : licence;
   };
 }

@@ -40,6 +40,7 @@ interface TokenOptions extends SecretOptions {
   ttl: number;
   kid?: string;
   sessionControl: boolean;
+  drmEnforced?: boolean;
 }
 
 const DEV_SECRET_WARNING =
@@ -161,6 +162,7 @@ async function token(options: TokenOptions, io: Required<Omit<CliIo, 'signal'>>)
     contentId: options.content,
     maxSessions: options.maxSessions,
     sessionControlEnabled: options.sessionControl,
+    ...(options.drmEnforced && { drmEnforced: true }),
     ttlSeconds: options.ttl,
     ...(options.kid !== undefined && { kid: options.kid }),
   });
@@ -217,7 +219,11 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
       )
       .option('--ttl <seconds>', 'lifetime of the token', integer(1, 10 * 365 * 24 * 3600), 3600)
       .option('--kid <kid>', 'key id written to the token header')
-      .option('--no-session-control', 'sessions of this token count against no limit'),
+      .option('--no-session-control', 'sessions of this token count against no limit')
+      .option(
+        '--drm-enforced',
+        'sessions of this token are renewed by licence requests, not heartbeats (DRM enforcement)',
+      ),
   ).action((options: TokenOptions) => token(options, io));
 
   return root;

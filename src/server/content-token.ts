@@ -15,6 +15,8 @@ export interface ContentClaims {
   sessionControlEnabled: boolean;
   /** The account's limit of concurrent sessions; meaningful only when session control is on. */
   maxSessions: number;
+  /** True: sessions are renewed by their licence requests, not by heartbeats (DRM enforcement). */
+  drmEnforced: boolean;
 }
 
 /** The keys a server verifies content tokens with. */
@@ -37,6 +39,8 @@ export interface MintContentTokenOptions {
   maxSessions?: number;
   /** Default true; false mints a token whose sessions count against no limit. */
   sessionControlEnabled?: boolean;
+  /** True mints a token whose sessions are renewed by licence requests instead of heartbeats. */
+  drmEnforced?: boolean;
   /** Lifetime of the token, default 3600 seconds. */
   ttlSeconds?: number;
   /** Issue time in ms since the epoch, default `Date.now()`. */
@@ -62,6 +66,7 @@ export function mintContentToken(options: MintContentTokenOptions): Promise<stri
         sessionControl: {
           maxSessions: options.maxSessions ?? 2,
           sessionControlEnabled: options.sessionControlEnabled ?? true,
+          ...(options.drmEnforced && { drmEnforced: true }),
         },
       },
     ],
@@ -158,7 +163,13 @@ function claimsOf(payload: JWTPayload): ContentClaims {
   }
   const control = right.sessionControl;
   if (control === undefined) {
-    return { accountId, contentId, sessionControlEnabled: false, maxSessions: 0 };
+    return {
+      accountId,
+      contentId,
+      sessionControlEnabled: false,
+      maxSessions: 0,
+      drmEnforced: false,
+    };
   }
   if (!isRecord(control)) throw contentTokenMalformed('has a malformed sessionControl');
   const sessionControlEnabled = control.sessionControlEnabled !== false;
@@ -171,5 +182,6 @@ function claimsOf(payload: JWTPayload): ContentClaims {
     contentId,
     sessionControlEnabled,
     maxSessions: sessionControlEnabled ? Number(maxSessions) : 0,
+    drmEnforced: control.drmEnforced === true,
   };
 }

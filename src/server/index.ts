@@ -30,3 +30,4 @@ export {
   type StoreResult,
   StoreUnavailableError,
 } from './store.js';
+export type { WidevineRenewal } from './widevine-renewal.js';

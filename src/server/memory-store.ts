@@ -54,7 +54,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
         if (held.size >= maxSessions) return { admitted: false, expired };
         slots.set(session.accountId, held.add(sessionToken));
       }
-      sessions.set(sessionToken, { ...session });
+      const { enforced, ...kept } = session;
+      sessions.set(sessionToken, enforced ? { ...kept, enforced } : kept);
       return { admitted: true, expired };
     },
 

@@ -2,6 +2,8 @@
 export interface SsmMetrics {
   setups: number;
   heartbeats: number;
+  /** Sessions renewed by a licence request (DRM enforcement). */
+  licenceRenewals: number;
   teardowns: number;
   expiries: number;
   /** Error responses by `errorCode`. */
@@ -10,7 +12,14 @@ export interface SsmMetrics {
 
 /** Fresh counters, all zero. */
 export function ssmMetrics(): SsmMetrics {
-  return { setups: 0, heartbeats: 0, teardowns: 0, expiries: 0, refusals: new Map() };
+  return {
+    setups: 0,
+    heartbeats: 0,
+    licenceRenewals: 0,
+    teardowns: 0,
+    expiries: 0,
+    refusals: new Map(),
+  };
 }
 
 /** Counts one error response. */
@@ -46,6 +55,9 @@ export function prometheusText(metrics: SsmMetrics, liveSessions: number | undef
     family('rx_ssm_refusals_total', 'counter', 'Error responses, by errorCode.', refusals),
     family('rx_ssm_heartbeats_total', 'counter', 'Sessions renewed by heartbeat.', [
       `rx_ssm_heartbeats_total ${metrics.heartbeats}`,
+    ]),
+    family('rx_ssm_licence_renewals_total', 'counter', 'Sessions renewed by a licence request.', [
+      `rx_ssm_licence_renewals_total ${metrics.licenceRenewals}`,
     ]),
     family('rx_ssm_teardowns_total', 'counter', 'Sessions torn down.', [
       `rx_ssm_teardowns_total ${metrics.teardowns}`,

@@ -1,7 +1,7 @@
 /**
  * The Lua scripts of the Redis store. Each runs atomically in Redis, which is what lets several
  * server processes share one limit. Layout: a hash per session (`a` account, `c` content, `n` 1
- * when counted, `e` expiry in ms) and, per account, a sorted set of its counted sessions scored
+ * when counted, `e` expiry in ms, `d` 1 when renewed by licence requests) and, per account, a sorted set of its counted sessions scored
  * by expiry. Times come from the calling server's clock, never from Redis.
  *
  * Session keys are derived from data inside the scripts, so the store targets a single Redis
@@ -29,7 +29,7 @@ end
 
 /**
  * KEYS: account, session. ARGV: now, maxSessions, token, expiresAt, accountId, contentId,
- * counted ('1'|'0'), ttlMs, sessionPrefix. Returns {admitted (1|0), expired}.
+ * counted ('1'|'0'), ttlMs, sessionPrefix, enforced ('1'|'0'). Returns {admitted (1|0), expired}.
  */
 export const admitScript = `
 local account, now, sessionPrefix = KEYS[1], tonumber(ARGV[1]), ARGV[9]
@@ -41,7 +41,7 @@ if ARGV[7] == '1' then
   redis.call('ZADD', account, ARGV[4], ARGV[3])
   extend(account, ttl)
 end
-redis.call('HSET', KEYS[2], 'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4])
+redis.call('HSET', KEYS[2], 'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return {1, expired}
 `;
@@ -50,12 +50,12 @@ return {1, expired}
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
  * (remove). KEYS: session, next session (rotate only, else the same key). ARGV: now, mode, token,
  * nextToken, nextExpiresAt, ttlMs, accountPrefix. Returns {0} unknown, {-1} expired (now removed),
- * or {1, accountId, contentId, counted, expiresAt} as it was before the call.
+ * or {1, accountId, contentId, counted, expiresAt, enforced} as it was before the call.
  */
 export const sessionScript = `
 local now, mode, token = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 ${extendTtl}
-local s = redis.call('HMGET', KEYS[1], 'a', 'c', 'n', 'e')
+local s = redis.call('HMGET', KEYS[1], 'a', 'c', 'n', 'e', 'd')
 if not s[1] then return {0} end
 local account = ARGV[7] .. s[1]
 if tonumber(s[4]) <= now then
@@ -66,7 +66,7 @@ end
 if mode == 'rotate' then
   local ttl = tonumber(ARGV[6])
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'a', s[1], 'c', s[2], 'n', s[3], 'e', ARGV[5])
+  redis.call('HSET', KEYS[2], 'a', s[1], 'c', s[2], 'n', s[3], 'e', ARGV[5], 'd', s[5] or '0')
   redis.call('PEXPIRE', KEYS[2], ttl)
   if s[3] == '1' then
     redis.call('ZREM', account, token)
@@ -77,7 +77,7 @@ elseif mode == 'remove' then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', account, token)
 end
-return {1, s[1], s[2], s[3], s[4]}
+return {1, s[1], s[2], s[3], s[4], s[5] or '0'}
 `;
 
 /**

@@ -21,7 +21,7 @@ export interface RedisStoreOptions {
   logger?: Logger | false;
 }
 
-type SessionReply = [1, string, string, string, string] | [0] | [-1];
+type SessionReply = [1, string, string, string, string, string] | [0] | [-1];
 
 const SCAN_BATCH = 500;
 
@@ -92,9 +92,15 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): SsmSto
 
   function sessionOf(reply: SessionReply): { session?: StoredSession; expired: number } {
     if (reply[0] !== 1) return { expired: reply[0] === -1 ? 1 : 0 };
-    const [, accountId, contentId, counted, expiresAt] = reply;
+    const [, accountId, contentId, counted, expiresAt, enforced] = reply;
     return {
-      session: { accountId, contentId, counted: counted === '1', expiresAt: Number(expiresAt) },
+      session: {
+        accountId,
+        contentId,
+        counted: counted === '1',
+        expiresAt: Number(expiresAt),
+        ...(enforced === '1' && { enforced: true }),
+      },
       expired: 0,
     };
   }
@@ -133,6 +139,7 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): SsmSto
         session.counted ? '1' : '0',
         Math.max(1, session.expiresAt - now),
         sessionPrefix,
+        session.enforced ? '1' : '0',
       ];
       return call(async () => {
         const [admitted, expired] = (await run(admitScript, keys, args)) as [number, number];

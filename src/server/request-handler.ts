@@ -14,6 +14,7 @@ import {
   storeUnavailable,
 } from './ssm-http-error.js';
 import { StoreUnavailableError } from './store.js';
+import { widevineRenewal } from './widevine-renewal.js';
 
 /** What the request handler needs beyond the session context. */
 export interface HandlerContext extends SessionContext {
@@ -39,6 +40,7 @@ export function requestHandler(context: HandlerContext) {
   const { tokenHeader, cors, responseDelayMs, metrics, store, clock, log } = context;
   const calls = sessionCalls(context);
   const license = clearKeyLicense(context, context.clearKeys);
+  const renewalWv = widevineRenewal(context, context.clearKeys);
 
   function tokenOf(req: IncomingMessage): string | undefined {
     const value = req.headers[tokenHeader];
@@ -65,6 +67,10 @@ export function requestHandler(context: HandlerContext) {
       case 'license': {
         const body = await readJsonBody(req);
         return { status: 200, body: await license(tokenOf(req), body) };
+      }
+      case 'renewal-license-wv': {
+        const body = await readJsonBody(req);
+        return { status: 200, body: await renewalWv(tokenOf(req), body) };
       }
       case 'healthz': {
         await store.ping();
@@ -109,7 +115,10 @@ export function requestHandler(context: HandlerContext) {
     applyCors(cors, tokenHeader, req, res);
     const route = routeOf(req.url);
     const reply = await replyTo(route, req).catch(refusalReply);
-    const emulatesRtt = route?.name === 'session' || route?.name === 'license';
+    const emulatesRtt =
+      route?.name === 'session' ||
+      route?.name === 'license' ||
+      route?.name === 'renewal-license-wv';
     if (emulatesRtt && responseDelayMs > 0) await delay(responseDelayMs);
     send(res, reply);
     log?.debug(

@@ -2,6 +2,7 @@
 export type Route =
   | { name: 'session'; call: 'setup' | 'heartbeat' | 'teardown' }
   | { name: 'license' }
+  | { name: 'renewal-license-wv' }
   | { name: 'healthz' }
   | { name: 'metrics' };
 
@@ -9,12 +10,14 @@ export type Route =
 export const allowedMethods: Record<Route['name'], readonly string[]> = {
   session: ['POST'],
   license: ['POST'],
+  'renewal-license-wv': ['POST'],
   healthz: ['GET', 'HEAD'],
   metrics: ['GET', 'HEAD'],
 };
 
 /** Any prefix, so the server can sit behind a path such as `/TENANT/ssm`. */
 const SESSION_PATH = /^(?:\/[^?#]*)?\/v1\/sessions\/(setup|heartbeat|teardown)\/?$/;
+const WIDEVINE_RENEWAL_PATH = /^(?:\/[^?#]*)?\/v1\/renewal-license-wv\/?$/;
 const LICENSE_PATH = /^(?:\/[^?#]*)?\/license\/clearkey\/?$/;
 
 /** The route of a request target (`req.url`), or undefined for an unknown path. */
@@ -28,6 +31,7 @@ export function routeOf(target: string | undefined): Route | undefined {
   const session = SESSION_PATH.exec(path);
   if (session) return { name: 'session', call: session[1] as 'setup' | 'heartbeat' | 'teardown' };
   if (LICENSE_PATH.test(path)) return { name: 'license' };
+  if (WIDEVINE_RENEWAL_PATH.test(path)) return { name: 'renewal-license-wv' };
   if (path === '/healthz') return { name: 'healthz' };
   if (path === '/metrics') return { name: 'metrics' };
   return undefined;

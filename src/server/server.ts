@@ -57,9 +57,9 @@ export interface SsmServer {
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * Creates the reference SSM server: `POST …/v1/sessions/{setup,heartbeat,teardown}` under any
- * prefix, `POST /license/clearkey`, `GET /healthz` and `GET /metrics`, as the wire protocol
- * describes.
+ * Creates the reference SSM server: `POST …/v1/sessions/{setup,heartbeat,teardown}` and
+ * `POST …/v1/renewal-license-wv` under any prefix, `POST /license/clearkey`, `GET /healthz` and
+ * `GET /metrics`, as the wire protocol describes.
  */
 export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
   const tokenHeader = (options.tokenHeader ?? DEFAULT_TOKEN_HEADER).toLowerCase();

@@ -1,8 +1,14 @@
 import type { Logger } from 'pino';
 import { type SigningKeys, verifyContentToken } from './content-token.js';
 import type { SsmMetrics } from './metrics.js';
+import { sessionRenewal } from './session-renewal.js';
 import { newSessionToken, tokenFingerprint } from './session-token.js';
-import { SsmHttpError, SsmServerErrorCode, sessionTokenInvalid } from './ssm-http-error.js';
+import {
+  renewalModeMismatch,
+  SsmHttpError,
+  SsmServerErrorCode,
+  sessionTokenInvalid,
+} from './ssm-http-error.js';
 import type { SsmStore } from './store.js';
 
 /** What the SSM calls work with. */
@@ -33,6 +39,7 @@ export function sessionTokenOf(headerValue: string | undefined): string {
 export function sessionCalls(context: SessionContext) {
   const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
   const lifetimeMs = heartbeatSeconds * 2 * 1000;
+  const renew = sessionRenewal(context);
 
   return {
     async setup(headerValue: string | undefined) {
@@ -48,6 +55,7 @@ export function sessionCalls(context: SessionContext) {
             contentId: claims.contentId,
             counted: claims.sessionControlEnabled,
             expiresAt: now + lifetimeMs,
+            ...(claims.drmEnforced && { enforced: true }),
           },
         },
         now,
@@ -73,19 +81,11 @@ export function sessionCalls(context: SessionContext) {
       return { sessionToken, heartbeat: heartbeatSeconds };
     },
 
+    /** Rotates a heartbeat-mode session; 409/1006 for one renewed by its licence. */
     async heartbeat(headerValue: string | undefined) {
-      const token = sessionTokenOf(headerValue);
-      const now = clock();
-      const sessionToken = newSessionToken();
-      const { session, expired } = await store.rotate(token, sessionToken, now + lifetimeMs, now);
-      metrics.expiries += expired;
-      if (!session) throw sessionTokenInvalid();
-      metrics.heartbeats += 1;
-      log?.debug(
-        { sid: tokenFingerprint(token), next: tokenFingerprint(sessionToken) },
-        'session renewed',
-      );
-      return { sessionToken, heartbeat: heartbeatSeconds };
+      const renewal = await renew(sessionTokenOf(headerValue), 'heartbeat');
+      if (!renewal.renewed) throw renewalModeMismatch('licence');
+      return { sessionToken: renewal.sessionToken, heartbeat: heartbeatSeconds };
     },
 
     async teardown(headerValue: string | undefined) {

@@ -1,6 +1,7 @@
 /**
- * Error codes of the reference server, as the wire protocol lists them. 1005 and 1000 are this
- * server's own: the store cannot be reached, or something failed that no request could cause.
+ * Error codes of the reference server, as the wire protocol lists them. 1005, 1006 and 1000 are
+ * this server's own: the store cannot be reached, a session was renewed by the call of the other
+ * mode (heartbeat or licence), or something failed that no request could cause.
  */
 export const SsmServerErrorCode = {
   Internal: 1000,
@@ -9,6 +10,7 @@ export const SsmServerErrorCode = {
   SessionTokenInvalid: 1003,
   BadRequest: 1004,
   StoreUnavailable: 1005,
+  RenewalModeMismatch: 1006,
   SessionLimit: 1007,
 } as const;
 
@@ -57,6 +59,16 @@ export const sessionTokenInvalid = (why = 'unknown, expired, torn down or alread
 /** 400/1004: the request itself is malformed. */
 export const badRequest = (message: string) =>
   new SsmHttpError(400, SsmServerErrorCode.BadRequest, message);
+
+/** 409/1006: the session is renewed by the other kind of call; nothing was changed. */
+export const renewalModeMismatch = (renewedBy: 'heartbeat' | 'licence') =>
+  new SsmHttpError(
+    409,
+    SsmServerErrorCode.RenewalModeMismatch,
+    renewedBy === 'licence'
+      ? 'session is renewed by its licence requests (DRM enforcement), not by heartbeat'
+      : 'session is renewed by heartbeat, not by licence renewals',
+  );
 
 /** 503/1005: the session store cannot be reached; the client may try again shortly. */
 export const storeUnavailable = () =>

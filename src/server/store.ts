@@ -6,6 +6,11 @@ export interface StoredSession {
   counted: boolean;
   /** Ms since the epoch at which the session expires unless renewed. */
   expiresAt: number;
+  /**
+   * True when the session is renewed by its licence requests instead of heartbeats (its content
+   * token asked for DRM enforcement). Stores answer it only when true.
+   */
+  enforced?: boolean;
 }
 
 /** What {@link SsmStore.admit} is asked to do: insert `session` unless the account is full. */
