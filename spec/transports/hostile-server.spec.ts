@@ -89,6 +89,8 @@ describe.each(transports)('%s against a hostile server', (_name, make) => {
     });
   });
 
+  // Bytes the server wrote before it saw the close: mostly what the kernel's socket buffers took
+  // (about 4 MB on loopback here), not what the client read; without the cap it is unbounded.
   describe('maxResponseBytes', () => {
     it('refuses an endless chunked body and closes the connection after a bounded read', async () => {
       const result = await outcome(make()(request('endless')));
