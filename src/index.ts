@@ -11,9 +11,13 @@ export { type AxiosTransportOptions, axiosTransport } from './transports/axios.j
 export { type FetchTransportOptions, fetchTransport } from './transports/fetch.js';
 export type {
   AppState,
+  LicenceAnswer,
+  SsmDiagnostic,
   SsmDrm,
   SsmIntents,
   SsmOptions,
+  SsmRenewal,
+  SsmRenewalMode,
   SsmRequest,
   SsmResponse,
   SsmSession,

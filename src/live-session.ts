@@ -193,36 +193,47 @@ export function liveSession(
      */
     const widevineRenewal = (job: WidevineJob): Observable<Update> => {
       let answered = false;
+      let inFlight: Observable<RenewalOutcome<Renewed>> | undefined;
+      const reply = (outcome: RenewalOutcome<Renewed>) => {
+        answered = true;
+        if ('error' in outcome) job.reply.error(outcome.error);
+        else job.reply.next(outcome.answer.license ?? new Uint8Array());
+      };
       return renewalCall(
-        defer(() =>
-          calls.queue(
+        defer(() => {
+          inFlight = calls.queue(
             sendRenewal(
               'renewal',
               (response) => asOutcome(parseWidevineRenewal(response, source)),
               { challenge: job.challenge },
             ),
-          ),
-        ),
+          );
+          return inFlight;
+        }),
         () => period$.value,
         ctx,
       ).pipe(
         mergeMap((outcome): Observable<Update> => {
-          answered = true;
           if ('error' in outcome) {
-            job.reply.error(outcome.error);
+            reply(outcome);
             return of(outcome);
           }
-          const license = outcome.answer.license ?? new Uint8Array();
+          // `active` has the new token before the caller hands the licence to the CDM.
+          const update = { sessionToken: outcome.answer.sessionToken, renewal: 'licence' } as const;
           return concat(
-            of({ sessionToken: outcome.answer.sessionToken, renewal: 'licence' } as const),
+            of(update),
             defer(() => {
-              job.reply.next(license);
+              reply(outcome);
               return EMPTY;
             }),
           );
         }),
         finalize(() => {
-          if (!answered) job.reply.error(sessionEnded(source));
+          if (answered) return;
+          // The session ended (a zap, a stop) with the request in flight: its answer still
+          // belongs to the caller, and the teardown uses the token it brought.
+          if (inFlight) inFlight.subscribe(reply);
+          else job.reply.error(sessionEnded(source));
         }),
       );
     };

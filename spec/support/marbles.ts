@@ -21,7 +21,8 @@ export function ssmSource(name: string, extra: Partial<SsmSource> = {}): SsmSour
 
 /**
  * A state as a short label, so a marble diagram of states reads at a glance:
- * `idle`, `wait a`, `setup a`, `active a S1`, `down a`, `error a 6001`.
+ * `idle`, `wait a`, `setup a`, `active a S1` (heartbeat mode), `licence a L1` (licence mode),
+ * `down a`, `error a 6001`.
  */
 export function label(state: SsmState): string {
   const name = (s: SsmSource) => s.src.replace(/\.mpd$/, '');
@@ -33,7 +34,9 @@ export function label(state: SsmState): string {
     case 'setting-up':
       return `setup ${name(state.source)}`;
     case 'active':
-      return `active ${name(state.source)} ${state.sessionToken}`;
+      return state.renewal === 'licence'
+        ? `licence ${name(state.source)} ${state.sessionToken}`
+        : `active ${name(state.source)} ${state.sessionToken}`;
     case 'tearing-down':
       return `down ${name(state.source)}`;
     case 'error':
