@@ -63,6 +63,12 @@ function zapSection(zap) {
     "server's refusals, including those rx-ssm retried. Zaps alternate between two channels; the",
     'first is a warm-up, and each zap starts once the previous teardown has been answered.',
     '',
+    'Rows in **licence mode** zap between two channels whose content tokens enforce the session',
+    'through the DRM licence: a player in the bench makes a ClearKey licence request through the same',
+    'proxy as soon as the session is `active`, and the zap counts until that answer has switched',
+    "the new session to `renewal: 'licence'` with its token: the zap plus the one licence",
+    'request every playback makes anyway.',
+    '',
     'The "× one call" column divides by the median time of one SSM call through the same proxy in',
     'the same run (table below): it leaves out what the machine adds to every call.',
     '',
@@ -71,7 +77,12 @@ function zapSection(zap) {
   ];
   for (const s of zap.scenarios) {
     let goal = '';
-    if (s.client === 'rx-ssm') {
+    if (s.client === 'rx-ssm' && s.licence) {
+      // Zap → active (1 or 2 RTT) and then the player's first licence request (1 RTT).
+      const limit = s.id === 'async' ? 2.1 : 3.1;
+      const met = s.rtts.median <= limit && s.refusals === 0;
+      goal = `≤ ${limit} RTT (zap + 1 licence), 0 refused: ${verdict(met)}`;
+    } else if (s.client === 'rx-ssm') {
       const limit = s.id === 'async' ? 1.1 : 2.1;
       const met = s.rtts.median <= limit && (s.id === 'async' || s.refusals === 0);
       goal = `≤ ${limit} RTT${s.id === 'async-limit' ? ', 0 refused' : ''}: ${verdict(met)}`;
@@ -84,7 +95,7 @@ function zapSection(zap) {
       max: s.ms.max / call,
     };
     lines.push(
-      `| ${s.rttMs} ms | ${s.client} | ${scenarioNames[s.id]} | ${s.order} | ${range(s.rtts, 2)} | ${range(s.ms, 0)} | ${range(calls, 2)} | ${s.refusals}/${s.zaps} | ${s.serverRefusals} | ${goal} |`,
+      `| ${s.rttMs} ms | ${s.client} | ${scenarioNames[s.id]}${s.licence ? ', **licence mode**' : ''} | ${s.order} | ${range(s.rtts, 2)} | ${range(s.ms, 0)} | ${range(calls, 2)} | ${s.refusals}/${s.zaps} | ${s.serverRefusals} | ${goal} |`,
     );
   }
   lines.push(

@@ -2,8 +2,14 @@
 // rx-ssm (default axios transport) and for a vendor-style baseline client, against the reference
 // server behind a proxy that delays every byte by half the round trip each way.
 import axios from 'axios';
-import { BehaviorSubject } from 'rxjs';
-import { type SsmSource, type SsmState, ssmSession } from '../src/index.js';
+import { BehaviorSubject, Subject } from 'rxjs';
+import {
+  type LicenceAnswer,
+  licenseHeaders,
+  type SsmSource,
+  type SsmState,
+  ssmSession,
+} from '../src/index.js';
 import { createSsmServer, mintContentToken } from '../src/server/index.js';
 import { type DelayProxy, delayProxy } from './support/delay-proxy.js';
 import { benchArgs, progress, writeResult } from './support/result.js';
@@ -20,6 +26,8 @@ interface Scenario {
   sync: boolean;
   maxSessions: number;
   order: Order;
+  /** Enforcement mode: `active` counts once the first licence answer switched the session. */
+  licence?: boolean;
 }
 
 interface ScenarioResult extends Scenario {
@@ -39,6 +47,30 @@ const scenarios: Scenario[] = [
   { id: 'async-limit', client: 'rx-ssm', sync: false, maxSessions: 1, order: 'teardown-first' },
   { id: 'async-limit', client: 'rx-ssm', sync: false, maxSessions: 1, order: 'setup-first' },
   { id: 'sync', client: 'rx-ssm', sync: true, maxSessions: 1, order: 'teardown-first' },
+  {
+    id: 'async',
+    client: 'rx-ssm',
+    sync: false,
+    maxSessions: 2,
+    order: 'teardown-first',
+    licence: true,
+  },
+  {
+    id: 'async-limit',
+    client: 'rx-ssm',
+    sync: false,
+    maxSessions: 1,
+    order: 'setup-first',
+    licence: true,
+  },
+  {
+    id: 'sync',
+    client: 'rx-ssm',
+    sync: true,
+    maxSessions: 1,
+    order: 'teardown-first',
+    licence: true,
+  },
   { id: 'async', client: 'baseline', sync: false, maxSessions: 2, order: 'teardown-first' },
   { id: 'async-limit', client: 'baseline', sync: false, maxSessions: 1, order: 'teardown-first' },
   { id: 'async-limit', client: 'baseline', sync: false, maxSessions: 1, order: 'setup-first' },
@@ -55,6 +87,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const server = createSsmServer({
   logger: false,
   secret: SECRET,
+  clearKeys: { c: [{ kid: 'a2lkLW9uZS0xMjM0NTY3OA', k: 'a2V5LW9uZS0xMjM0NTY3OA' }] },
   heartbeatSeconds: 600, // no heartbeat during a zap
   sweepIntervalMs: false,
 });
@@ -62,9 +95,15 @@ const origin = await server.listen(0);
 const { port } = new URL(origin);
 
 let accounts = 0;
-async function sourcesFor(maxSessions: number, ssmServerUrl: string) {
+async function sourcesFor(maxSessions: number, ssmServerUrl: string, drmEnforced = false) {
   const accountId = `account-${++accounts}`;
-  const token = await mintContentToken({ secret: SECRET, accountId, contentId: 'c', maxSessions });
+  const token = await mintContentToken({
+    secret: SECRET,
+    accountId,
+    contentId: 'c',
+    maxSessions,
+    drmEnforced,
+  });
   const [a, b] = ['a', 'b'].map((name) => ({ src: `${accountId}-${name}`, token, ssmServerUrl }));
   return { accountId, a: a!, b: b! };
 }
@@ -97,11 +136,37 @@ async function oneCallMs(proxy: DelayProxy): Promise<Spread> {
   return spread(times);
 }
 
+/**
+ * A ClearKey player's licence request through the proxy, as soon as a session is active; its
+ * answer (with the next session token, in enforcement mode) goes to `licence$`.
+ */
+function licenceRequests(proxy: DelayProxy, licence$: Subject<LicenceAnswer>) {
+  return async (state: SsmState) => {
+    if (state.status !== 'active' || state.renewal !== 'heartbeat') return;
+    const response = await fetch(`${proxy.origin}/license/clearkey`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...licenseHeaders(state) },
+      body: '{"kids":[],"type":"temporary"}',
+    });
+    const body = (await response.json()) as { sessionToken?: string };
+    if (response.ok) licence$.next({ src: state.source.src, sessionToken: body.sessionToken });
+  };
+}
+
 /** rx-ssm zapping between two sources; latencies in ms of the zaps that reached `active`. */
 async function sdkZaps(scenario: Scenario, proxy: DelayProxy, rttMs: number, zaps: number) {
-  const { accountId, a, b } = await sourcesFor(scenario.maxSessions, proxy.origin);
+  const { accountId, a, b } = await sourcesFor(
+    scenario.maxSessions,
+    proxy.origin,
+    scenario.licence,
+  );
   const source$ = new BehaviorSubject<SsmSource | null>(a);
-  const { session$, errors$ } = ssmSession({ source$ }, { syncMode: scenario.sync });
+  const licence$ = new Subject<LicenceAnswer>();
+  const { session$, errors$ } = ssmSession({ source$, licence$ }, { syncMode: scenario.sync });
+  const requestLicence = licenceRequests(proxy, licence$);
+  const arrived = (state: SsmState): state is Extract<SsmState, { status: 'active' | 'error' }> =>
+    state.status === 'error' ||
+    (state.status === 'active' && (!scenario.licence || state.renewal === 'licence'));
   let refusals = 0;
   let waiting: { src: string; settle: (state: SsmState, at: number) => void } | undefined;
   const arrival = (src: string) =>
@@ -114,7 +179,8 @@ async function sdkZaps(scenario: Scenario, proxy: DelayProxy, rttMs: number, zap
   let first = arrival(a.src);
   const states = session$.subscribe((state) => {
     const at = performance.now();
-    if (!waiting || (state.status !== 'active' && state.status !== 'error')) return;
+    if (scenario.licence) void requestLicence(state);
+    if (!waiting || !arrived(state)) return;
     if (state.source.src !== waiting.src) return;
     const { settle } = waiting;
     waiting = undefined;

@@ -214,14 +214,14 @@ describe.each([
     },
   );
 
-  it('a rotated-out session token is refused when replayed (1003)', async () => {
+  it('a token two rotations old is refused when replayed (1003); only the last renewal is replayed', async () => {
     const { source: a } = await source();
     const { session$ } = ssmSession({ source$: new BehaviorSubject(a) });
     const tokens: string[] = [];
     const subscription = session$.subscribe(
       (s) => s.status === 'active' && tokens.push(s.sessionToken),
     );
-    await until(session$, () => tokens.length === 2, 4000);
+    await until(session$, () => tokens.length === 3, 4000);
     const replay = await firstValueFrom(
       axiosTransport()(ssmRequest('heartbeat', a, tokens[0] ?? '')),
     );
