@@ -24,7 +24,8 @@ it('exposes sessions, setups, refusals by errorCode, heartbeats, teardowns and e
   }
   await ssmCall(spec.base, 'setup', 'garbage');
   const renewed = await ssmCall(spec.base, 'heartbeat', tokens[0]);
-  await ssmCall(spec.base, 'heartbeat', tokens[0]);
+  await ssmCall(spec.base, 'heartbeat', tokens[0]); // a repeat: answered again
+  await ssmCall(spec.base, 'teardown', tokens[0]); // a replaced token: refused
   await ssmCall(spec.base, 'teardown', (renewed.body as { sessionToken: string }).sessionToken);
   spec.advance(2_000);
 
@@ -41,6 +42,7 @@ it('exposes sessions, setups, refusals by errorCode, heartbeats, teardowns and e
     malformed: sample(text, 'rx_ssm_refusals_total{errorCode="1001"}'),
     replayed: sample(text, 'rx_ssm_refusals_total{errorCode="1003"}'),
     heartbeats: sample(text, 'rx_ssm_heartbeats_total'),
+    replays: sample(text, 'rx_ssm_replays_total'),
     teardowns: sample(text, 'rx_ssm_teardowns_total'),
     expiries: sample(text, 'rx_ssm_expiries_total'),
     storeUp: sample(text, 'rx_ssm_store_up'),
@@ -51,6 +53,7 @@ it('exposes sessions, setups, refusals by errorCode, heartbeats, teardowns and e
     malformed: 1,
     replayed: 1,
     heartbeats: 1,
+    replays: 1,
     teardowns: 1,
     expiries: 1,
     storeUp: 1,

@@ -55,7 +55,11 @@ it('two server processes on one Redis enforce one limit under 500 concurrent set
   const renewed = await ssmCall(`${a.url}/v1`, 'heartbeat', first);
   expect(renewed.status).toBe(200);
   const next = (renewed.body as { sessionToken: string }).sessionToken;
-  expect((await ssmCall(`${b.url}/v1`, 'heartbeat', first)).status).toBe(401);
+  // The repeat of that heartbeat on the other process gets the same answer: the record is shared.
+  expect((await ssmCall(`${b.url}/v1`, 'heartbeat', first)).body).toMatchObject({
+    sessionToken: next,
+  });
+  expect((await ssmCall(`${b.url}/v1`, 'teardown', first)).status).toBe(401);
   expect((await ssmCall(`${b.url}/v1`, 'teardown', next)).status).toBe(200);
   expect((await ssmCall(`${a.url}/v1`, 'setup', token)).status).toBe(200);
   expect((await ssmCall(`${b.url}/v1`, 'setup', token)).status).toBe(403);

@@ -24,6 +24,9 @@ export function applyCors(
   if (cors !== true && !cors.includes(origin)) return;
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', `Accept, Content-Type, ${tokenHeader}`);
+  res.setHeader(
+    'Access-Control-Allow-Headers',
+    `Accept, Content-Type, Idempotency-Key, ${tokenHeader}`,
+  );
   res.setHeader('Access-Control-Max-Age', '600');
 }

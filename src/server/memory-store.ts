@@ -1,4 +1,10 @@
-import { type SsmStore, type StoredSession, StoreUnavailableError } from './store.js';
+import { expiryQueue } from './expiry-queue.js';
+import {
+  type RenewalTerms,
+  type SsmStore,
+  type StoredSession,
+  StoreUnavailableError,
+} from './store.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -6,19 +12,51 @@ export interface MemoryStoreOptions {
   clock?: () => number;
 }
 
+/** The answer of the last renewal of a session, kept under the token it replaced. */
+interface KeptRenewal {
+  nextToken: string;
+  until: number;
+  by: RenewalTerms['by'];
+}
+
+/** The answer of a setup with an idempotency key. */
+interface KeptSetup {
+  sessionToken: string;
+  until: number;
+}
+
+type Due =
+  | { kind: 'session'; token: string }
+  | { kind: 'renewal'; token: string }
+  | { kind: 'setup'; scope: string };
+
 /**
  * A store in this process's memory: the default, for one server process. Expired sessions are
- * removed when a call comes across them and by {@link SsmStore.sweep}.
+ * removed when a call comes across them and by {@link SsmStore.sweep}, which finds them through
+ * an expiry queue instead of looking at every session.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
   const clock = options.clock ?? Date.now;
   const sessions = new Map<string, StoredSession>();
   /** Counted session tokens by account: the slots in use. */
   const slots = new Map<string, Set<string>>();
+  const renewals = new Map<string, KeptRenewal>();
+  const setups = new Map<string, KeptSetup>();
+  const due = expiryQueue<Due>();
   let closed = false;
 
   function open(): void {
     if (closed) throw new StoreUnavailableError('memory store is closed');
+  }
+
+  function insert(token: string, session: StoredSession): void {
+    const { enforced, ...kept } = session;
+    sessions.set(token, enforced ? { ...kept, enforced } : kept);
+    due.push(session.expiresAt, { kind: 'session', token });
+    if (session.counted) {
+      const held = slots.get(session.accountId) ?? new Set<string>();
+      slots.set(session.accountId, held.add(token));
+    }
   }
 
   function drop(token: string, session: StoredSession): void {
@@ -45,17 +83,52 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
     return expired;
   }
 
+  /** Removes what fell due: expired sessions (counted) and answers kept past their time. */
+  function prune(now: number): number {
+    let expired = 0;
+    for (const { value } of due.takeDue(now)) {
+      if (value.kind === 'session') expired += live(value.token, now).expired;
+      else if (value.kind === 'renewal' && (renewals.get(value.token)?.until ?? now) <= now) {
+        renewals.delete(value.token);
+      } else if (value.kind === 'setup' && (setups.get(value.scope)?.until ?? now) <= now) {
+        setups.delete(value.scope);
+      }
+    }
+    return expired;
+  }
+
+  /** The kept answer of the renewal that replaced `token`, while it may still be repeated. */
+  function keptRenewal(token: string, terms: RenewalTerms, now: number) {
+    const kept = renewals.get(token);
+    if (!kept || kept.until <= now || kept.by !== terms.by) return undefined;
+    const next = live(kept.nextToken, now).session;
+    if (!next || !ownedBy(next, terms)) return undefined;
+    return { session: next, replayed: { sessionToken: kept.nextToken, expiresAt: next.expiresAt } };
+  }
+
   return {
-    async admit({ sessionToken, session, maxSessions }, now = clock()) {
+    async admit(
+      { sessionToken, session, maxSessions, idempotencyKey, replayMs = 0 },
+      now = clock(),
+    ) {
       open();
       const expired = pruneAccount(session.accountId, now);
-      if (session.counted) {
-        const held = slots.get(session.accountId) ?? new Set<string>();
-        if (held.size >= maxSessions) return { admitted: false, expired };
-        slots.set(session.accountId, held.add(sessionToken));
+      const scope = idempotencyKey === undefined ? undefined : setupScope(session, idempotencyKey);
+      const kept = scope === undefined ? undefined : setups.get(scope);
+      if (kept && kept.until > now) {
+        const first = live(kept.sessionToken, now).session;
+        if (first?.contentId === session.contentId) {
+          return { admitted: true, expired, replayed: { sessionToken: kept.sessionToken } };
+        }
       }
-      const { enforced, ...kept } = session;
-      sessions.set(sessionToken, enforced ? { ...kept, enforced } : kept);
+      if (session.counted && (slots.get(session.accountId)?.size ?? 0) >= maxSessions) {
+        return { admitted: false, expired };
+      }
+      insert(sessionToken, session);
+      if (scope !== undefined && replayMs > 0) {
+        setups.set(scope, { sessionToken, until: now + replayMs });
+        due.push(now + replayMs, { kind: 'setup', scope });
+      }
       return { admitted: true, expired };
     },
 
@@ -64,15 +137,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       return live(sessionToken, now);
     },
 
-    async rotate(sessionToken, nextToken, expiresAt, now = clock()) {
+    async rotate(sessionToken, nextToken, expiresAt, now = clock(), terms = undefined) {
       open();
       const found = live(sessionToken, now);
-      if (!found.session) return found;
+      if (!found.session) {
+        const kept = terms && found.expired === 0 && keptRenewal(sessionToken, terms, now);
+        return kept ? { ...kept, expired: 0 } : found;
+      }
+      if (terms && !ownedBy(found.session, terms)) return { ...found, refused: 'owner' };
+      if (terms && (found.session.enforced === true) !== (terms.by === 'licence')) {
+        return { ...found, refused: 'mode' };
+      }
       drop(sessionToken, found.session);
-      sessions.set(nextToken, { ...found.session, expiresAt });
-      if (found.session.counted) {
-        const held = slots.get(found.session.accountId) ?? new Set<string>();
-        slots.set(found.session.accountId, held.add(nextToken));
+      insert(nextToken, { ...found.session, expiresAt });
+      if (terms && terms.replayMs > 0) {
+        renewals.set(sessionToken, { nextToken, until: now + terms.replayMs, by: terms.by });
+        due.push(now + terms.replayMs, { kind: 'renewal', token: sessionToken });
       }
       return found;
     },
@@ -96,8 +176,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
 
     async sweep(now = clock()) {
       open();
-      let expired = 0;
-      for (const token of [...sessions.keys()]) expired += live(token, now).expired;
+      const expired = prune(now);
+      return { expired, live: sessions.size };
+    },
+
+    async live(now = clock()) {
+      open();
+      const expired = prune(now);
       return { expired, live: sessions.size };
     },
 
@@ -109,6 +194,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       closed = true;
       sessions.clear();
       slots.clear();
+      renewals.clear();
+      setups.clear();
     },
   };
+}
+
+function ownedBy(session: StoredSession, { owner }: RenewalTerms): boolean {
+  return (
+    owner === undefined ||
+    (session.accountId === owner.accountId && session.contentId === owner.contentId)
+  );
+}
+
+/** Idempotency keys are scoped to the account, so two accounts' keys never meet. */
+function setupScope(session: StoredSession, idempotencyKey: string): string {
+  return JSON.stringify([session.accountId, idempotencyKey]);
 }

@@ -5,6 +5,8 @@ export interface SsmMetrics {
   /** Sessions renewed by a licence request (DRM enforcement). */
   licenceRenewals: number;
   teardowns: number;
+  /** Setups and renewals answered again for a repeat, changing nothing. */
+  replays: number;
   expiries: number;
   /** Error responses by `errorCode`. */
   refusals: Map<number, number>;
@@ -17,6 +19,7 @@ export function ssmMetrics(): SsmMetrics {
     heartbeats: 0,
     licenceRenewals: 0,
     teardowns: 0,
+    replays: 0,
     expiries: 0,
     refusals: new Map(),
   };
@@ -61,6 +64,9 @@ export function prometheusText(metrics: SsmMetrics, liveSessions: number | undef
     ]),
     family('rx_ssm_teardowns_total', 'counter', 'Sessions torn down.', [
       `rx_ssm_teardowns_total ${metrics.teardowns}`,
+    ]),
+    family('rx_ssm_replays_total', 'counter', 'Setups and renewals repeated, answered again.', [
+      `rx_ssm_replays_total ${metrics.replays}`,
     ]),
     family('rx_ssm_expiries_total', 'counter', 'Sessions expired without renewal.', [
       `rx_ssm_expiries_total ${metrics.expiries}`,

@@ -1,22 +1,35 @@
 /**
  * The Lua scripts of the Redis store. Each runs atomically in Redis, which is what lets several
- * server processes share one limit. Layout: a hash per session (`a` account, `c` content, `n` 1
- * when counted, `e` expiry in ms, `d` 1 when renewed by licence requests) and, per account, a sorted set of its counted sessions scored
- * by expiry. Times come from the calling server's clock, never from Redis.
+ * server processes share one limit. Layout:
+ *
+ * - a hash per session (`a` account, `c` content, `n` 1 when counted, `e` expiry in ms, `d` 1
+ *   when renewed by licence requests);
+ * - per account, a sorted set of its counted sessions scored by expiry;
+ * - one sorted set of every session scored by expiry (the expiry index), which decides what has
+ *   expired and lets the sweep and the live count cost what expired, not what is stored;
+ * - per renewal, a hash kept under the replaced token (`n` next token, `u` kept until, `b` by);
+ * - per setup with an idempotency key, a hash (`t` session token, `u` kept until).
+ *
+ * Expiry times come from the calling server's clock, never from Redis. Key TTLs are twice the
+ * session's lifetime: they only clean up after servers that stopped, so the sweep, not Redis,
+ * notices each expiry and counts it.
+ *
+ * Every script first compares Redis's `TIME` with the caller's deadline (wall-clock ms) and
+ * changes nothing past it (reply `-2`): a call the server already answered 503 because Redis
+ * stalled must not take effect when Redis resumes. This assumes the server's and Redis's wall
+ * clocks agree to within the safety margin the store subtracts from its deadline (one host, or
+ * NTP-synchronised hosts). Scripts that call `TIME` and then write need effects replication, the
+ * default since Redis 5.
  *
  * Session keys are derived from data inside the scripts, so the store targets a single Redis
  * node, not a cluster.
  */
 
-/** Removes the account's expired sessions. Needs `account` (key), `now`, `sessionPrefix`. */
-const pruneAccount = `
-local stale = redis.call('ZRANGEBYSCORE', account, '-inf', now)
-for _, token in ipairs(stale) do
-  redis.call('DEL', sessionPrefix .. token)
-end
-local expired = 0
-if #stale > 0 then
-  expired = redis.call('ZREMRANGEBYSCORE', account, '-inf', now)
+/** `late(deadline)`: true once Redis's wall clock (ms) is past `deadline`. */
+const late = `
+local function late(deadline)
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
 end
 `;
 
@@ -28,86 +41,142 @@ end
 `;
 
 /**
- * KEYS: account, session. ARGV: now, maxSessions, token, expiresAt, accountId, contentId,
- * counted ('1'|'0'), ttlMs, sessionPrefix, enforced ('1'|'0'). Returns {admitted (1|0), expired}.
+ * Removes the account's expired sessions and counts them (as they leave the expiry index).
+ * Needs `account`, `index`, `now`, `sessionPrefix`; sets `expired`.
+ */
+const pruneAccount = `
+local expired = 0
+local stale = redis.call('ZRANGEBYSCORE', account, '-inf', now)
+for _, token in ipairs(stale) do
+  redis.call('DEL', sessionPrefix .. token)
+  expired = expired + redis.call('ZREM', index, token)
+end
+if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', now) end
+`;
+
+/**
+ * KEYS: account, session, expiry index, setup record. ARGV: now, maxSessions, token, expiresAt,
+ * accountId, contentId, counted ('1'|'0'), keyTtlMs, sessionPrefix, enforced ('1'|'0'),
+ * deadline, replayMs, keyed ('1' when the setup has an idempotency key). Returns {-2} past the
+ * deadline, {1, expired} admitted, {0, expired} refused, {2, expired, token} the session an
+ * earlier setup with the same key admitted.
  */
 export const admitScript = `
-local account, now, sessionPrefix = KEYS[1], tonumber(ARGV[1]), ARGV[9]
-local ttl = tonumber(ARGV[8])
+local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now, sessionPrefix, ttl = tonumber(ARGV[1]), ARGV[9], tonumber(ARGV[8])
+${late}
+if late(tonumber(ARGV[11])) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
+local keyed, replayMs = ARGV[13] == '1', tonumber(ARGV[12])
+if keyed then
+  local kept = redis.call('HMGET', setup, 't', 'u')
+  if kept[1] and tonumber(kept[2]) > now then
+    local first = redis.call('HMGET', sessionPrefix .. kept[1], 'c', 'e')
+    if first[1] == ARGV[6] and tonumber(first[2]) > now then return {2, expired, kept[1]} end
+  end
+end
 if ARGV[7] == '1' then
   if redis.call('ZCARD', account) >= tonumber(ARGV[2]) then return {0, expired} end
   redis.call('ZADD', account, ARGV[4], ARGV[3])
   extend(account, ttl)
 end
-redis.call('HSET', KEYS[2], 'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10])
-redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('HSET', session, 'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10])
+redis.call('PEXPIRE', session, ttl)
+redis.call('ZADD', index, ARGV[4], ARGV[3])
+extend(index, ttl)
+if keyed and replayMs > 0 then
+  redis.call('HSET', setup, 't', ARGV[3], 'u', ARGV[1] + replayMs)
+  redis.call('PEXPIRE', setup, replayMs * 2)
+end
 return {1, expired}
 `;
 
 /**
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
- * (remove). KEYS: session, next session (rotate only, else the same key). ARGV: now, mode, token,
- * nextToken, nextExpiresAt, ttlMs, accountPrefix. Returns {0} unknown, {-1} expired (now removed),
- * or {1, accountId, contentId, counted, expiresAt, enforced} as it was before the call.
+ * (remove). KEYS: session, next session (rotate only, else the same key), expiry index, renewal
+ * record of the token. ARGV: now, mode, token, nextToken, nextExpiresAt, keyTtlMs,
+ * accountPrefix, deadline, by ('heartbeat'|'licence'|'' for a bare rotation), owner account,
+ * owner content ('' for any), replayMs, sessionPrefix. Returns, with the session fields
+ * `accountId, contentId, counted, expiresAt, enforced`:
+ * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
+ * {1, …fields} found (as it was before the call), {2, …fields, nextToken} the answer of the
+ * renewal that replaced the token, repeated, {3, …fields} not the owner's, {4, …fields} renewed
+ * by the other kind of call.
  */
 export const sessionScript = `
 local now, mode, token = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local index, by, replayMs, sessionPrefix = KEYS[3], ARGV[9], tonumber(ARGV[12]), ARGV[13]
+${late}
+if late(tonumber(ARGV[8])) then return {-2} end
 ${extendTtl}
+local function owned(accountId, contentId)
+  return ARGV[10] == '' or (accountId == ARGV[10] and contentId == ARGV[11])
+end
 local s = redis.call('HMGET', KEYS[1], 'a', 'c', 'n', 'e', 'd')
-if not s[1] then return {0} end
+if not s[1] then
+  if mode == 'rotate' and by ~= '' then
+    local kept = redis.call('HMGET', KEYS[4], 'n', 'u', 'b')
+    if kept[1] and tonumber(kept[2]) > now and kept[3] == by then
+      local n = redis.call('HMGET', sessionPrefix .. kept[1], 'a', 'c', 'n', 'e', 'd')
+      if n[1] and tonumber(n[4]) > now and owned(n[1], n[2]) then
+        return {2, n[1], n[2], n[3], n[4], n[5] or '0', kept[1]}
+      end
+    end
+  end
+  return {0}
+end
 local account = ARGV[7] .. s[1]
 if tonumber(s[4]) <= now then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', account, token)
-  return {-1}
+  return {-1, redis.call('ZREM', index, token)}
 end
+local fields = {s[1], s[2], s[3], s[4], s[5] or '0'}
 if mode == 'rotate' then
+  if by ~= '' then
+    if not owned(s[1], s[2]) then return {3, unpack(fields)} end
+    if (s[5] == '1') ~= (by == 'licence') then return {4, unpack(fields)} end
+  end
   local ttl = tonumber(ARGV[6])
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'a', s[1], 'c', s[2], 'n', s[3], 'e', ARGV[5], 'd', s[5] or '0')
+  redis.call('HSET', KEYS[2], 'a', s[1], 'c', s[2], 'n', s[3], 'e', ARGV[5], 'd', fields[5])
   redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('ZREM', index, token)
+  redis.call('ZADD', index, ARGV[5], ARGV[4])
+  extend(index, ttl)
   if s[3] == '1' then
     redis.call('ZREM', account, token)
     redis.call('ZADD', account, ARGV[5], ARGV[4])
     extend(account, ttl)
   end
+  if by ~= '' and replayMs > 0 then
+    redis.call('HSET', KEYS[4], 'n', ARGV[4], 'u', ARGV[1] + replayMs, 'b', by)
+    redis.call('PEXPIRE', KEYS[4], replayMs * 2)
+  end
 elseif mode == 'remove' then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', account, token)
+  redis.call('ZREM', index, token)
 end
-return {1, s[1], s[2], s[3], s[4], s[5] or '0'}
+return {1, unpack(fields)}
 `;
 
 /**
- * Removes the expired sessions among KEYS (session keys) and reports the rest as live.
- * ARGV: now, accountPrefix, sessionPrefix. Returns {expired, live}.
+ * Removes up to `batch` expired sessions, found through the expiry index. KEYS: expiry index.
+ * ARGV: now, sessionPrefix, accountPrefix, batch, deadline. Returns {-2} past the deadline, or
+ * {expired, live}.
  */
-export const sweepSessionsScript = `
-local now, accountPrefix, sessionPrefix = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-local expired, live = 0, 0
-for _, key in ipairs(KEYS) do
-  local s = redis.call('HMGET', key, 'a', 'e')
-  if s[1] then
-    if tonumber(s[2]) <= now then
-      redis.call('DEL', key)
-      redis.call('ZREM', accountPrefix .. s[1], string.sub(key, #sessionPrefix + 1))
-      expired = expired + 1
-    else
-      live = live + 1
-    end
-  end
+export const sweepScript = `
+local index, now, sessionPrefix, accountPrefix = KEYS[1], tonumber(ARGV[1]), ARGV[2], ARGV[3]
+${late}
+if late(tonumber(ARGV[5])) then return {-2} end
+local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+for _, token in ipairs(due) do
+  local accountId = redis.call('HGET', sessionPrefix .. token, 'a')
+  redis.call('DEL', sessionPrefix .. token)
+  if accountId then redis.call('ZREM', accountPrefix .. accountId, token) end
+  redis.call('ZREM', index, token)
 end
-return {expired, live}
-`;
-
-/**
- * Removes the expired members of one account whose session hashes Redis already dropped.
- * KEYS: account. ARGV: now, sessionPrefix. Returns the number removed.
- */
-export const sweepAccountScript = `
-local account, now, sessionPrefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
-${pruneAccount}
-return expired
+return {#due, redis.call('ZCOUNT', index, '(' .. ARGV[1], '+inf')}
 `;

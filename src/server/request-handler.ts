@@ -6,7 +6,7 @@ import { applyCors, type CorsOption } from './cors.js';
 import { countRefusal, prometheusText } from './metrics.js';
 import { readJsonBody } from './request-body.js';
 import { allowedMethods, type Route, routeOf } from './routes.js';
-import { type SessionContext, sessionCalls } from './session-calls.js';
+import { idempotencyKeyOf, type SessionContext, sessionCalls } from './session-calls.js';
 import {
   internalError,
   SsmHttpError,
@@ -43,8 +43,7 @@ export function requestHandler(context: HandlerContext) {
   const renewalWv = widevineRenewal(context, context.clearKeys);
 
   function tokenOf(req: IncomingMessage): string | undefined {
-    const value = req.headers[tokenHeader];
-    return Array.isArray(value) ? value.join(',') : value;
+    return headerOf(req, tokenHeader);
   }
 
   async function replyTo(route: Route | undefined, req: IncomingMessage): Promise<Reply> {
@@ -62,7 +61,10 @@ export function requestHandler(context: HandlerContext) {
     switch (route.name) {
       case 'session': {
         await readJsonBody(req);
-        return { status: 200, body: await calls[route.call](tokenOf(req)) };
+        if (route.call !== 'setup')
+          return { status: 200, body: await calls[route.call](tokenOf(req)) };
+        const idempotencyKey = idempotencyKeyOf(headerOf(req, 'idempotency-key'));
+        return { status: 200, body: await calls.setup(tokenOf(req), idempotencyKey) };
       }
       case 'license': {
         const body = await readJsonBody(req);
@@ -81,9 +83,10 @@ export function requestHandler(context: HandlerContext) {
     }
   }
 
+  /** Costs the same however many sessions there are: the store keeps the live count cheap. */
   async function metricsText(): Promise<string> {
     try {
-      const { expired, live } = await store.sweep(clock());
+      const { expired, live } = await store.live(clock());
       metrics.expiries += expired;
       return prometheusText(metrics, live);
     } catch (error) {
@@ -140,6 +143,11 @@ export function requestHandler(context: HandlerContext) {
       else res.destroy();
     });
   };
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -4,6 +4,7 @@ import type { SsmMetrics } from './metrics.js';
 import { sessionRenewal } from './session-renewal.js';
 import { newSessionToken, tokenFingerprint } from './session-token.js';
 import {
+  badRequest,
   renewalModeMismatch,
   SsmHttpError,
   SsmServerErrorCode,
@@ -35,6 +36,21 @@ export function sessionTokenOf(headerValue: string | undefined): string {
   return token;
 }
 
+/** An `Idempotency-Key`: 1 to 128 printable ASCII characters. */
+const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,128}$/;
+
+/**
+ * The idempotency key of a setup, if it sent one. Throws 400/1004 for a key that is empty, too
+ * long or not printable.
+ */
+export function idempotencyKeyOf(headerValue: string | undefined): string | undefined {
+  if (headerValue === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(headerValue)) {
+    throw badRequest('Idempotency-Key must be 1 to 128 printable ASCII characters');
+  }
+  return headerValue;
+}
+
 /** setup, heartbeat and teardown: each takes the token header's value and answers the body. */
 export function sessionCalls(context: SessionContext) {
   const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
@@ -42,14 +58,23 @@ export function sessionCalls(context: SessionContext) {
   const renew = sessionRenewal(context);
 
   return {
-    async setup(headerValue: string | undefined) {
+    /**
+     * Admits a session. A setup repeated with the same idempotency key within one period, while
+     * the first session is live and not yet renewed, gets the first answer again and takes no
+     * second slot; a refused setup is not remembered, so its retry is evaluated afresh.
+     */
+    async setup(headerValue: string | undefined, idempotencyKey?: string) {
       const now = clock();
       const claims = await verifyContentToken(headerValue, signing, now);
       const sessionToken = newSessionToken();
-      const { admitted, expired } = await store.admit(
+      const { admitted, expired, replayed } = await store.admit(
         {
           sessionToken,
           maxSessions: claims.maxSessions,
+          ...(idempotencyKey !== undefined && {
+            idempotencyKey,
+            replayMs: heartbeatSeconds * 1000,
+          }),
           session: {
             accountId: claims.accountId,
             contentId: claims.contentId,
@@ -68,6 +93,11 @@ export function sessionCalls(context: SessionContext) {
           SsmServerErrorCode.SessionLimit,
           `account already has its maximum of ${claims.maxSessions} concurrent sessions`,
         );
+      }
+      if (replayed) {
+        metrics.replays += 1;
+        log?.debug({ sid: tokenFingerprint(replayed.sessionToken) }, 'setup repeated: same answer');
+        return { sessionToken: replayed.sessionToken, heartbeat: heartbeatSeconds };
       }
       metrics.setups += 1;
       log?.debug(

@@ -19,6 +19,47 @@ export interface Admission {
   session: StoredSession;
   /** The account's limit; ignored for a session that is not counted. */
   maxSessions: number;
+  /**
+   * The setup's `Idempotency-Key`, scoped to the session's account. While the session it admitted
+   * is live, of the same content and not yet renewed, and for `replayMs` after the admission, an
+   * admission with the same key answers that session again instead of taking a slot.
+   */
+  idempotencyKey?: string;
+  /** How long an admission with an `idempotencyKey` is remembered, in ms; default 0 (not). */
+  replayMs?: number;
+}
+
+/** What {@link SsmStore.admit} answers. */
+export interface AdmissionResult extends StoreResult {
+  admitted: boolean;
+  /** Set when the admission repeated an earlier one: the token that one answered. */
+  replayed?: { sessionToken: string };
+}
+
+/** How a renewal by {@link SsmStore.rotate} is asked for, beyond a bare rotation. */
+export interface RenewalTerms {
+  /**
+   * The call that renews. A session under DRM enforcement (`enforced`) is renewed by licence
+   * requests only, any other by heartbeats only; the other kind is refused (`refused: 'mode'`).
+   */
+  by: 'heartbeat' | 'licence';
+  /** The session must belong to this account and content, else `refused: 'owner'`. */
+  owner?: { accountId: string; contentId: string };
+  /**
+   * How long, in ms, the answer of this renewal is kept: the same renewal repeated with the token
+   * it replaced, before the next renewal and within this time, gets the same answer (`replayed`).
+   */
+  replayMs: number;
+}
+
+/** What {@link SsmStore.rotate} answers. */
+export interface RotationResult extends StoreResult {
+  /** The session as it was before the call (or, when `replayed`, as it is), if the token was known. */
+  session?: StoredSession;
+  /** Set when the call repeated the last renewal: the next token and expiry it answered. */
+  replayed?: { sessionToken: string; expiresAt: number };
+  /** Set when the session was found but left as it was, and why. */
+  refused?: 'mode' | 'owner';
 }
 
 /**
@@ -35,26 +76,39 @@ export interface StoreResult {
  * {@link StoreUnavailableError} when it cannot be reached.
  */
 export interface SsmStore {
-  /** Inserts the session unless the account already holds `maxSessions` live counted sessions. */
-  admit(admission: Admission, now?: number): Promise<StoreResult & { admitted: boolean }>;
+  /**
+   * Inserts the session unless the account already holds `maxSessions` live counted sessions, or
+   * answers the session an earlier admission with the same idempotency key gave.
+   */
+  admit(admission: Admission, now?: number): Promise<AdmissionResult>;
   /** The live session of `sessionToken`, if any. */
   find(sessionToken: string, now?: number): Promise<StoreResult & { session?: StoredSession }>;
   /**
    * Replaces `sessionToken` by `nextToken` with a new expiry; the old token is dead from then
-   * on. Answers the session as it was, or nothing if `sessionToken` was not live.
+   * on. Answers the session as it was, or nothing if `sessionToken` was not live. With `terms`,
+   * only a session renewed that way is rotated, and the answer is kept for a repeat.
    */
   rotate(
     sessionToken: string,
     nextToken: string,
     expiresAt: number,
     now?: number,
-  ): Promise<StoreResult & { session?: StoredSession }>;
+    terms?: RenewalTerms,
+  ): Promise<RotationResult>;
   /** Removes the session; answers it if it was live. */
   remove(sessionToken: string, now?: number): Promise<StoreResult & { session?: StoredSession }>;
   /** Live counted sessions of the account. */
   count(accountId: string, now?: number): Promise<number>;
-  /** Removes every expired session; answers how many were removed and how many are live. */
+  /**
+   * Removes every expired session; answers how many were removed and how many are live. Costs in
+   * proportion to the sessions that expired, not to all sessions.
+   */
   sweep(now?: number): Promise<StoreResult & { live: number }>;
+  /**
+   * How many sessions (counted or not) are live, at a cost independent of how many there are. A
+   * store may remove expired sessions on the way and report them.
+   */
+  live(now?: number): Promise<StoreResult & { live: number }>;
   /** Resolves when the store can be reached; rejects with {@link StoreUnavailableError} if not. */
   ping(): Promise<void>;
   /** Resolves once the store has tried to connect, whether or not it succeeded. */
@@ -62,7 +116,10 @@ export interface SsmStore {
   close(): Promise<void>;
 }
 
-/** The store cannot be reached right now: the server answers 503 and tries again next request. */
+/**
+ * The store cannot be reached right now, or answered too late: the call changed nothing. The
+ * server answers 503 and tries again next request.
+ */
 export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
