@@ -10,6 +10,10 @@ export interface RedisProcess {
   start(): Promise<void>;
   /** Stops it; its data is gone. */
   stop(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, commands queue up unanswered. */
+  freeze(): void;
+  /** Lets a frozen one run again (SIGCONT): it then runs what queued up. */
+  thaw(): void;
 }
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
@@ -87,15 +91,29 @@ export async function startRedis(): Promise<RedisProcess> {
     }
   }
 
+  function signal(name: 'SIGSTOP' | 'SIGCONT'): void {
+    if (!child?.pid || child.exitCode !== null) throw new Error('redis-server is not running');
+    process.kill(child.pid, name);
+  }
+
   async function stop(): Promise<void> {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     const exited = once(running, 'exit');
+    // A frozen process only acts on SIGTERM once it runs again.
+    running.kill('SIGCONT');
     running.kill('SIGTERM');
     await exited;
   }
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop,
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
+  };
 }
