@@ -22,7 +22,6 @@ import { requestLane } from './request-lane.js';
 import type { SessionContext, WidevineJob } from './session-context.js';
 import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
 import { failed, idle, tearingDown } from './states.js';
-import { axiosTransport } from './transports/axios.js';
 import type {
   AppState,
   SsmDiagnostic,
@@ -31,30 +30,29 @@ import type {
   SsmRenewal,
   SsmSession,
   SsmState,
+  SsmTransport,
 } from './types.js';
 import { sameSession, wantedSource } from './wanted-source.js';
 import { MIN_HEARTBEAT_SECONDS, sourceProblem } from './wire.js';
 
+/** The signature of {@link ssmSession}. */
+export type SsmSessionFactory = (intents: SsmIntents, options?: SsmOptions) => SsmSession;
+
 /**
- * Turns a player's intents into one SSM session stream.
- *
- * ```
- * source$:   --a-----------b----------
- * stop$:     ----------------------s--
- * requests:  --S--H--H--H--T,S--H--T--      (async: T and S go out together)
- * session$:  i-sA-A--A--A--sA---A--di-
- * ```
- * `i` idle, `s` setting-up, `A` active, `d` tearing-down. The lifecycle, top to bottom:
- * intents → the wanted source → one lifecycle per wanted source (setup → heartbeats →
- * teardown, switched on every zap or stop) → states.
- *
- * @example
- * ```ts
- * const { session$, errors$ } = ssmSession({ source$, play$, stop$, appState$ });
- * session$.subscribe((state) => console.log(state.status));
- * ```
+ * `ssmSession` with the transport used when the options name none. The pipeline, top to bottom:
+ * intents → the wanted source → one lifecycle per wanted source (setup → renewals → teardown,
+ * switched on every zap or stop) → states. Each entry point picks its default transport here,
+ * so an app that uses `fetchTransport` bundles no axios.
  */
-export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSession {
+export function ssmSessionWith(defaultTransport: () => SsmTransport): SsmSessionFactory {
+  return (intents, options = {}) => ssmPipeline(intents, options, defaultTransport);
+}
+
+function ssmPipeline(
+  intents: SsmIntents,
+  options: SsmOptions,
+  defaultTransport: () => SsmTransport,
+): SsmSession {
   const mode = options.syncMode ? syncMode : asyncMode;
   // One lane per pipeline, outliving its subscriptions: a teardown still in flight after the
   // last unsubscribe is known to the next subscription's setup.
@@ -76,7 +74,7 @@ export function ssmSession(intents: SsmIntents, options: SsmOptions = {}): SsmSe
     const ctx: SessionContext = {
       mode,
       lane,
-      transport: options.transport ?? axiosTransport(),
+      transport: options.transport ?? defaultTransport(),
       scheduler: options.scheduler ?? asyncScheduler,
       tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
       heartbeatRetries: options.heartbeatRetries ?? 2,

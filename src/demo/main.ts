@@ -23,6 +23,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Without a terminal, npm does not pass SIGTERM on to its script: when npm is gone (this
+  // process was handed to another parent), stop too instead of holding the port.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(), 250).unref();
 }
 
 main().catch((error: unknown) => {
