@@ -20,6 +20,9 @@ export function codeBlocks(markdownPath: string): Map<string, string> {
 
 const ENTRIES: Record<string, string> = {
   'rx-ssm': 'src/index.ts',
+  'rx-ssm/fetch': 'src/fetch.ts',
+  'rx-ssm/server': 'src/server/index.ts',
+  'rx-ssm-server': 'src/server/index.ts',
   'rx-ssm/players': 'src/players/index.ts',
   'rx-ssm/testing': 'src/testing/index.ts',
 };
@@ -28,7 +31,7 @@ const ENTRIES: Record<string, string> = {
 const packageBySource: Plugin = {
   name: 'rx-ssm-source',
   setup(builder) {
-    builder.onResolve({ filter: /^rx-ssm(\/[a-z]+)?$/ }, ({ path }) => {
+    builder.onResolve({ filter: /^rx-ssm((\/|-)[a-z]+)?$/ }, ({ path }) => {
       const entry = ENTRIES[path];
       return entry ? { path: join(ROOT, entry) } : { errors: [{ text: `no entry ${path}` }] };
     });
