@@ -53,7 +53,23 @@ type Update =
       /** Licence answers carry the next token: each licence renewal has a deadline. */
       tokensDue?: boolean;
     }
-  | { error: SsmError };
+  | {
+      error: SsmError;
+      /**
+       * The catch-up renewal after the background found the session gone: refused (heartbeat
+       * mode) or no licence answer (licence mode), rather than a network that is still down.
+       */
+      expired?: boolean;
+    };
+
+/**
+ * A session that died on its catch-up renewal after the background (it expired meanwhile), when
+ * the app asked for re-establishment: the lifecycle sets up a new one for the same source.
+ */
+export interface Reestablish {
+  status: 'reestablish';
+  error: SsmError;
+}
 
 /** An SSM renewal answer, whichever call it came from. */
 interface Renewed {
@@ -89,7 +105,7 @@ export function liveSession(
   grant: SessionGrant,
   ctx: SessionContext,
   tokenAtEnd: TokenAtEnd,
-): Observable<SsmState> {
+): Observable<SsmState | Reestablish> {
   return defer(() => {
     let sessionToken = grant.sessionToken;
     let renewal: SsmRenewalMode = 'heartbeat';
@@ -239,7 +255,15 @@ export function liveSession(
     };
 
     const fromTicks$ = heartbeatTicks(period$, ctx.appState$, ctx.scheduler).pipe(
-      ctx.mode.ticks(() => (renewal === 'heartbeat' ? heartbeat() : renewByLicence())),
+      ctx.mode.ticks((tick) =>
+        (renewal === 'heartbeat' ? heartbeat() : renewByLicence()).pipe(
+          map((update) =>
+            tick.catchUp && 'error' in update
+              ? { ...update, expired: renewal === 'licence' || !isTransient(update.error) }
+              : update,
+          ),
+        ),
+      ),
     );
 
     const fromWidevine$ = ctx.widevine$.pipe(mergeMap(widevineRenewal));
@@ -275,11 +299,12 @@ export function liveSession(
     return merge(fromLicences$, fromTicks$, fromWidevine$).pipe(
       filter(apply),
       takeWhile((update) => !('error' in update), true),
-      map((update) =>
-        'error' in update
-          ? failed(source, update.error)
-          : active(source, sessionToken, period$.value, renewal),
-      ),
+      map((update): SsmState | Reestablish => {
+        if (!('error' in update)) return active(source, sessionToken, period$.value, renewal);
+        return update.expired && ctx.reestablishAfterBackground
+          ? { status: 'reestablish', error: update.error }
+          : failed(source, update.error);
+      }),
       startWith(active(source, sessionToken, period$.value, renewal)),
     );
   });

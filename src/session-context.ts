@@ -20,6 +20,8 @@ export interface SessionContext {
   readonly heartbeatRetries: number;
   /** The shortest heartbeat period used, in seconds. */
   readonly minHeartbeatSeconds: number;
+  /** A session found expired on its return from the background is set up again. */
+  readonly reestablishAfterBackground: boolean;
   /** A fresh `Idempotency-Key` per setup, when the app asked for one. */
   readonly setupIdempotencyKey: (() => string) | undefined;
   /** The app state, replaying the current one; `active` until told otherwise. */

@@ -80,6 +80,7 @@ function ssmPipeline(
       heartbeatRetries: options.heartbeatRetries ?? 2,
       minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
       setupIdempotencyKey: options.setupIdempotencyKey,
+      reestablishAfterBackground: options.reestablishAfterBackground ?? false,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,
       licence$: licence$ ?? NEVER,

@@ -73,8 +73,22 @@ function sessionRuns(source: SsmSource, ctx: SessionContext): Observable<SsmStat
  * One session: `setting-up`, then live until unsubscribed or dead. On unsubscribe the session
  * is torn down with its newest token, even when its setup or a heartbeat is still in flight:
  * the teardown waits for that answer, so nothing is orphaned on the server.
+ *
+ * A session found expired on its return from the background (with `reestablishAfterBackground`)
+ * is followed at once by a new run for the same source, shown as `setting-up` with
+ * `reestablishing`; its error reaches `errors$` as not fatal.
+ *
+ * ```
+ * appState$:  a---b------a
+ * requests:   S----------H(401)S
+ * states:     sA---------------s(re)A'
+ * ```
  */
-function sessionRun(source: SsmSource, ctx: SessionContext): Observable<SsmState> {
+function sessionRun(
+  source: SsmSource,
+  ctx: SessionContext,
+  reestablishing?: SsmError,
+): Observable<SsmState> {
   return defer(() => {
     let abandoned = false;
     let tokenAtEnd$: Observable<string | undefined> | undefined;
@@ -83,13 +97,20 @@ function sessionRun(source: SsmSource, ctx: SessionContext): Observable<SsmState
       map((outcome) => ('grant' in outcome ? outcome.grant.sessionToken : undefined)),
     );
     return concat(
-      of(settingUp(source)),
+      of(settingUp(source, reestablishing)),
       setup$.pipe(
         switchMap((outcome) => {
           if ('grant' in outcome) {
             return liveSession(source, outcome.grant, ctx, (token$) => {
               tokenAtEnd$ = token$;
-            });
+            }).pipe(
+              switchMap((state) => {
+                if (state.status !== 'reestablish') return of(state);
+                const error = notFatal(state.error);
+                ctx.report(error);
+                return sessionRun(source, ctx, error);
+              }),
+            );
           }
           tokenAtEnd$ = undefined;
           return of(failed(source, outcome.error));
@@ -101,6 +122,20 @@ function sessionRun(source: SsmSource, ctx: SessionContext): Observable<SsmState
         if (tokenAtEnd$) ctx.lane.queueTeardown(source, teardownSession(source, tokenAtEnd$, ctx));
       }),
     );
+  });
+}
+
+/** The error of a session that is being re-established: it ended no session for the app. */
+function notFatal(error: SsmError): SsmError {
+  return new SsmError({
+    kind: error.kind,
+    message: `${error.message}; the session expired in the background and is set up again`,
+    fatal: false,
+    ...(error.httpStatus !== undefined && { httpStatus: error.httpStatus }),
+    ...(error.serverCode !== undefined && { serverCode: error.serverCode }),
+    ...(error.serverMessage !== undefined && { serverMessage: error.serverMessage }),
+    ...(error.source !== undefined && { source: error.source }),
+    cause: error,
   });
 }
 

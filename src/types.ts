@@ -131,13 +131,26 @@ export interface SsmOptions {
    * taking a second slot. Off by default: a production server's CORS rules may refuse the header.
    */
   setupIdempotencyKey?: () => string;
+  /**
+   * When the catch-up renewal after a background period finds the session expired (a refused
+   * heartbeat, or no licence answer), set up a new session for the same source at once instead
+   * of ending in the 6003 `error` state: one setup, limit-aware. It is never silent: `session$`
+   * shows `setting-up` with `reestablishing` (the error), and `errors$` gets that 6003 with
+   * `fatal: false`. Default `false`.
+   */
+  reestablishAfterBackground?: boolean;
 }
 
 /** The session as the app sees it. */
 export type SsmState =
   | { status: 'idle' }
   | { status: 'awaiting-token'; source: SsmSource }
-  | { status: 'setting-up'; source: SsmSource }
+  | {
+      status: 'setting-up';
+      source: SsmSource;
+      /** A re-establishment: the session expired in the background with this error. */
+      reestablishing?: SsmError;
+    }
   | {
       status: 'active';
       source: SsmSource;

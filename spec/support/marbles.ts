@@ -22,7 +22,7 @@ export function ssmSource(name: string, extra: Partial<SsmSource> = {}): SsmSour
 /**
  * A state as a short label, so a marble diagram of states reads at a glance:
  * `idle`, `wait a`, `setup a`, `active a S1` (heartbeat mode), `licence a L1` (licence mode),
- * `down a`, `error a 6001`.
+ * `re-setup a` (a re-establishment after the background), `down a`, `error a 6001`.
  */
 export function label(state: SsmState): string {
   const name = (s: SsmSource) => s.src.replace(/\.mpd$/, '');
@@ -32,7 +32,7 @@ export function label(state: SsmState): string {
     case 'awaiting-token':
       return `wait ${name(state.source)}`;
     case 'setting-up':
-      return `setup ${name(state.source)}`;
+      return `${state.reestablishing ? 're-setup' : 'setup'} ${name(state.source)}`;
     case 'active':
       return state.renewal === 'licence'
         ? `licence ${name(state.source)} ${state.sessionToken}`
