@@ -58,7 +58,10 @@ describe('attachSsm(player, session) with Shaka’s real networking engine', () 
     const model = ssmModel({ latency: 2, heartbeatSeconds: 0.03, tokenHeader: 'x-ssm' });
     const player = newPlayer();
     const source$ = new BehaviorSubject<SsmSource>({ ...a, tokenHeader: 'x-ssm' });
-    const session = ssmSession({ source$ }, { transport: model.transport });
+    const session = ssmSession(
+      { source$ },
+      { transport: model.transport, minHeartbeatSeconds: 0.01 },
+    );
     const attached = attachSsm(player, session);
     await settle(80);
 

@@ -49,7 +49,7 @@ describe('teardownOnPageHide: the request', () => {
     sessionToken,
     heartbeatSeconds: 5,
     authorization: `ct-a,${sessionToken}`,
-  renewal: 'heartbeat',
+    renewal: 'heartbeat',
   });
 
   /** A fetch that records and never answers, as a page that is gone never reads the answer. */

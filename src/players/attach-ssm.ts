@@ -4,6 +4,7 @@ import {
   type LicenseWaitOptions,
   licenseHeadersWhenActive,
 } from './license-headers-when-active.js';
+import { shakaLicenceRenewals } from './shaka-licence-renewals.js';
 import {
   SHAKA_LICENSE_REQUEST,
   type ShakaPlayerLike,
@@ -17,6 +18,12 @@ export type AttachSsmOptions = LicenseWaitOptions;
  * Connects a session to a Shaka Player: a request filter adds the token header
  * (`contentToken,sessionToken`, newest session token) to every LICENSE request, and the session
  * runs for as long as it is attached.
+ *
+ * Sessions in licence mode (DRM enforcement) are renewed through the player as well
+ * ({@link shakaLicenceRenewals}): each `renewals$` emission sends the licence request again (or
+ * asks Shaka to renew the licence), and a Widevine CDM's `license-renewal` requests go to SSM
+ * through `session.renewWidevine`. With `licence$` from {@link shakaIntents}, the app wires
+ * nothing more.
  *
  * A licence request made before the session is `active` waits for it (at most `waitMs`) and
  * fails with the session's setup error (6001, e.g. `isSessionLimit`) rather than going out
@@ -52,5 +59,6 @@ export function attachSsm(
   engine.registerRequestFilter(addTokenHeader);
   const running = session.session$.subscribe();
   running.add(() => engine.unregisterRequestFilter(addTokenHeader));
+  running.add(shakaLicenceRenewals(player, session));
   return running;
 }

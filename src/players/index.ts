@@ -1,6 +1,7 @@
 /**
  * Player adapters: intents from Shaka Player or a plain media element, the token header on
- * licence requests, page visibility as app state, and the teardown on page close.
+ * licence requests, licence answers and renewals for DRM enforcement, page visibility as app
+ * state, and the teardown on page close.
  *
  * Shaka Player is a peer dependency of this entry only, and never imported: the adapters take
  * the player instance.
@@ -13,16 +14,29 @@ export {
   type DocumentLike,
 } from './app-state-from-document.js';
 export { type AttachSsmOptions, attachSsm } from './attach-ssm.js';
+export { emeLicence } from './eme-licence.js';
+export {
+  type LicenceFormat,
+  type LicenceReading,
+  licenceFormatOf,
+  readLicenceResponse,
+} from './licence-response.js';
 export {
   type LicenseWaitOptions,
   licenseHeadersWhenActive,
 } from './license-headers-when-active.js';
 export { type ShakaSourceOf, shakaIntents } from './shaka-intents.js';
+export { shakaLicenceAnswers } from './shaka-licence-answers.js';
+export { shakaLicenceRenewals } from './shaka-licence-renewals.js';
 export {
   SHAKA_LICENSE_REQUEST,
   type ShakaNetworkingEngineLike,
+  type ShakaPendingRequest,
   type ShakaPlayerLike,
+  type ShakaRequest,
   type ShakaRequestFilter,
+  type ShakaResponse,
+  type ShakaResponseFilter,
 } from './shaka-player.js';
 export type { SourceAnswer } from './source-answer.js';
 export { type TeardownOnPageHideOptions, teardownOnPageHide } from './teardown-on-page-hide.js';

@@ -13,6 +13,7 @@ import {
   take,
 } from 'rxjs';
 import type { SsmIntents, SsmSource } from '../types.js';
+import { shakaLicenceAnswers } from './shaka-licence-answers.js';
 import type { ShakaPlayerLike } from './shaka-player.js';
 import { answered, type SourceAnswer } from './source-answer.js';
 
@@ -34,6 +35,10 @@ type StateChangedEvent = Event & { newstate?: string };
  *   6001 at the limit) a new `load()` of the same asset, or playing on after the end, sets up a
  *   fresh session; while one is live, `play$` changes nothing.
  * - `stop$`: `statechanged` to `ended`: the slot is freed when the content ends.
+ * - `licence$`: what each licence answer says ({@link shakaLicenceAnswers}): the next session
+ *   token (ClearKey, PlayReady, FairPlay) or Widevine's `sessionDrmEnforced`, which put the
+ *   session in licence mode (DRM enforcement). Its response filter also hands Shaka the licence
+ *   bytes the CDM expects. With {@link attachSsm}, that is all enforcement needs.
  *
  * ```
  * player:    -load(a)-playing---ended--playing--load(b)-playing--unload-
@@ -75,6 +80,7 @@ export function shakaIntents(player: ShakaPlayerLike, sourceOf: ShakaSourceOf): 
   );
   return {
     source$,
+    licence$: shakaLicenceAnswers(player, source$),
     play$: merge(
       fromEvent(player, 'loading'),
       playerState$.pipe(filter((state) => state === 'playing')),
