@@ -14,6 +14,7 @@ export default defineConfig([
       fetch: 'src/fetch.ts',
       testing: 'src/testing/index.ts',
       players: 'src/players/index.ts',
+      react: 'src/react/index.ts',
       server: 'src/server-package.ts',
     },
     format: ['esm', 'cjs'],
@@ -22,7 +23,7 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     // `rx-ssm/server` is the server package, installed only by apps that run it.
-    external: ['rx-ssm-server'],
+    external: ['rx-ssm-server', 'react'],
     // Entries share chunks, so `rx-ssm/players` and `rx-ssm` use one SsmError class.
     splitting: true,
   },

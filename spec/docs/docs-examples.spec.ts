@@ -38,3 +38,15 @@ describe('docs/testing.md', () => {
     );
   });
 });
+
+describe('docs/react.md', () => {
+  it('shows the example that spec/react renders', () => {
+    const example = readFileSync(
+      new URL('../../docs/examples/react-player.tsx', import.meta.url),
+      'utf8',
+    );
+    expect(readFileSync(new URL('../../docs/react.md', import.meta.url), 'utf8')).toContain(
+      example.trim(),
+    );
+  });
+});
