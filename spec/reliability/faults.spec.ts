@@ -177,6 +177,7 @@ beforeAll(async () => {
     secret: SPEC_SECRET,
     clock,
     heartbeatSeconds: HEARTBEAT_SECONDS,
+    minHeartbeatSeconds: HEARTBEAT_SECONDS,
     sweepIntervalMs: false,
   });
   proxy = await startFaultProxy({ upstream: await server.listen(0) });

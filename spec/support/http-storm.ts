@@ -83,6 +83,7 @@ export async function startHttpStormBench(): Promise<HttpStormBench> {
     clock,
     store,
     heartbeatSeconds: HTTP_TIMING.heartbeatSeconds,
+    minHeartbeatSeconds: HTTP_TIMING.heartbeatSeconds,
     sweepIntervalMs: false,
   });
   const origin = await server.listen(0);

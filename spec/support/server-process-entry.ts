@@ -12,6 +12,7 @@ const server = createSsmServer({
   logger: false,
   secret: process.env.RX_SSM_SECRET ?? '',
   heartbeatSeconds: Number(process.env.RX_SSM_HEARTBEAT ?? 5),
+  minHeartbeatSeconds: 0.001,
 });
 const url = await server.listen(Number(process.env.RX_SSM_PORT ?? 0));
 

@@ -6,7 +6,7 @@ import type { ClearKey } from './clearkey-license.js';
 import { DEV_SECRET, mintContentToken } from './content-token.js';
 import { redisStore } from './redis-store.js';
 import { serveBanner } from './serve-banner.js';
-import { createSsmServer } from './server.js';
+import { createSsmServer, MAX_HEARTBEAT_SECONDS } from './server.js';
 
 /** Where the CLI writes, and what stops `serve`; the process's own by default. */
 export interface CliIo {
@@ -56,10 +56,12 @@ function integer(min: number, max: number) {
   };
 }
 
-function positive(value: string): number {
+function heartbeatPeriod(value: string): number {
   const parsed = Number(value);
-  if (!(Number.isFinite(parsed) && parsed > 0)) {
-    throw new InvalidArgumentError('expected a positive number');
+  if (!(parsed >= 1 && parsed <= MAX_HEARTBEAT_SECONDS)) {
+    throw new InvalidArgumentError(
+      `expected a period in seconds from 1 to ${MAX_HEARTBEAT_SECONDS} (one day)`,
+    );
   }
   return parsed;
 }
@@ -143,8 +145,15 @@ async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> 
         maxSessions: 2,
         ttlSeconds: 3600,
       };
-      const token = await mintContentToken({ secret: secret ?? DEV_SECRET, ...example });
-      io.stdout.write(serveBanner({ url, token, tokenHeader: options.tokenHeader, ...example }));
+      // A token is printed only when anyone could mint it anyway: with the development secret.
+      // With a configured secret the banner says how to mint one instead.
+      const token =
+        secret === undefined
+          ? await mintContentToken({ secret: DEV_SECRET, ...example })
+          : undefined;
+      io.stdout.write(
+        serveBanner({ url, tokenHeader: options.tokenHeader, ...example, ...(token && { token }) }),
+      );
     }
     await stopRequested(io.signal);
   } finally {
@@ -191,7 +200,12 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
         '--redis <url>',
         'keep sessions in Redis (redis://host:port) to share limits between servers',
       )
-      .option('--heartbeat <seconds>', 'heartbeat period returned by setup', positive, 5)
+      .option(
+        '--heartbeat <seconds>',
+        `heartbeat period returned by setup, 1 to ${MAX_HEARTBEAT_SECONDS}`,
+        heartbeatPeriod,
+        5,
+      )
       .option('--clearkey-file <file>', 'JSON of contentId → [{kid, k}] for POST /license/clearkey')
       .option('--cors <origins>', 'comma-separated origins allowed by CORS (default: any origin)')
       .option('--no-cors', 'send no CORS headers')

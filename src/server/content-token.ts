@@ -80,7 +80,7 @@ export function mintContentToken(options: MintContentTokenOptions): Promise<stri
 /**
  * Verifies a content token and returns its claims. Anything after the first `,` (the opaque part
  * a licence request appends) is ignored. Throws 401/1001 for a token that is missing or malformed,
- * 401/1002 for a bad signature, an unknown `kid` or an expired token.
+ * 401/1002 for a bad signature, an unknown `kid`, an expired token or one not valid yet (`nbf`).
  */
 export async function verifyContentToken(
   token: string | undefined,
@@ -132,6 +132,10 @@ function keyFor(kid: string | undefined, { secret, keys = {} }: SigningKeys): Pr
 
 function verificationError(error: unknown): Error {
   if (error instanceof errors.JWTExpired) return contentTokenRejected('expired');
+  // Well formed and signed, but its lifetime has not begun: a lifetime refusal, like expiry.
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
+    return contentTokenRejected('is not valid yet');
+  }
   if (
     error instanceof errors.JWSSignatureVerificationFailed ||
     error instanceof errors.JOSEAlgNotAllowed

@@ -19,6 +19,7 @@ export { type RedisStoreOptions, redisStore } from './redis-store.js';
 export { BODY_LIMIT_BYTES } from './request-body.js';
 export {
   createSsmServer,
+  MAX_HEARTBEAT_SECONDS,
   type SsmServer,
   type SsmServerOptions,
 } from './server.js';

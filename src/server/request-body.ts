@@ -4,22 +4,24 @@ import { badRequest, SsmHttpError, SsmServerErrorCode } from './ssm-http-error.j
 /** The largest request body the server reads: 16 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
+// The rest of an oversized body is never read: the 413 closes the connection instead, so a client
+// cannot keep the server busy discarding what it sends.
 const tooLarge = () =>
   new SsmHttpError(
     413,
     SsmServerErrorCode.BadRequest,
     `request body is larger than ${BODY_LIMIT_BYTES} bytes`,
+    { Connection: 'close' },
   );
 
 /**
  * Reads the request body as JSON; an empty body reads as `{}`. Throws 413/1004 past
- * {@link BODY_LIMIT_BYTES} (checked on `Content-Length` before reading, and while reading) and
- * 400/1004 for a body that is not JSON.
+ * {@link BODY_LIMIT_BYTES} (checked on `Content-Length` before reading, and while reading), with
+ * `Connection: close` and the rest left unread, and 400/1004 for a body that is not JSON.
  */
 export function readJsonBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
-      req.resume(); // discarded, as below
       reject(tooLarge());
       return;
     }
@@ -31,9 +33,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
         chunks.push(chunk);
         return;
       }
-      // Discard the rest rather than destroy the request, so the 413 still reaches the client
-      // (the server's request timeout bounds a body that never ends).
-      req.off('data', onData).off('end', onEnd).resume();
+      req.off('data', onData).off('end', onEnd).pause();
       reject(tooLarge());
     };
     const onEnd = () => {

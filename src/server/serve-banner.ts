@@ -1,7 +1,8 @@
 /** What {@link serveBanner} shows. */
 export interface ServeBannerInput {
   url: string;
-  token: string;
+  /** An example content token; only given when the server verifies with the development secret. */
+  token?: string;
   tokenHeader: string;
   accountId: string;
   contentId: string;
@@ -15,8 +16,9 @@ function quoted(value: string): string {
 }
 
 /**
- * The text `rx-ssm serve` prints once listening: an example content token and the curl commands
- * for a whole session (setup, heartbeat, teardown), ready to paste into a shell.
+ * The text `rx-ssm serve` prints once listening: the curl commands for a whole session (setup,
+ * heartbeat, teardown), ready to paste into a shell, with an example content token when one is
+ * given, else the `rx-ssm token` command that mints one with the configured secret.
  */
 export function serveBanner(input: ServeBannerInput): string {
   const { url, token, tokenHeader, accountId, contentId, maxSessions, ttlSeconds } = input;
@@ -24,14 +26,22 @@ export function serveBanner(input: ServeBannerInput): string {
     `curl -s -X POST ${quoted(`${url}/v1/sessions/${call}`)} ` +
     `-H 'Content-Type: application/json' -H "${tokenHeader}: $${variable}" -d '{}'`;
   const sessionTokenOf = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).sessionToken'`;
+  const tokenLine =
+    token === undefined
+      ? `TOKEN=$(npx rx-ssm token --account ${quoted(accountId)} --content ${quoted(contentId)} ` +
+        `--max-sessions ${maxSessions} --ttl ${ttlSeconds} --secret-file YOUR_SECRET_FILE)`
+      : `TOKEN=${quoted(token)}`;
   return [
     `rx-ssm reference SSM server listening on ${url}`,
     '',
-    `Example content token: account "${accountId}", content "${contentId}", ` +
-      `${maxSessions} concurrent sessions, valid ${ttlSeconds} s.`,
+    token === undefined
+      ? `Mint a content token with the server's secret: account "${accountId}", content ` +
+        `"${contentId}", ${maxSessions} concurrent sessions, valid ${ttlSeconds} s.`
+      : `Example content token (development secret): account "${accountId}", content ` +
+        `"${contentId}", ${maxSessions} concurrent sessions, valid ${ttlSeconds} s.`,
     'Paste into a shell to run one session:',
     '',
-    `TOKEN=${quoted(token)}`,
+    tokenLine,
     `SESSION=$(${post('setup', 'TOKEN')} | ${sessionTokenOf}); echo "setup: $SESSION"`,
     `SESSION=$(${post('heartbeat', 'SESSION')} | ${sessionTokenOf}); echo "heartbeat: $SESSION"`,
     `${post('teardown', 'SESSION')}; echo`,

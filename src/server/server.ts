@@ -37,6 +37,15 @@ export interface SsmServerOptions {
   tokenHeader?: string;
   /** Period of the background sweep of expired sessions in ms, default the heartbeat; `false`: none. */
   sweepIntervalMs?: number | false;
+  /** A request must arrive whole within this many ms, else 408 and the connection is closed; default 10,000. */
+  requestTimeoutMs?: number;
+  /** A request's headers must arrive within this many ms (at most `requestTimeoutMs`); default 5,000. */
+  headersTimeoutMs?: number;
+  /**
+   * The shortest heartbeat period accepted, in seconds, default 1: the protocol's floor. Lower it
+   * only to run specs in fast real time; it must be above 0.
+   */
+  minHeartbeatSeconds?: number;
 }
 
 /** A running (or ready to run) reference SSM server. */
@@ -56,6 +65,18 @@ export interface SsmServer {
 /** How long open requests may finish after {@link SsmServer.close} before they are cut. */
 const CLOSE_GRACE_MS = 1000;
 
+/** The longest heartbeat period, in seconds (one day), as the wire protocol bounds it. */
+export const MAX_HEARTBEAT_SECONDS = 86_400;
+
+/**
+ * Node checks request and header timeouts only every `connectionsCheckingInterval` (30 s by
+ * default), so a slow client would hold its connection up to 30 s past its timeout. Checking four
+ * times per header timeout (at most every second) drops it within a quarter of that.
+ */
+function connectionsCheckingInterval(headersTimeoutMs: number): number {
+  return Math.max(10, Math.min(1000, Math.floor(headersTimeoutMs / 4)));
+}
+
 /**
  * Creates the reference SSM server: `POST …/v1/sessions/{setup,heartbeat,teardown}` and
  * `POST …/v1/renewal-license-wv` under any prefix, `POST /license/clearkey`, `GET /healthz` and
@@ -64,8 +85,19 @@ const CLOSE_GRACE_MS = 1000;
 export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
   const tokenHeader = (options.tokenHeader ?? DEFAULT_TOKEN_HEADER).toLowerCase();
   const heartbeatSeconds = options.heartbeatSeconds ?? 5;
-  if (!(Number.isFinite(heartbeatSeconds) && heartbeatSeconds > 0)) {
-    throw new RangeError(`heartbeatSeconds must be a positive number, got ${heartbeatSeconds}`);
+  const minHeartbeatSeconds = options.minHeartbeatSeconds ?? 1;
+  if (!(minHeartbeatSeconds > 0)) {
+    throw new RangeError(`minHeartbeatSeconds must be above 0, got ${minHeartbeatSeconds}`);
+  }
+  if (!(heartbeatSeconds >= minHeartbeatSeconds && heartbeatSeconds <= MAX_HEARTBEAT_SECONDS)) {
+    throw new RangeError(
+      `heartbeatSeconds must be from ${minHeartbeatSeconds} to ${MAX_HEARTBEAT_SECONDS}, got ${heartbeatSeconds}`,
+    );
+  }
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  const headersTimeout = options.headersTimeoutMs ?? Math.min(5_000, requestTimeout);
+  if (!(headersTimeout > 0 && requestTimeout >= headersTimeout)) {
+    throw new RangeError('headersTimeoutMs must be above 0 and at most requestTimeoutMs');
   }
   const log = serverLogger(options.logger, tokenHeader);
   const clock = options.clock ?? Date.now;
@@ -92,7 +124,14 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
     clearKeys: options.clearKeys ?? {},
     responseDelayMs: options.responseDelayMs ?? 0,
   });
-  const http = createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, handler);
+  const http = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      connectionsCheckingInterval: connectionsCheckingInterval(headersTimeout),
+    },
+    handler,
+  );
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (answerClientError(error, socket)) countRefusal(metrics, SsmServerErrorCode.BadRequest);
   });
