@@ -1,6 +1,8 @@
 /**
  * The demo page: Shaka Player plays ClearKey-encrypted channels whose licences the reference SSM
- * server only grants to a live session. Everything SSM goes through rx-ssm; this file is the UI.
+ * server only grants to a live session. channel-3 is in DRM enforcement mode: its licence
+ * requests renew the session instead of heartbeats. Everything SSM goes through rx-ssm; this
+ * file is the UI.
  */
 
 import {
@@ -34,7 +36,9 @@ import { type ShakaError, shaka } from './shaka.js';
 const params = new URLSearchParams(location.search);
 const account = params.get('account') || 'alice';
 const maxSessions = Number(params.get('maxSessions') || 1);
-const CHANNELS = ['channel-1', 'channel-2'];
+const CHANNELS = ['channel-1', 'channel-2', 'channel-3'];
+/** Renewed by its licence requests (the demo server mints its tokens with `drmEnforced`). */
+const ENFORCED = new Set(['channel-3']);
 const ssmServerUrl = new URL('/ssm', location.href).href;
 const licenseServer = new URL('/license/clearkey', location.href).href;
 
@@ -44,7 +48,11 @@ const record = {
   errors: [] as Array<{ device: string; code: number; text: string; isSessionLimit: boolean }>,
   zaps: [] as Array<{ toFirstFrameMs: number; toActiveMs: number | undefined }>,
 };
-Object.assign(window, { demo: record });
+// The browser specs reach the player and its session through `window.demoShaka`.
+Object.assign(window, {
+  demo: record,
+  demoShaka: { shaka, player: () => main.player, session: () => main.session },
+});
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -169,9 +177,13 @@ function describe(previous: SsmState | null, state: SsmState): string {
   switch (state.status) {
     case 'active': {
       const renewed = previous?.status === 'active' && previous.source.src === state.source.src;
-      return renewed
-        ? `heartbeat ✓ token ${tail(state.sessionToken)}`
-        : `setup ✓ ${channel}, token ${tail(state.sessionToken)}, heartbeat every ${state.heartbeatSeconds} s`;
+      if (!renewed) {
+        return `setup ✓ ${channel}, token ${tail(state.sessionToken)}, heartbeat every ${state.heartbeatSeconds} s`;
+      }
+      if (state.renewal === 'heartbeat') return `heartbeat ✓ token ${tail(state.sessionToken)}`;
+      return previous.renewal === 'heartbeat'
+        ? `licence mode: the licence renews the session, token ${tail(state.sessionToken)}`
+        : `licence renewal ✓ token ${tail(state.sessionToken)}`;
     }
     case 'setting-up':
       return `setup → ${channel}`;
@@ -215,6 +227,12 @@ function showState(element: HTMLElement, state: SsmState): void {
   element.className = `state ${state.status}`;
 }
 
+function channelLabel(src: string): string {
+  const channel = channelOf(src);
+  if (!channel) return '-';
+  return ENFORCED.has(channel) ? `${channel} (DRM enforcement)` : channel;
+}
+
 /** The main device's session on the page: state, timeline, errors. */
 function showMain(device: Device, session: SsmSession): Subscription {
   const shown = new Subscription();
@@ -228,7 +246,8 @@ function showMain(device: Device, session: SsmSession): Subscription {
         ['time', clock()],
         ['', text],
       ]);
-      if ('source' in state) $('channel').textContent = channelOf(state.source.src) ?? '-';
+      if ('source' in state) $('channel').textContent = channelLabel(state.source.src);
+      $('renewal').textContent = state.status === 'active' ? state.renewal : '-';
     }),
   );
   shown.add(session.errors$.subscribe((error) => showSsmError(device.name, error, $('errors'))));
@@ -253,7 +272,7 @@ const appState$ = combineLatest([appStateFromDocument(document), forcedBackgroun
   map(([page, forced]): AppState => (forced ? 'background' : page)),
 );
 
-let channel = CHANNELS[0]!;
+let channel = CHANNELS.find((name) => name === params.get('channel')) ?? CHANNELS[0]!;
 let syncMode = false;
 let second: Device | undefined;
 const main = new Device('main', $<HTMLVideoElement>('video'), maxSessions, appState$, showMain);

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
-import { BehaviorSubject, filter, firstValueFrom } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BehaviorSubject, filter, firstValueFrom, Subject } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Demo, startDemo } from '../../src/demo/serve.js';
 import { byteRange } from '../../src/demo/static-files.js';
-import { fetchTransport, type SsmSource, ssmSession } from '../../src/index.js';
+import { fetchTransport, type LicenceAnswer, type SsmSource, ssmSession } from '../../src/index.js';
 
 describe('startDemo(): one server for the page, media, tokens and the SSM server', () => {
   let demo: Demo;
@@ -67,6 +67,39 @@ describe('startDemo(): one server for the page, media, tokens and the SSM server
     const live = await (await get('/demo/live?account=carol')).json();
     running.unsubscribe();
     expect(live).toEqual({ account: 'carol', liveSessions: 1 });
+  });
+
+  it('serves channel-3 in DRM enforcement mode: channel-1’s media, its own content id, licences that renew the session', async () => {
+    const manifest = await (await get('/media/channel-3/manifest.mpd')).text();
+    expect(manifest).toBe(await (await get('/media/channel-1/manifest.mpd')).text());
+    const token = await (await get('/demo/token?channel=channel-3&account=dave')).text();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    expect(claims.contentRights[0]).toMatchObject({
+      contentId: 'channel-3',
+      sessionControl: { drmEnforced: true },
+    });
+
+    const source: SsmSource = { src: 'channel-3', token, ssmServerUrl: demo.ssmServerUrl };
+    const licence$ = new Subject<LicenceAnswer>();
+    const { session$ } = ssmSession(
+      { source$: new BehaviorSubject(source), licence$ },
+      { transport: fetchTransport() },
+    );
+    const running = session$.subscribe();
+    const active = await firstValueFrom(
+      session$.pipe(filter((state) => state.status === 'active')),
+    );
+    const licence = await fetch(new URL('/license/clearkey', demo.url), {
+      method: 'POST',
+      headers: { 'nv-authorizations': active.status === 'active' ? active.authorization : '' },
+      body: '{"kids":[]}',
+    });
+    const answer = await licence.json();
+    licence$.next({ src: 'channel-3', sessionToken: answer.sessionToken });
+    running.unsubscribe();
+    await vi.waitFor(async () => expect(await demo.liveSessions('dave')).toBe(0));
+    expect(answer.keys).toHaveLength(1);
+    expect(answer.sessionToken).toMatch(/^[\w-]{43}$/);
   });
 
   it('refuses tokens for unknown channels, bad accounts and limits', async () => {

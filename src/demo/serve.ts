@@ -41,7 +41,7 @@ export interface Demo {
   ssm: SsmServer;
   /** Live sessions holding a slot of the account. */
   liveSessions(accountId: string): Promise<number>;
-  /** Mints a content token the demo's SSM server accepts. */
+  /** Mints a content token the demo's SSM server accepts (DRM enforcement for channel-3). */
   contentToken(options: {
     accountId: string;
     contentId: string;
@@ -53,8 +53,16 @@ export interface Demo {
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
+ * Channels in DRM enforcement mode (their content tokens say `drmEnforced`): each licence request
+ * renews the session and its answer carries the next session token. Each plays the media and keys
+ * of a packaged channel under its own content id.
+ */
+const ENFORCED_CHANNELS: Readonly<Record<string, string>> = { 'channel-3': 'channel-1' };
+
+/**
  * Starts the demo: one HTTP server with the page (`/`, its script bundled from
- * `docs/demo/app.ts` at start-up), the ClearKey-encrypted channels (`/media/…`), content tokens
+ * `docs/demo/app.ts` at start-up), the ClearKey-encrypted channels (`/media/…`; channel-3 plays
+ * channel-1's media in DRM enforcement mode, renewed by its licence requests), content tokens
  * (`GET /demo/token?channel=&account=&maxSessions=`), the live-session count of an account
  * (`GET /demo/live?account=`) and the reference SSM server (`/ssm/v1/sessions/…`,
  * `POST /license/clearkey`, `/metrics`, `/healthz`).
@@ -63,10 +71,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const root = options.root ?? repositoryRoot();
   const demoDir = join(root, 'docs', 'demo');
   const mediaDir = join(demoDir, 'media');
-  const clearKeys = JSON.parse(await readFile(join(mediaDir, 'keys.json'), 'utf8')) as Record<
+  const packaged = JSON.parse(await readFile(join(mediaDir, 'keys.json'), 'utf8')) as Record<
     string,
     ClearKey[]
   >;
+  const clearKeys: Record<string, ClearKey[]> = { ...packaged };
+  for (const [channel, mediaOf] of Object.entries(ENFORCED_CHANNELS)) {
+    const keys = packaged[mediaOf];
+    if (keys) clearKeys[channel] = keys;
+  }
   const channels = Object.keys(clearKeys);
   // Tokens are minted by this process only: a fresh secret per run.
   const secret = randomBytes(32).toString('base64url');
@@ -88,7 +101,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     bundlePage(join(demoDir, 'app.ts')),
   ]);
   const contentToken: Demo['contentToken'] = ({ accountId, contentId, maxSessions = 1 }) =>
-    mintContentToken({ secret, accountId, contentId, maxSessions });
+    mintContentToken({
+      secret,
+      accountId,
+      contentId,
+      maxSessions,
+      ...(Object.hasOwn(ENFORCED_CHANNELS, contentId) && { drmEnforced: true }),
+    });
 
   async function demoRoute(url: URL, res: ServerResponse): Promise<boolean> {
     const query = url.searchParams;
@@ -134,7 +153,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
     const isRead = req.method === 'GET' || req.method === 'HEAD';
     if (isRead && url.pathname.startsWith('/media/')) {
-      await serveFile(mediaDir, decodeURIComponent(url.pathname.slice('/media'.length)), req, res);
+      await serveFile(
+        mediaDir,
+        mediaPath(decodeURIComponent(url.pathname.slice('/media'.length))),
+        req,
+        res,
+      );
       return;
     }
     if (isRead && (await demoRoute(url, res))) return;
@@ -172,6 +196,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       await ssm.close();
     },
   };
+}
+
+/** A media path with an enforced channel's folder replaced by the packaged channel it plays. */
+function mediaPath(path: string): string {
+  const [, channel = '', rest = ''] = /^\/([^/]+)(\/.*)?$/.exec(path) ?? [];
+  return Object.hasOwn(ENFORCED_CHANNELS, channel) ? `/${ENFORCED_CHANNELS[channel]}${rest}` : path;
 }
 
 function isLimit(value: number): boolean {
