@@ -22,11 +22,13 @@ export function emeLicence(
   src: string,
   keySystem: string,
   body: ArrayBuffer | ArrayBufferView,
-): { licence: Uint8Array; answer?: LicenceAnswer } {
+): { licence: Uint8Array<ArrayBuffer>; answer?: LicenceAnswer } {
   const reading = readLicenceResponse(keySystem, bytesOf(body));
-  if (reading.status !== 'read') return { licence: reading.licence };
+  // A copy on its own ArrayBuffer: what `MediaKeySession.update()` is typed to take.
+  const licence = new Uint8Array(reading.licence);
+  if (reading.status !== 'read') return { licence };
   return {
-    licence: reading.licence,
+    licence,
     answer: {
       src,
       keySystem,
