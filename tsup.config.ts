@@ -15,6 +15,7 @@ export default defineConfig([
       testing: 'src/testing/index.ts',
       players: 'src/players/index.ts',
       react: 'src/react/index.ts',
+      'react-native': 'src/react-native/index.ts',
       server: 'src/server-package.ts',
     },
     format: ['esm', 'cjs'],

@@ -8,7 +8,10 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^rx-ssm$/, replacement: here('./src/index.ts') },
-      { find: /^rx-ssm\/(testing|players|server|react)$/, replacement: here('./src/$1/index.ts') },
+      {
+        find: /^rx-ssm\/(testing|players|server|react|react-native)$/,
+        replacement: here('./src/$1/index.ts'),
+      },
       { find: /^rx-ssm\/fetch$/, replacement: here('./src/fetch.ts') },
       { find: /^rx-ssm-server$/, replacement: here('./src/server/index.ts') },
     ],

@@ -50,3 +50,15 @@ describe('docs/react.md', () => {
     );
   });
 });
+
+describe('docs/react-native.md', () => {
+  it('shows the example that npm run lint type-checks', () => {
+    const example = readFileSync(
+      new URL('../../docs/examples/react-native-channel.tsx', import.meta.url),
+      'utf8',
+    );
+    expect(readFileSync(new URL('../../docs/react-native.md', import.meta.url), 'utf8')).toContain(
+      example.trim(),
+    );
+  });
+});

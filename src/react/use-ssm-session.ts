@@ -19,6 +19,11 @@ export interface SsmSessionProps {
   playing?: boolean;
   /** Foreground, background or picture-in-picture. Default `'active'`. */
   appState?: AppState;
+  /**
+   * The app state as a stream instead, e.g. `appStateFromReactNative(AppState)`; read when the
+   * component mounts, and then `appState` is ignored.
+   */
+  appState$?: Observable<AppState>;
   /** What each licence answer said, from the player adapter (licence-driven sessions). */
   licence$?: Observable<LicenceAnswer>;
 }
@@ -61,7 +66,7 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
     {
       source$,
       play$,
-      appState$,
+      appState$: props.appState$ ?? appState$,
       licence$: licence$.pipe(switchMap((answers$) => answers$)),
     },
     sessionOptions,
