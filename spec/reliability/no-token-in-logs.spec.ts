@@ -161,6 +161,8 @@ describe('the server logs', () => {
         secret,
         '--heartbeat',
         '0.1',
+        '--min-heartbeat',
+        '0.1',
         '--no-example',
       ],
       {

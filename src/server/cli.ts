@@ -26,6 +26,7 @@ interface ServeOptions extends SecretOptions {
   host: string;
   redis?: string;
   heartbeat: number;
+  minHeartbeat: number;
   clearkeyFile?: string;
   cors: boolean | string;
   tokenHeader: string;
@@ -58,7 +59,7 @@ function integer(min: number, max: number) {
 
 function heartbeatPeriod(value: string): number {
   const parsed = Number(value);
-  if (!(parsed >= 1 && parsed <= MAX_HEARTBEAT_SECONDS)) {
+  if (!(parsed > 0 && parsed <= MAX_HEARTBEAT_SECONDS)) {
     throw new InvalidArgumentError(
       `expected a period in seconds from 1 to ${MAX_HEARTBEAT_SECONDS} (one day)`,
     );
@@ -120,6 +121,11 @@ async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> 
     { name: 'rx-ssm', level: process.env.LOG_LEVEL ?? 'info' },
     { write: (line: string) => io.stderr.write(line) },
   );
+  if (options.heartbeat < options.minHeartbeat) {
+    throw new Error(
+      `--heartbeat must be from ${options.minHeartbeat} to ${MAX_HEARTBEAT_SECONDS} seconds, got ${options.heartbeat}`,
+    );
+  }
   const secret = await secretOf(options);
   const clearKeys = await clearKeysOf(options.clearkeyFile);
   const store = options.redis ? redisStore(options.redis, { logger }) : undefined;
@@ -127,6 +133,7 @@ async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> 
     ...(secret !== undefined && { secret }),
     ...(store && { store }),
     heartbeatSeconds: options.heartbeat,
+    minHeartbeatSeconds: options.minHeartbeat,
     cors:
       typeof options.cors === 'string'
         ? options.cors.split(',').map((o) => o.trim())
@@ -205,6 +212,12 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
         `heartbeat period returned by setup, 1 to ${MAX_HEARTBEAT_SECONDS}`,
         heartbeatPeriod,
         5,
+      )
+      .option(
+        '--min-heartbeat <seconds>',
+        'shortest heartbeat period accepted; lower than 1 only to run tests fast',
+        heartbeatPeriod,
+        1,
       )
       .option('--clearkey-file <file>', 'JSON of contentId → [{kid, k}] for POST /license/clearkey')
       .option('--cors <origins>', 'comma-separated origins allowed by CORS (default: any origin)')
