@@ -129,6 +129,7 @@ describe('against the reference server', () => {
           sent.push(request.call);
           return transport(request);
         },
+        minHeartbeatSeconds: 0.1,
       },
     );
     const errors: SsmError[] = [];

@@ -197,6 +197,7 @@ export async function runHttpStorm(bench: HttpStormBench, scenario: Scenario): P
       transport: ledger.transport,
       syncMode: scenario.mode === 'sync',
       tokenTimeoutMs: HTTP_TIMING.tokenTimeoutMs,
+      minHeartbeatSeconds: HTTP_TIMING.heartbeatSeconds,
     },
   );
   const wanted = () => wantedOf(intended);

@@ -41,6 +41,8 @@ export function pipelineHarness(
       transport: ledger.transport,
       syncMode: options.syncMode ?? false,
       heartbeatRetries: options.heartbeatRetries ?? 2,
+      // The servers of these specs renew every few tens of ms, far below the SDK's 1 s floor.
+      minHeartbeatSeconds: 0.01,
     },
   );
   const states: SsmState[] = [];
