@@ -39,6 +39,8 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     external: serverDependencies,
+    // `import.meta.url` (the CLI finds its package.json by it) in the CommonJS build too.
+    shims: true,
     splitting: true,
   },
 ]);

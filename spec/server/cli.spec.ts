@@ -130,7 +130,7 @@ describe('rx-ssm serve', () => {
 
     const url = /listening on (http:\/\/\S+)/.exec(text.out)?.[1] ?? '';
     const token = /^TOKEN='([^']+)'$/m.exec(text.out)?.[1] ?? '';
-    expect(text.out).toContain(`curl -s -X POST '${url}/v1/sessions/setup'`);
+    expect(text.out).toContain(`curl -s -X POST '${url}/ssm/v1/sessions/setup'`);
     expect(text.out).toMatch(/sessions\/heartbeat[\s\S]*sessions\/teardown/);
     const setup = await ssmCall(`${url}/v1`, 'setup', token);
     expect(setup).toMatchObject({ status: 200, body: { heartbeat: 3 } });

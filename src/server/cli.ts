@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { pino } from 'pino';
 import { DEFAULT_TOKEN_HEADER } from '../wire.js';
 import type { ClearKey } from './clearkey-license.js';
+import { cliLogger, type LogFormat } from './cli-logger.js';
 import { DEV_SECRET, mintContentToken } from './content-token.js';
+import { packageVersion } from './package-version.js';
 import { redisStore } from './redis-store.js';
 import { serveBanner } from './serve-banner.js';
 import { createSsmServer, MAX_HEARTBEAT_SECONDS } from './server.js';
@@ -32,6 +33,7 @@ interface ServeOptions extends SecretOptions {
   tokenHeader: string;
   responseDelay: number;
   example: boolean;
+  logFormat: LogFormat;
 }
 
 interface TokenOptions extends SecretOptions {
@@ -117,10 +119,7 @@ function stopRequested(signal: AbortSignal | undefined): Promise<void> {
 }
 
 async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> & CliIo) {
-  const logger = pino(
-    { name: 'rx-ssm', level: process.env.LOG_LEVEL ?? 'info' },
-    { write: (line: string) => io.stderr.write(line) },
-  );
+  const logger = cliLogger(io.stderr, options.logFormat);
   if (options.heartbeat < options.minHeartbeat) {
     throw new Error(
       `--heartbeat must be from ${options.minHeartbeat} to ${MAX_HEARTBEAT_SECONDS} seconds, got ${options.heartbeat}`,
@@ -188,6 +187,7 @@ async function token(options: TokenOptions, io: Required<Omit<CliIo, 'signal'>>)
 function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
   const root = new Command('rx-ssm')
     .description('Reference SSM server and content token tool of rx-ssm')
+    .version(packageVersion(), '-V, --version', 'print the version of rx-ssm')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -229,15 +229,20 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
         integer(0, 60_000),
         0,
       )
-      .option('--no-example', 'do not print the example token and curl commands'),
+      .option('--no-example', 'do not print the example token and curl commands')
+      .addOption(
+        new Option('--log-format <format>', 'log lines: readable on a terminal, JSON otherwise')
+          .choices(['auto', 'pretty', 'json'])
+          .default('auto'),
+      ),
   ).action((options: ServeOptions) => serve(options, io));
 
   secretOptions(
     root
       .command('token')
       .description('Print a content token the server accepts (signed with the same secret)')
-      .requiredOption('--account <id>', 'account id (device.accountId)')
-      .requiredOption('--content <id>', 'content id (contentRights[0].contentId)')
+      .requiredOption('--account <id>', 'account id (device.accountId) (required)')
+      .requiredOption('--content <id>', 'content id (contentRights[0].contentId) (required)')
       .option(
         '--max-sessions <n>',
         'concurrent sessions allowed to the account',

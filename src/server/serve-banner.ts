@@ -23,7 +23,7 @@ function quoted(value: string): string {
 export function serveBanner(input: ServeBannerInput): string {
   const { url, token, tokenHeader, accountId, contentId, maxSessions, ttlSeconds } = input;
   const post = (call: string, variable: string) =>
-    `curl -s -X POST ${quoted(`${url}/v1/sessions/${call}`)} ` +
+    `curl -s -X POST ${quoted(`${url}/ssm/v1/sessions/${call}`)} ` +
     `-H 'Content-Type: application/json' -H "${tokenHeader}: $${variable}" -d '{}'`;
   const sessionTokenOf = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).sessionToken'`;
   const tokenLine =
