@@ -43,7 +43,9 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
   let accounts = 0;
 
   beforeAll(async () => {
-    [demo, browser] = await Promise.all([startDemo({ port: 0 }), launchChromium()]);
+    // The browser first: without one this fails with the install command, and starts nothing.
+    browser = await launchChromium();
+    demo = await startDemo({ port: 0 });
   });
   afterAll(async () => {
     await browser?.close();
@@ -116,6 +118,38 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
     await playsPast(second, 2);
     expect(await demo.liveSessions(first.account)).toBe(1);
     await second.close();
+  });
+
+  it('Play after a refusal (6001) sends one setup and no teardown', async () => {
+    const first = await demoPage();
+    await first.click('#play');
+    await playsPast(first, 1);
+
+    const second = await demoPage(first.account);
+    const calls: string[] = [];
+    second.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/ssm/v1/sessions/')) calls.push(path.slice('/ssm/v1/sessions/'.length));
+    });
+    await second.click('#play');
+    await eventually(
+      async () => (await recordOf(second)).errors.some((e) => e.code === 6001),
+      'the second page is refused',
+    );
+    expect(calls).toEqual(['setup']);
+
+    // The slot is freed; Play again on the refused page.
+    await first.click('#stop');
+    await eventually(async () => (await demo.liveSessions(first.account)) === 0, 'slot freed');
+    calls.length = 0;
+    await second.click('#play');
+    await playsPast(second, 2);
+    expect(await textOf(second, 'state')).toBe('active');
+    // One setup would do, and one it is: no setup abandoned (and torn down) on the way.
+    expect(calls).toEqual(['setup']);
+    expect(await demo.liveSessions(first.account)).toBe(1);
+    await second.close();
+    await first.close();
   });
 
   it('swaps sessions on every zap, async and sync, and leaks none on the server', async () => {

@@ -31,10 +31,9 @@ describe.skipIf(!hasChromium)(
     let browser: Browser;
 
     beforeAll(async () => {
-      [demo, browser] = await Promise.all([
-        startDemo({ port: 0, heartbeatSeconds: 1 }),
-        launchChromium(),
-      ]);
+      // The browser first: without one this fails with the install command, and starts nothing.
+      browser = await launchChromium();
+      demo = await startDemo({ port: 0, heartbeatSeconds: 1 });
     });
     afterAll(async () => {
       await browser?.close();

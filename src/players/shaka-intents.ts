@@ -12,13 +12,13 @@ import {
   switchMap,
   take,
 } from 'rxjs';
-import type { SsmIntents, SsmSource } from '../types.js';
+import type { SsmIntents } from '../types.js';
+import { loadIntents, type UriSourceOf } from './load-intents.js';
 import { shakaLicenceAnswers } from './shaka-licence-answers.js';
 import type { ShakaPlayerLike } from './shaka-player.js';
-import { answered, type SourceAnswer } from './source-answer.js';
 
 /** What the app answers for the asset URI Shaka is loading. */
-export type ShakaSourceOf = (assetUri: string) => SourceAnswer;
+export type ShakaSourceOf = UriSourceOf;
 
 type UnloadingEvent = Event & { isSwitchingContent?: boolean };
 type StateChangedEvent = Event & { newstate?: string };
@@ -31,9 +31,11 @@ type StateChangedEvent = Event & { newstate?: string };
  *   `unloading` that is not part of a new load (`player.unload()`, a failed load, `destroy()`).
  *   Starts with the asset already loaded, if any, so the intents can be made after `load()`.
  *   Replays the latest source to every subscriber while any is subscribed.
- * - `play$`: every `loading`, and `statechanged` to `playing`. After a failed session (e.g.
- *   6001 at the limit) a new `load()` of the same asset, or playing on after the end, sets up a
- *   fresh session; while one is live, `play$` changes nothing.
+ * - `play$`: every load once `sourceOf` has answered for it, and `statechanged` to `playing`.
+ *   After a failed session (e.g. 6001 at the limit) a new `load()` of the same asset, or playing
+ *   on after the end, sets up a fresh session, with one setup: the play comes with the new
+ *   answer, not before it ({@link loadIntents}). While a session is live, `play$` changes
+ *   nothing.
  * - `stop$`: `statechanged` to `ended`: the slot is freed when the content ends.
  * - `licence$`: what each licence answer says ({@link shakaLicenceAnswers}): the next session
  *   token (ClearKey, PlayReady, FairPlay) or Widevine's `sessionDrmEnforced`, which put the
@@ -71,20 +73,14 @@ export function shakaIntents(player: ShakaPlayerLike, sourceOf: ShakaSourceOf): 
       map(() => null),
     ),
   );
-  const source$: Observable<SsmSource | null> = assetUri$.pipe(
-    switchMap((uri) => (uri ? answered(() => sourceOf(uri)) : of(null))),
-    shareReplay({ bufferSize: 1, refCount: true }),
-  );
+  const { source$, loaded$ } = loadIntents(assetUri$, sourceOf);
   const playerState$ = fromEvent(player, 'statechanged').pipe(
     map((event) => (event as StateChangedEvent).newstate),
   );
   return {
     source$,
     licence$: shakaLicenceAnswers(player, source$),
-    play$: merge(
-      fromEvent(player, 'loading'),
-      playerState$.pipe(filter((state) => state === 'playing')),
-    ),
+    play$: merge(loaded$, playerState$.pipe(filter((state) => state === 'playing'))),
     stop$: playerState$.pipe(filter((state) => state === 'ended')),
   };
 }

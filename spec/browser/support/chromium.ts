@@ -4,19 +4,66 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-/** Debian's Chromium, which the browser specs drive. */
-export const CHROMIUM = '/usr/bin/chromium';
-
 /** Where the browser specs write screenshots (git-ignored). */
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
-/** Whether the browser specs can run here. */
-export const hasChromium = existsSync(CHROMIUM);
+/** Where Chromium is looked for when no environment variable names it, in this order. */
+export const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+] as const;
 
-/** Headless Chromium with a fresh profile, autoplay allowed and no background traffic. */
-export function launchChromium(): Promise<Browser> {
+/** Environment variables naming a Chromium executable, looked at first, in this order. */
+export const CHROMIUM_ENV = ['CHROMIUM_PATH', 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'] as const;
+
+/** What to run when no Chromium is found. */
+export const CHROMIUM_INSTALL_HINT =
+  'apt-get install -y chromium (or set CHROMIUM_PATH to a Chromium or Chrome executable; ' +
+  'RX_SSM_SKIP_BROWSER=1 skips the browser specs)';
+
+/**
+ * The Chromium the browser specs drive: the executable named by `CHROMIUM_PATH` or
+ * `PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH`, else the first of `candidates` that exists. Throws,
+ * naming what was tried and the install command, when there is none: a machine without a
+ * browser must not pass the browser specs by skipping them.
+ */
+export function findChromium(
+  env: Record<string, string | undefined> = process.env,
+  candidates: readonly string[] = CHROMIUM_CANDIDATES,
+  exists: (path: string) => boolean = existsSync,
+): string {
+  for (const name of CHROMIUM_ENV) {
+    const path = env[name];
+    if (!path) continue;
+    if (exists(path)) return path;
+    throw new Error(`${name}=${path}: no such file. Install Chromium: ${CHROMIUM_INSTALL_HINT}`);
+  }
+  const found = candidates.find((path) => exists(path));
+  if (found) return found;
+  const tried = [...CHROMIUM_ENV.map((name) => `$${name}`), ...candidates].join(', ');
+  throw new Error(
+    `No Chromium for the browser specs (tried ${tried}). Install it: ${CHROMIUM_INSTALL_HINT}`,
+  );
+}
+
+/** `RX_SSM_SKIP_BROWSER=1`: the browser specs are skipped, and say so. */
+export const skipBrowser = process.env.RX_SSM_SKIP_BROWSER === '1';
+if (skipBrowser) console.warn('RX_SSM_SKIP_BROWSER=1: the Chromium specs are skipped');
+
+/**
+ * Whether the browser specs run: always, unless `RX_SSM_SKIP_BROWSER=1`. Without a Chromium they
+ * fail ({@link launchChromium} throws with the install command) rather than skip.
+ */
+export const hasChromium = !skipBrowser;
+
+/**
+ * Headless Chromium ({@link findChromium}) with a fresh profile, autoplay allowed and no background
+ * traffic. Throws with the install command when there is no Chromium.
+ */
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: findChromium(),
     headless: true,
     args: [
       '--no-sandbox',
