@@ -14,6 +14,7 @@ const entries = {
   'zap-latency': 'zap-latency.ts',
   'pipeline-cost': 'pipeline-cost.ts',
   'server-throughput': 'server-throughput.ts',
+  'server-profile': 'server-profile.ts',
   'ssm-server-process': 'support/ssm-server-process.ts',
 };
 

@@ -1,27 +1,32 @@
 // Server throughput: heartbeats/s and setup+teardown cycles/s of the reference server on the
-// memory store and on the Redis store, driven by autocannon, beside a bare node:http handler
-// answering the same JSON, all in the same run. Each server runs in its own process, whose CPU
-// time per request is measured too: on two cores the load generator, not the bare handler, is
-// what saturates first, so requests per CPU-second of the server is the fair comparison.
-import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+// memory store and on the Redis store, beside a bare node:http handler answering the same JSON,
+// all in one run with the repetitions interleaved. Each server runs in its own process; the CPU
+// time of every process that serves (the server, and redis-server for the Redis store) is read
+// from /proc, so the headline, requests per server CPU-second as a ratio to the bare handler's,
+// does not depend on how hard the load generator can push. The generator is a raw keep-alive
+// socket client (support/raw-http-client.ts), checked in the same run against autocannon on
+// the bare handler: it must drive it at least as hard.
+import autocannon from 'autocannon';
 import { mintContentToken } from '../src/server/index.js';
+import { processCpuMicros } from './support/process-cpu.js';
+import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, type RedisProcess, startRedis } from './support/redis.js';
 import { benchArgs, progress, writeResult } from './support/result.js';
 import { type ServerProcess, startServerProcess } from './support/server-process.js';
+import { liveSessions, sessionScenarios, type Workload } from './support/session-load.js';
 import type { ServerKind } from './support/ssm-server-process.js';
 import { type Spread, spread } from './support/stats.js';
 
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes';
 const args = benchArgs();
-const REPS = args.quick ? 1 : 3;
-const DURATION_S = args.quick ? 1 : 5;
+const flag = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const REPS = Number(flag('reps') ?? (args.quick ? 1 : 5));
+const DURATION_S = Number(flag('seconds') ?? (args.quick ? 0.5 : 4));
 const CONNECTIONS = 32;
-const HEADERS = {
-  accept: 'application/json',
-  'content-type': 'application/json; charset=utf-8',
-};
+const HEARTBEAT_SECONDS = 60;
 
-type Workload = 'heartbeat' | 'cycle';
+type Client = 'raw' | 'autocannon';
 const workloads: Workload[] = ['heartbeat', 'cycle'];
 const redisAvailable = hasRedis();
 const kinds: ServerKind[] = redisAvailable ? ['bare', 'memory', 'redis'] : ['bare', 'memory'];
@@ -34,7 +39,7 @@ for (const kind of kinds) {
     await startServerProcess({
       kind,
       secret: SECRET,
-      heartbeatSeconds: 60,
+      heartbeatSeconds: HEARTBEAT_SECONDS,
       ...(redis && { redisUrl: redis.url, redisPrefix: `bench-${process.pid}:` }),
     }),
   );
@@ -45,113 +50,118 @@ const contentToken = (accountId: string) =>
 const cycleToken = await contentToken('cycles');
 const poolToken = await contentToken('heartbeats');
 
-/** Live sessions to heartbeat: two per connection, so a connection never waits for a token. */
-async function sessionPool(origin: string): Promise<string[]> {
-  return Promise.all(
-    Array.from({ length: CONNECTIONS * 2 }, async () => {
-      const response = await fetch(`${origin}/v1/sessions/setup`, {
-        method: 'POST',
-        headers: { ...HEADERS, 'nv-authorizations': poolToken },
-        body: '{}',
-      });
-      return ((await response.json()) as { sessionToken: string }).sessionToken;
-    }),
-  );
-}
-
-/** The requests of one connection: each heartbeat uses a live token and returns the new one. */
-function heartbeatRequests(pool: string[]): AutocannonRequest[] {
-  return [
-    {
-      method: 'POST',
-      path: '/v1/sessions/heartbeat',
-      body: '{}',
-      setupRequest: (request) => {
-        request.headers = { ...HEADERS, 'nv-authorizations': pool.pop() ?? 'pool-ran-dry-000000' };
-        return request;
-      },
-      onResponse: (status, body) => {
-        if (status === 200) pool.push((JSON.parse(body) as { sessionToken: string }).sessionToken);
-      },
-    },
-  ];
-}
-
-/** A setup, then the teardown of the session it got. */
-function cycleRequests(): AutocannonRequest[] {
-  return [
-    {
-      method: 'POST',
-      path: '/v1/sessions/setup',
-      body: '{}',
-      headers: { ...HEADERS, 'nv-authorizations': cycleToken },
-      onResponse: (status, body, context) => {
-        if (status === 200)
-          context.token = (JSON.parse(body) as { sessionToken: string }).sessionToken;
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/sessions/teardown',
-      body: '{}',
-      setupRequest: (request, context) => {
-        request.headers = { ...HEADERS, 'nv-authorizations': String(context.token ?? 'none') };
-        return request;
-      },
-    },
-  ];
-}
-
-async function drive(kind: ServerKind, workload: Workload, seconds: number) {
-  const server = servers.get(kind)!;
-  const pool = workload === 'heartbeat' ? await sessionPool(server.origin) : [];
-  const cpuBefore = await server.cpuMicros();
-  const result = await autocannon({
-    url: server.origin,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-    requests: workload === 'heartbeat' ? heartbeatRequests(pool) : cycleRequests(),
-  });
-  return { result, serverCpuMicros: (await server.cpuMicros()) - cpuBefore };
+/** Processes whose CPU is the server's: the server, and redis-server for the Redis store. */
+function servingPids(kind: ServerKind): number[] {
+  const server = servers.get(kind) as ServerProcess;
+  return kind === 'redis' && redis ? [server.pid, redis.pid] : [server.pid];
 }
 
 interface Run {
+  /** Heartbeats or cycles per second. */
   rate: number;
-  /** Heartbeats or cycles per CPU-second of the server process. */
+  /** Per CPU-second of the serving processes (server + redis-server for Redis). */
   perCpuSecond: number;
+  /** Per CPU-second of the server process alone. */
+  perServerCpuSecond: number;
+  /** CPU-seconds per second of the serving processes: 1 is one core busy. */
+  serverCores: number;
+  /** CPU-seconds per second of this process, the load generator. */
+  clientCores: number;
   p50: number;
   p99: number;
   failures: number;
 }
-const runs = new Map<string, Run[]>();
-const key = (kind: ServerKind, workload: Workload) => `${kind}/${workload}`;
-const perSecond = (result: AutocannonResult, workload: Workload) =>
-  result.requests.total / result.duration / (workload === 'cycle' ? 2 : 1);
 
-if (!args.quick) {
-  progress('throughput: warm-up');
-  for (const workload of workloads) for (const kind of kinds) await drive(kind, workload, 1);
+async function drive(kind: ServerKind, workload: Workload, client: Client): Promise<Run> {
+  const server = servers.get(kind) as ServerProcess;
+  const token = workload === 'heartbeat' ? poolToken : cycleToken;
+  const scenarios = await sessionScenarios(server.origin, workload, token, CONNECTIONS);
+  const pids = servingPids(kind);
+  const cpuBefore = pids.map((pid) => processCpuMicros(pid));
+  const ownCpu = process.cpuUsage();
+  const ownCpuBefore = ownCpu.user + ownCpu.system;
+  const timed =
+    client === 'raw'
+      ? await runRawLoad(server.origin, scenarios, DURATION_S)
+      : await autocannonLoad(server.origin, await liveSessions(server.origin, poolToken, 1));
+  const used = pids.map((pid, i) => processCpuMicros(pid) - (cpuBefore[i] as number));
+  const serverMicros = used.reduce((sum, micros) => sum + micros, 0);
+  const serverOnlyMicros = used[0] as number;
+  const ownCpuAfter = process.cpuUsage();
+  const clientMicros = ownCpuAfter.user + ownCpuAfter.system - ownCpuBefore;
+  const perAnswer = workload === 'cycle' ? 2 : 1;
+  const done = timed.answers / perAnswer;
+  const seconds = timed.ms / 1000;
+  return {
+    rate: done / seconds,
+    perCpuSecond: done / (serverMicros / 1e6),
+    perServerCpuSecond: done / (serverOnlyMicros / 1e6),
+    serverCores: serverMicros / 1e6 / seconds,
+    clientCores: clientMicros / 1e6 / seconds,
+    p50: timed.p50,
+    p99: timed.p99,
+    failures: timed.non2xx + timed.errors,
+  };
 }
 
+/**
+ * autocannon with fixed requests and no per-response callbacks (its cheapest use), on the bare
+ * handler only: the other client the raw one is checked against.
+ */
+async function autocannonLoad(origin: string, tokens: string[]) {
+  const result = await autocannon({
+    url: origin,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/sessions/heartbeat',
+        headers: {
+          accept: 'application/json',
+          'content-type': 'application/json; charset=utf-8',
+          'nv-authorizations': tokens[0] ?? '',
+        },
+        body: '{}',
+      },
+    ],
+  });
+  return {
+    answers: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    ms: result.duration * 1000,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+interface Target {
+  kind: ServerKind;
+  workload: Workload;
+  client: Client;
+}
+const key = ({ kind, workload, client }: Target) =>
+  `${workload}/${kind}${client === 'raw' ? '' : `/${client}`}`;
+const targets: Target[] = [];
+for (const workload of workloads) {
+  for (const kind of kinds) targets.push({ kind, workload, client: 'raw' });
+  if (workload === 'heartbeat') targets.push({ kind: 'bare', workload, client: 'autocannon' });
+}
+
+const runs = new Map<string, Run[]>();
+progress('throughput: warm-up');
+for (const target of targets) {
+  if (target.client === 'raw') await drive(target.kind, target.workload, 'raw');
+}
 for (let rep = 0; rep < REPS; rep++) {
-  for (const workload of workloads) {
-    // Rotate the order, so no server always runs right after the same one.
-    const order = kinds.map((_, i) => kinds[(i + rep) % kinds.length]!);
-    for (const kind of order) {
-      progress(`throughput ${rep + 1}/${REPS}: ${workload} on ${kind}`);
-      const { result, serverCpuMicros } = await drive(kind, workload, DURATION_S);
-      const list = runs.get(key(kind, workload)) ?? [];
-      const done = result.requests.total / (workload === 'cycle' ? 2 : 1);
-      list.push({
-        rate: perSecond(result, workload),
-        perCpuSecond: done / (serverCpuMicros / 1e6),
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        failures: result.errors + result.timeouts + result.non2xx,
-      });
-      runs.set(key(kind, workload), list);
-    }
+  // Rotate the order, so no server always runs right after the same one.
+  const order = targets.map((_, i) => targets[(i + rep) % targets.length] as Target);
+  for (const target of order) {
+    progress(`throughput ${rep + 1}/${REPS}: ${key(target)}`);
+    const run = await drive(target.kind, target.workload, target.client);
+    runs.set(key(target), [...(runs.get(key(target)) ?? []), run]);
   }
 }
 
@@ -161,8 +171,14 @@ await redis?.stop();
 const figures: Record<
   string,
   {
+    workload: Workload;
+    kind: ServerKind;
+    client: Client;
     rate: Spread;
     perCpuSecond: Spread;
+    perServerCpuSecond: Spread;
+    serverCores: Spread;
+    clientCores: Spread;
     p50: Spread;
     p99: Spread;
     failures: number;
@@ -170,26 +186,32 @@ const figures: Record<
     cpuRatioToBare: Spread;
   }
 > = {};
-for (const workload of workloads) {
-  const bare = runs.get(key('bare', workload))!;
-  for (const kind of kinds) {
-    const list = runs.get(key(kind, workload))!;
-    figures[key(kind, workload)] = {
-      rate: spread(list.map((run) => run.rate)),
-      perCpuSecond: spread(list.map((run) => run.perCpuSecond)),
-      p50: spread(list.map((run) => run.p50)),
-      p99: spread(list.map((run) => run.p99)),
-      failures: list.reduce((sum, run) => sum + run.failures, 0),
-      // Each repetition's ratio to the bare handler's run of the same repetition.
-      ratioToBare: spread(list.map((run, rep) => run.rate / bare[rep]!.rate)),
-      cpuRatioToBare: spread(list.map((run, rep) => run.perCpuSecond / bare[rep]!.perCpuSecond)),
-    };
-  }
+for (const target of targets) {
+  const bare = runs.get(key({ ...target, kind: 'bare', client: 'raw' })) as Run[];
+  const list = runs.get(key(target)) as Run[];
+  const of = (pick: (run: Run) => number) => spread(list.map(pick));
+  figures[key(target)] = {
+    ...target,
+    rate: of((run) => run.rate),
+    perCpuSecond: of((run) => run.perCpuSecond),
+    perServerCpuSecond: of((run) => run.perServerCpuSecond),
+    serverCores: of((run) => run.serverCores),
+    clientCores: of((run) => run.clientCores),
+    p50: of((run) => run.p50),
+    p99: of((run) => run.p99),
+    failures: list.reduce((sum, run) => sum + run.failures, 0),
+    // Each repetition's ratio to the bare handler's raw-client run of the same repetition.
+    ratioToBare: spread(list.map((run, rep) => run.rate / (bare[rep] as Run).rate)),
+    cpuRatioToBare: spread(
+      list.map((run, rep) => run.perCpuSecond / (bare[rep] as Run).perCpuSecond),
+    ),
+  };
 }
 writeResult(args, {
   connections: CONNECTIONS,
   durationSeconds: DURATION_S,
   repetitions: REPS,
+  heartbeatSeconds: HEARTBEAT_SECONDS,
   redis: redisAvailable,
   figures,
 });

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 /** A `redis-server` for the benchmarks: no persistence, loopback only. */
 export interface RedisProcess {
   readonly url: string;
+  /** The process id of `redis-server`, to read its CPU time from `/proc`. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startRedis(): Promise<RedisProcess> {
   child.stdout?.resume();
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');

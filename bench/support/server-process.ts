@@ -6,6 +6,8 @@ import type { ServerKind, ServerMessage } from './ssm-server-process.js';
 /** A server in a child process. */
 export interface ServerProcess {
   readonly origin: string;
+  /** Its process id, to read its CPU time from `/proc`. */
+  readonly pid: number;
   /** CPU time (user + system, µs) the process has used so far. */
   cpuMicros(): Promise<number>;
   stop(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const exited = once(child, 'exit');
   return {
     origin,
+    pid: child.pid as number,
     async cpuMicros() {
       const usage = next('usage');
       child.send('usage');

@@ -1,4 +1,4 @@
-import { verifyContentToken } from './content-token.js';
+import { contentTokenVerifier } from './content-token.js';
 import type { SessionContext } from './session-calls.js';
 import { sessionTokenOf } from './session-calls.js';
 import { sessionRenewal } from './session-renewal.js';
@@ -55,9 +55,10 @@ function requestedKids(body: unknown): { kids: string[]; type: string } {
  */
 export function clearKeyLicense(context: SessionContext, clearKeys: Record<string, ClearKey[]>) {
   const { signing, clock } = context;
+  const verify = contentTokenVerifier(signing);
   const renew = sessionRenewal(context);
   return async (headerValue: string | undefined, body: unknown): Promise<ClearKeyLicense> => {
-    const claims = await verifyContentToken(headerValue, signing, clock());
+    const claims = verify(headerValue, clock());
     const { kids, type } = requestedKids(body);
     const licence = clearKeyLicenseOf(clearKeys, claims.contentId, kids, type);
     const sessionToken = headerValue?.includes(',') ? sessionTokenOf(headerValue) : undefined;

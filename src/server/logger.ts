@@ -24,3 +24,11 @@ export function serverLogger(logger: Logger | false | undefined, tokenHeader: st
   if (logger) return logger.child({}, { redact });
   return pino({ name: 'rx-ssm', level: process.env.LOG_LEVEL ?? 'info', redact });
 }
+
+/**
+ * `log` when it writes debug lines, else undefined: `debugLog(log)?.debug({...})` builds the
+ * line (and hashes token fingerprints) only when it will be written, not on every request.
+ */
+export function debugLog(log: Logger | undefined): Logger | undefined {
+  return log?.isLevelEnabled('debug') ? log : undefined;
+}

@@ -37,7 +37,8 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
       reject(tooLarge());
     };
     const onEnd = () => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      const text = bytes.toString('utf8').trim();
       if (text === '') return resolve({});
       try {
         resolve(JSON.parse(text));

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { type ClearKey, clearKeyLicense } from './clearkey-license.js';
-import { applyCors, type CorsOption } from './cors.js';
+import { type CorsOption, corsHeaders } from './cors.js';
+import { debugLog } from './logger.js';
 import { countRefusal, prometheusText } from './metrics.js';
 import { readJsonBody } from './request-body.js';
 import { allowedMethods, type Route, routeOf } from './routes.js';
@@ -114,17 +115,21 @@ export function requestHandler(context: HandlerContext) {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    applyCors(cors, tokenHeader, req, res);
+    const started = log ? performance.now() : 0;
     const route = routeOf(req.url);
-    const reply = await replyTo(route, req).catch(refusalReply);
+    let reply: Reply;
+    try {
+      reply = await replyTo(route, req);
+    } catch (error) {
+      reply = refusalReply(error);
+    }
     const emulatesRtt =
       route?.name === 'session' ||
       route?.name === 'license' ||
       route?.name === 'renewal-license-wv';
     if (emulatesRtt && responseDelayMs > 0) await delay(responseDelayMs);
-    send(res, reply);
-    log?.debug(
+    send(res, reply, corsHeaders(cors, tokenHeader, req.headers.origin));
+    debugLog(log)?.debug(
       {
         method: req.method,
         route: route?.name,
@@ -150,13 +155,23 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+/**
+ * Writes the answer: status, headers and body in one `writeHead` and one `end`, which node:http
+ * sends as one write. No header is set on `res` before, so `writeHead` takes its headers as they
+ * are instead of merging them one by one.
+ */
+function send(
+  res: ServerResponse,
+  reply: Reply,
+  cors: Readonly<Record<string, string>> | undefined,
+): void {
   if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string | number> = {
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
-    ...reply.headers,
   };
+  if (cors) Object.assign(headers, cors);
+  if (reply.headers) Object.assign(headers, reply.headers);
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers).end();
     return;

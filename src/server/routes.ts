@@ -20,13 +20,20 @@ const SESSION_PATH = /^(?:\/[^?#]*)?\/v1\/sessions\/(setup|heartbeat|teardown)\/
 const WIDEVINE_RENEWAL_PATH = /^(?:\/[^?#]*)?\/v1\/renewal-license-wv\/?$/;
 const LICENSE_PATH = /^(?:\/[^?#]*)?\/license\/clearkey\/?$/;
 
+/** A path `new URL` leaves as it is: no dot segments, escapes, backslashes, query or `//`. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-]+)+\/?$/;
+
 /** The route of a request target (`req.url`), or undefined for an unknown path. */
 export function routeOf(target: string | undefined): Route | undefined {
   let path: string;
-  try {
-    path = new URL(target ?? '/', 'http://ssm.invalid').pathname;
-  } catch {
-    return undefined;
+  if (target !== undefined && PLAIN_PATH.test(target)) {
+    path = target;
+  } else {
+    try {
+      path = new URL(target ?? '/', 'http://ssm.invalid').pathname;
+    } catch {
+      return undefined;
+    }
   }
   const session = SESSION_PATH.exec(path);
   if (session) return { name: 'session', call: session[1] as 'setup' | 'heartbeat' | 'teardown' };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { type SigningKeys, verifyContentToken } from './content-token.js';
+import { contentTokenVerifier, type SigningKeys } from './content-token.js';
+import { debugLog } from './logger.js';
 import type { SsmMetrics } from './metrics.js';
 import { sessionRenewal } from './session-renewal.js';
 import { newSessionToken, tokenFingerprint } from './session-token.js';
@@ -56,6 +57,7 @@ export function sessionCalls(context: SessionContext) {
   const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
   const lifetimeMs = heartbeatSeconds * 2 * 1000;
   const renew = sessionRenewal(context);
+  const verify = contentTokenVerifier(signing);
 
   return {
     /**
@@ -65,7 +67,7 @@ export function sessionCalls(context: SessionContext) {
      */
     async setup(headerValue: string | undefined, idempotencyKey?: string) {
       const now = clock();
-      const claims = await verifyContentToken(headerValue, signing, now);
+      const claims = verify(headerValue, now);
       const sessionToken = newSessionToken();
       const { admitted, expired, replayed } = await store.admit(
         {
@@ -87,7 +89,10 @@ export function sessionCalls(context: SessionContext) {
       );
       metrics.expiries += expired;
       if (!admitted) {
-        log?.debug({ accountId: claims.accountId }, 'setup refused: session limit reached');
+        debugLog(log)?.debug(
+          { accountId: claims.accountId },
+          'setup refused: session limit reached',
+        );
         throw new SsmHttpError(
           403,
           SsmServerErrorCode.SessionLimit,
@@ -96,11 +101,14 @@ export function sessionCalls(context: SessionContext) {
       }
       if (replayed) {
         metrics.replays += 1;
-        log?.debug({ sid: tokenFingerprint(replayed.sessionToken) }, 'setup repeated: same answer');
+        debugLog(log)?.debug(
+          { sid: tokenFingerprint(replayed.sessionToken) },
+          'setup repeated: same answer',
+        );
         return { sessionToken: replayed.sessionToken, heartbeat: heartbeatSeconds };
       }
       metrics.setups += 1;
-      log?.debug(
+      debugLog(log)?.debug(
         {
           accountId: claims.accountId,
           contentId: claims.contentId,
@@ -124,7 +132,7 @@ export function sessionCalls(context: SessionContext) {
       metrics.expiries += expired;
       if (!session) throw sessionTokenInvalid();
       metrics.teardowns += 1;
-      log?.debug({ sid: tokenFingerprint(token) }, 'session torn down');
+      debugLog(log)?.debug({ sid: tokenFingerprint(token) }, 'session torn down');
       return {};
     },
   };

@@ -1,3 +1,4 @@
+import { debugLog } from './logger.js';
 import type { SessionContext } from './session-calls.js';
 import { newSessionToken, tokenFingerprint } from './session-token.js';
 import { SsmHttpError, SsmServerErrorCode, sessionTokenInvalid } from './ssm-http-error.js';
@@ -50,12 +51,12 @@ export function sessionRenewal(context: SessionContext) {
     if (refused === 'mode') return { renewed: false, session };
     if (replayed) {
       metrics.replays += 1;
-      log?.debug({ sid: tokenFingerprint(token), by }, 'renewal repeated: same answer');
+      debugLog(log)?.debug({ sid: tokenFingerprint(token), by }, 'renewal repeated: same answer');
       return { renewed: true, sessionToken: replayed.sessionToken, session };
     }
     if (by === 'heartbeat') metrics.heartbeats += 1;
     else metrics.licenceRenewals += 1;
-    log?.debug(
+    debugLog(log)?.debug(
       { sid: tokenFingerprint(token), next: tokenFingerprint(sessionToken), by },
       'session renewed',
     );
