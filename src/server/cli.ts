@@ -8,6 +8,7 @@ import { packageVersion } from './package-version.js';
 import { redisStore } from './redis-store.js';
 import { serveBanner } from './serve-banner.js';
 import { createSsmServer, MAX_HEARTBEAT_SECONDS } from './server.js';
+import { isWorker, primaryGone, reportListening, runPrimary, workerCount } from './workers.js';
 
 /** Where the CLI writes, and what stops `serve`; the process's own by default. */
 export interface CliIo {
@@ -34,6 +35,7 @@ interface ServeOptions extends SecretOptions {
   responseDelay: number;
   example: boolean;
   logFormat: LogFormat;
+  workers?: string;
 }
 
 interface TokenOptions extends SecretOptions {
@@ -118,8 +120,37 @@ function stopRequested(signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> & CliIo) {
+async function serve(
+  options: ServeOptions,
+  io: Required<Omit<CliIo, 'signal'>> & CliIo,
+  argv: readonly string[],
+) {
   const logger = cliLogger(io.stderr, options.logFormat);
+  const workers = options.workers === undefined ? 1 : workerCount(options.workers);
+  if (workers > 1 && !isWorker()) {
+    if (!options.redis) {
+      throw new Error(
+        '--workers needs a store the processes share (--redis): with the memory store each ' +
+          'process would count only its own sessions, and the account limit would be per process',
+      );
+    }
+    await secretOf(options); // a bad secret file fails here, once, not in every worker
+    let url = '';
+    await runPrimary({
+      count: workers,
+      exec: argv[1] ?? '',
+      args: argv.slice(2),
+      stopRequested: stopRequested(io.signal),
+      listening: (at) => {
+        url = at;
+        logger.info({ url, workers }, 'SSM server listening on every worker');
+        if (options.example) io.stdout.write(workerBanner(url, workers));
+      },
+      log: logger,
+    });
+    logger.info({ url }, 'SSM server workers stopped');
+    return;
+  }
   if (options.heartbeat < options.minHeartbeat) {
     throw new Error(
       `--heartbeat must be from ${options.minHeartbeat} to ${MAX_HEARTBEAT_SECONDS} seconds, got ${options.heartbeat}`,
@@ -144,7 +175,7 @@ async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> 
   });
   try {
     const url = await server.listen(options.port, options.host);
-    if (options.example) {
+    if (options.example && !isWorker()) {
       const example = {
         accountId: 'example',
         contentId: 'channel-1',
@@ -161,7 +192,12 @@ async function serve(options: ServeOptions, io: Required<Omit<CliIo, 'signal'>> 
         serveBanner({ url, tokenHeader: options.tokenHeader, ...example, ...(token && { token }) }),
       );
     }
-    await stopRequested(io.signal);
+    if (isWorker()) {
+      reportListening(url);
+      await Promise.race([stopRequested(io.signal), primaryGone()]);
+    } else {
+      await stopRequested(io.signal);
+    }
   } finally {
     await server.close();
     await store?.close();
@@ -184,7 +220,7 @@ async function token(options: TokenOptions, io: Required<Omit<CliIo, 'signal'>>)
   io.stdout.write(`${minted}\n`);
 }
 
-function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
+function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly string[]): Command {
   const root = new Command('rx-ssm')
     .description('Reference SSM server and content token tool of rx-ssm')
     .version(packageVersion(), '-V, --version', 'print the version of rx-ssm')
@@ -230,12 +266,17 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
         0,
       )
       .option('--no-example', 'do not print the example token and curl commands')
+      .option(
+        '--workers <n>',
+        'run n server processes on one port (node:cluster), or "auto" for one per core; ' +
+          'needs --redis (with the memory store each process would count only its own sessions)',
+      )
       .addOption(
         new Option('--log-format <format>', 'log lines: readable on a terminal, JSON otherwise')
           .choices(['auto', 'pretty', 'json'])
           .default('auto'),
       ),
-  ).action((options: ServeOptions) => serve(options, io));
+  ).action((options: ServeOptions) => serve(options, io, argv));
 
   secretOptions(
     root
@@ -268,11 +309,16 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo): Command {
 export async function main(argv: string[] = process.argv, io: CliIo = {}): Promise<number> {
   const output = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr };
   try {
-    await program({ ...io, ...output }).parseAsync(argv);
+    await program({ ...io, ...output }, argv).parseAsync(argv);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     output.stderr.write(`rx-ssm: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** What the primary of `serve --workers` prints once every worker listens. */
+function workerBanner(url: string, workers: number): string {
+  return `rx-ssm reference SSM server listening on ${url} with ${workers} worker processes\n`;
 }
