@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the ClearKey-encrypted DASH clips used by the browser demo
-# (docs/demo/media/channel-{1,2}/ and docs/demo/media/keys.json).
+# (docs/demo/media/channel-{1,2}/ and docs/demo/media/keys.json), with a manifest for dash.js
+# (manifest-dashjs.mpd) and HLS playlists over the same segments for hls.js.
 #
 # Usage: scripts/make-demo-media.sh
 #
@@ -146,6 +147,15 @@ package_channel() {
   )
 }
 
+# dash.js 5 calls generateRequest('keyids', ...) with whatever ClearKey init data the MPD gives,
+# and Chromium rejects a PSSH box as keyids: its manifest names the ClearKey scheme without a
+# PSSH, so dash.js builds {"kids": [default_KID]} itself.
+write_dashjs_manifest() {
+  local dir="$OUT/$1"
+  perl -0pe 's#<ContentProtection schemeIdUri="urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b">\s*<cenc:pssh>[^<]*</cenc:pssh>\s*</ContentProtection>#<ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0"/>#g' \
+    "$dir/manifest.mpd" >"$dir/manifest-dashjs.mpd"
+}
+
 write_keys_json() {
   local first=1 channel
   {
@@ -178,6 +188,7 @@ main() {
     render_source "$channel" "$TMP_DIR/$channel.mp4"
     log "$channel: encrypting and packaging to DASH"
     package_channel "$channel" "$TMP_DIR/$channel.mp4"
+    write_dashjs_manifest "$channel"
   done
   write_keys_json
 

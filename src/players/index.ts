@@ -3,8 +3,8 @@
  * licence requests, licence answers and renewals for DRM enforcement, page visibility as app
  * state, and the teardown on page close.
  *
- * Shaka Player is a peer dependency of this entry only, and never imported: the adapters take
- * the player instance.
+ * Shaka Player, dash.js and hls.js are peer dependencies of this entry only, and never imported:
+ * the adapters take the player instance, and `rx-ssm/players` brings none of them into a bundle.
  *
  * @packageDocumentation
  */
@@ -13,7 +13,19 @@ export {
   appStateFromDocument,
   type DocumentLike,
 } from './app-state-from-document.js';
+export { type AttachDashjsOptions, attachDashjs } from './attach-dashjs.js';
 export { type AttachSsmOptions, attachSsm } from './attach-ssm.js';
+export { dashjsIntents } from './dashjs-intents.js';
+export { dashjsLicenceAnswers } from './dashjs-licence-answers.js';
+export {
+  DASHJS_EVENTS,
+  DASHJS_RENEWAL_ANSWER,
+  type DashjsFilter,
+  type DashjsLicenseRequest,
+  type DashjsLicenseResponse,
+  type DashjsPlayerLike,
+  type DashjsRenewalAnswer,
+} from './dashjs-player.js';
 export { emeLicence } from './eme-licence.js';
 export {
   type LicenceFormat,
@@ -25,6 +37,7 @@ export {
   type LicenseWaitOptions,
   licenseHeadersWhenActive,
 } from './license-headers-when-active.js';
+export { type LoadIntents, loadIntents, type UriSourceOf } from './load-intents.js';
 export { type ShakaSourceOf, shakaIntents } from './shaka-intents.js';
 export { shakaLicenceAnswers } from './shaka-licence-answers.js';
 export { shakaLicenceRenewals } from './shaka-licence-renewals.js';

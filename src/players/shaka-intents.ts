@@ -8,7 +8,6 @@ import {
   merge,
   type Observable,
   of,
-  shareReplay,
   switchMap,
   take,
 } from 'rxjs';
