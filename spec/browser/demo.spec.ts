@@ -77,7 +77,7 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
       expect(rest).toEqual([]);
       expect(claimsOf(contentToken).device.accountId).toBe(page.account);
       expect(claimsOf(contentToken).contentRights[0]?.contentId).toBe('channel-1');
-      expect(sessionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(sessionToken).toMatch(/^[A-Za-z0-9_-]{45}$/);
       expect(status).toBe(200);
     }
     expect(await textOf(page, 'state')).toBe('active');

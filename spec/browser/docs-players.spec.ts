@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)(
         expect(page.problems).toEqual([]);
         expect(page.licences.length).toBeGreaterThan(0);
         expect(
-          page.licences.every((header) => /^[\w-]+\.[\w-]+\.[\w-]+,[\w-]{43}$/.test(header)),
+          page.licences.every((header) => /^[\w-]+\.[\w-]+\.[\w-]+,[\w-]{45}$/.test(header)),
         ).toBe(true);
         expect(await demo.liveSessions(account)).toBe(1);
 

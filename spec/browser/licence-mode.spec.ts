@@ -104,7 +104,7 @@ describe.skipIf(!hasChromium)(
         sent: e.header.split(',')[1],
         next: (JSON.parse(e.answer ?? '{}') as { sessionToken?: string }).sessionToken,
       }));
-      for (const { next } of answered) expect(next).toMatch(/^[\w-]{43}$/);
+      for (const { next } of answered) expect(next).toMatch(/^[\w-]{45}$/);
       for (let i = 1; i < answered.length; i += 1) {
         expect(answered[i]?.sent).toBe(answered[i - 1]?.next);
       }
@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)(
       );
       expect(page.exchanges.filter((e) => e.path === '/ssm/v1/renewal-license-wv')).toHaveLength(1);
       // The current session token alone, and the challenge as base64.
-      expect(renewal?.header).toMatch(/^[\w-]{43}$/);
+      expect(renewal?.header).toMatch(/^[\w-]{45}$/);
       expect(JSON.parse(renewal?.body ?? '')).toEqual({
         challenge: Buffer.from(challenge).toString('base64'),
       });
@@ -196,7 +196,7 @@ describe.skipIf(!hasChromium)(
       expect(licenceBodies.every((e) => JSON.parse(e.body ?? '').kids !== undefined)).toBe(true);
       // The session adopted the token the renewal brought (or a newer one): the licence
       // requests go on with it.
-      expect(tokenAfter).toMatch(/^[\w-]{43}$/);
+      expect(tokenAfter).toMatch(/^[\w-]{45}$/);
       expect(tokenAfter).not.toBe(renewal.header);
       await eventually(
         () =>

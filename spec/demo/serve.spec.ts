@@ -99,7 +99,7 @@ describe('startDemo(): one server for the page, media, tokens and the SSM server
     running.unsubscribe();
     await vi.waitFor(async () => expect(await demo.liveSessions('dave')).toBe(0));
     expect(answer.keys).toHaveLength(1);
-    expect(answer.sessionToken).toMatch(/^[\w-]{43}$/);
+    expect(answer.sessionToken).toMatch(/^[\w-]{45}$/);
   });
 
   it('refuses tokens for unknown channels, bad accounts and limits', async () => {

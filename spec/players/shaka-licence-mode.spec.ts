@@ -127,7 +127,7 @@ describe('Shaka Player in licence mode (DRM enforcement), against the reference 
       session.session$.pipe(filter((s) => s.status === 'active' && s.renewal === 'licence')),
     );
     expect(switched.status === 'active' && switched.authorization).toMatch(
-      new RegExp(`^${token},[\\w-]{43}$`),
+      new RegExp(`^${token},[\\w-]{45}$`),
     );
 
     // Each period the session asks, and the adapter sends the last licence request again.

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { newSessionToken, sessionTokenSource } from '../../src/server/session-token.js';
+import {
+  newSessionToken,
+  routeOfAccount,
+  routeOfToken,
+  SESSION_ROUTES,
+  sessionTokenSource,
+} from '../../src/server/session-token.js';
 
 describe('sessionTokenSource', () => {
   it('hands out each byte of each CSPRNG block once, in order, and refills only when a block is used up', () => {
@@ -26,9 +32,27 @@ describe('sessionTokenSource', () => {
 });
 
 describe('newSessionToken', () => {
-  it('answers 43 base64url characters (32 bytes), never the same twice across many refills', () => {
-    const tokens = Array.from({ length: 20_000 }, newSessionToken);
-    for (const token of tokens.slice(0, 200)) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  it('answers its route and 43 base64url characters (32 bytes), never the same twice across many refills', () => {
+    const tokens = Array.from({ length: 20_000 }, () => newSessionToken('a7'));
+    for (const token of tokens.slice(0, 200)) expect(token).toMatch(/^a7[A-Za-z0-9_-]{43}$/);
     expect(new Set(tokens).size).toBe(tokens.length);
+  });
+});
+
+describe('routes', () => {
+  it('an account always gets the same route, one of 256, that says nothing readable of it', () => {
+    const route = routeOfAccount('alice');
+    expect(route).toMatch(/^[0-9a-f]{2}$/);
+    expect(routeOfAccount('alice')).toBe(route);
+    expect(SESSION_ROUTES).toHaveLength(256);
+    expect(SESSION_ROUTES).toContain(route);
+    const routes = new Set(Array.from({ length: 5000 }, (_, n) => routeOfAccount(`account-${n}`)));
+    expect(routes.size).toBe(256);
+  });
+
+  it('a token carries its route, and renewals keep it', () => {
+    const token = newSessionToken(routeOfAccount('bob'));
+    expect(routeOfToken(token)).toBe(routeOfAccount('bob'));
+    expect(routeOfToken(newSessionToken(routeOfToken(token)))).toBe(routeOfAccount('bob'));
   });
 });

@@ -17,7 +17,7 @@ describe('setup', () => {
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.body).toEqual({
-      sessionToken: expect.stringMatching(/^[\w-]{43}$/),
+      sessionToken: expect.stringMatching(/^[\w-]{45}$/),
       heartbeat: 5,
     });
     expect(await spec.server.liveSessions('alice')).toBe(1);

@@ -3,7 +3,7 @@ import { contentTokenVerifier, type SigningKeys } from './content-token.js';
 import { debugLog } from './logger.js';
 import type { SsmMetrics } from './metrics.js';
 import { sessionRenewal } from './session-renewal.js';
-import { newSessionToken, tokenFingerprint } from './session-token.js';
+import { newSessionToken, routeOfAccount, tokenFingerprint } from './session-token.js';
 import {
   badRequest,
   renewalModeMismatch,
@@ -23,7 +23,7 @@ export interface SessionContext {
   log?: Logger | undefined;
 }
 
-/** Session tokens are 43 base64url characters; anything far off is refused without a lookup. */
+/** Session tokens are 45 base64url characters (a route and 32 random bytes); anything far off is refused without a lookup. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 
 /**
@@ -68,7 +68,7 @@ export function sessionCalls(context: SessionContext) {
     async setup(headerValue: string | undefined, idempotencyKey?: string) {
       const now = clock();
       const claims = verify(headerValue, now);
-      const sessionToken = newSessionToken();
+      const sessionToken = newSessionToken(routeOfAccount(claims.accountId));
       const { admitted, expired, replayed } = await store.admit(
         {
           sessionToken,

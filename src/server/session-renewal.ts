@@ -1,6 +1,6 @@
 import { debugLog } from './logger.js';
 import type { SessionContext } from './session-calls.js';
-import { newSessionToken, tokenFingerprint } from './session-token.js';
+import { newSessionToken, routeOfToken, tokenFingerprint } from './session-token.js';
 import { SsmHttpError, SsmServerErrorCode, sessionTokenInvalid } from './ssm-http-error.js';
 import type { RenewalTerms, StoredSession } from './store.js';
 
@@ -30,7 +30,7 @@ export function sessionRenewal(context: SessionContext) {
     owner?: RenewalTerms['owner'],
   ): Promise<RenewalOutcome> {
     const now = clock();
-    const sessionToken = newSessionToken();
+    const sessionToken = newSessionToken(routeOfToken(token));
     const terms = { by, replayMs: periodMs, ...(owner && { owner }) };
     const { session, expired, replayed, refused } = await store.rotate(
       token,

@@ -28,8 +28,38 @@ export function sessionTokenSource(
   };
 }
 
-/** A fresh session token: 32 random bytes, base64url. Unguessable, and never reused. */
-export const newSessionToken: () => string = sessionTokenSource();
+const randomPart = sessionTokenSource();
+
+/**
+ * A fresh session token: its route (two hex digits, see {@link routeOfAccount}) and 32 random
+ * bytes, base64url. Unguessable, and never reused.
+ */
+export function newSessionToken(route: string): string {
+  return route + randomPart();
+}
+
+/**
+ * The route of an account's sessions: two hex digits of a hash of the account id, so one of
+ * 256. A session token starts with it, so a store can find where an account's keys live (one
+ * Redis Cluster hash slot per route) from the token alone, and the token says nothing about the
+ * account.
+ */
+export function routeOfAccount(accountId: string): string {
+  return createHash('sha256').update(accountId).digest('hex').slice(0, ROUTE_LENGTH);
+}
+
+/** The route a session token carries; its renewals keep it. */
+export function routeOfToken(token: string): string {
+  return token.slice(0, ROUTE_LENGTH);
+}
+
+/** Hex digits of a route. */
+const ROUTE_LENGTH = 2;
+
+/** Every route, for a store that visits each (the sweep). */
+export const SESSION_ROUTES: readonly string[] = Array.from({ length: 256 }, (_, n) =>
+  n.toString(16).padStart(ROUTE_LENGTH, '0'),
+);
 
 /**
  * A short, one-way name for a token, so log lines about one session can be told apart and
