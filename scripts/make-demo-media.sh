@@ -156,6 +156,37 @@ write_dashjs_manifest() {
     "$dir/manifest.mpd" >"$dir/manifest-dashjs.mpd"
 }
 
+# HLS playlists over the same CMAF segments, for hls.js: SAMPLE-AES-CTR (the cenc scheme) with
+# the W3C ClearKey key format, the key id as a data: URI; segment durations from the MPD.
+write_hls_playlists() {
+  local dir="$OUT/$1" kid_b64
+  kid_b64="$(hex_to_b64url "${KID[$1]}" | tr -- '-_' '+/')"
+  node --input-type=module - "$dir" "$kid_b64" <<'NODE'
+import { readFileSync, writeFileSync } from 'node:fs';
+const [dir, kid] = process.argv.slice(2);
+const mpd = readFileSync(`${dir}/manifest.mpd`, 'utf8');
+const key = `#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="org.w3.clearkey",KEYFORMATVERSIONS="1",URI="data:text/plain;base64,${kid}"`;
+for (const type of ['video', 'audio']) {
+  const set = mpd.slice(mpd.indexOf(`contentType="${type}"`));
+  const timescale = Number(/timescale="(\d+)"/.exec(set)[1]);
+  const timeline = set.slice(0, set.indexOf('</SegmentTimeline>'));
+  const durations = [...timeline.matchAll(/<S (?:t="\d+" )?d="(\d+)"(?: r="(\d+)")?\/>/g)].flatMap(
+    ([, d, r]) => Array(Number(r ?? 0) + 1).fill(Number(d) / timescale),
+  );
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${Math.round(Math.max(...durations))}`,
+    '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-INDEPENDENT-SEGMENTS', key, `#EXT-X-MAP:URI="${type}/init.mp4"`,
+    ...durations.flatMap((d, i) => [`#EXTINF:${d.toFixed(6)},`, `${type}/${i + 1}.m4s`]), '#EXT-X-ENDLIST'];
+  writeFileSync(`${dir}/${type}.m3u8`, `${lines.join('\n')}\n`);
+}
+const codecs = [...mpd.matchAll(/codecs="([^"]+)"/g)].map((m) => m[1]).join(',');
+writeFileSync(`${dir}/master.m3u8`, `${[
+  '#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS',
+  '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="main",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"',
+  `#EXT-X-STREAM-INF:BANDWIDTH=300000,CODECS="${codecs}",RESOLUTION=640x360,AUDIO="audio"`,
+  'video.m3u8'].join('\n')}\n`);
+NODE
+}
+
 write_keys_json() {
   local first=1 channel
   {
@@ -189,6 +220,7 @@ main() {
     log "$channel: encrypting and packaging to DASH"
     package_channel "$channel" "$TMP_DIR/$channel.mp4"
     write_dashjs_manifest "$channel"
+    write_hls_playlists "$channel"
   done
   write_keys_json
 

@@ -61,7 +61,8 @@ const ENFORCED_CHANNELS: Readonly<Record<string, string>> = { 'channel-3': 'chan
 
 /**
  * Starts the demo: one HTTP server with the page (`/`, its script bundled from
- * `docs/demo/app.ts` at start-up), the ClearKey-encrypted channels (`/media/…`; channel-3 plays
+ * `docs/demo/app.ts` at start-up), the ClearKey-encrypted channels (`/media/…`: DASH for Shaka
+ * Player, `manifest-dashjs.mpd` for dash.js, `master.m3u8` for hls.js; channel-3 plays
  * channel-1's media in DRM enforcement mode, renewed by its licence requests), content tokens
  * (`GET /demo/token?channel=&account=&maxSessions=`), the live-session count of an account
  * (`GET /demo/live?account=`) and the reference SSM server (`/ssm/v1/sessions/…`,

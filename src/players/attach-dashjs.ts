@@ -4,12 +4,10 @@ import {
   firstValueFrom,
   ignoreElements,
   merge,
-  Observable,
   type Subscription,
   tap,
 } from 'rxjs';
-import type { SsmRenewal, SsmSession, SsmState } from '../types.js';
-import { DEFAULT_TOKEN_HEADER } from '../wire.js';
+import type { SsmSession, SsmState } from '../types.js';
 import {
   DASHJS_EVENTS,
   DASHJS_RENEWAL_ANSWER,
@@ -19,6 +17,7 @@ import {
   type DashjsRenewalAnswer,
   dashjsEvent$,
 } from './dashjs-player.js';
+import { type LastLicenceRequest, sentAgain } from './licence-request-again.js';
 import { bytesOf, licenceFormatOf, toBase64 } from './licence-response.js';
 import {
   type LicenseWaitOptions,
@@ -27,16 +26,6 @@ import {
 
 /** Options of {@link attachDashjs}. */
 export type AttachDashjsOptions = LicenseWaitOptions;
-
-/** The last licence request of a source: what a renewal sends again. */
-interface LastLicenceRequest {
-  src: string;
-  keySystem: string | undefined;
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body: BodyInit | null;
-}
 
 /**
  * Connects a session to a dash.js `MediaPlayer` (v5), for as long as it is attached:
@@ -140,30 +129,6 @@ export function attachDashjs(
     .subscribe();
   running.add(() => player.unregisterLicenseRequestFilter(addTokenHeader));
   return running;
-}
-
-/**
- * The last licence request sent again with the renewal's token. Emits the answer's body when it
- * is a 2xx; anything else is dropped (the session reports a renewal that brought no token).
- * Unsubscribing aborts it.
- */
-function sentAgain(request: LastLicenceRequest, renewal: SsmRenewal): Observable<ArrayBuffer> {
-  const tokenHeader = (renewal.source.tokenHeader ?? DEFAULT_TOKEN_HEADER).toLowerCase();
-  const headers = Object.fromEntries(
-    Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== tokenHeader),
-  );
-  headers[tokenHeader] = renewal.authorization;
-  return new Observable<ArrayBuffer>((subscriber) => {
-    const abort = new AbortController();
-    const init = { method: request.method, headers, body: request.body, signal: abort.signal };
-    fetch(request.url, init)
-      .then(async (response) => {
-        if (response.ok) subscriber.next(await response.arrayBuffer());
-      })
-      .catch(() => {})
-      .finally(() => subscriber.complete());
-    return () => abort.abort();
-  });
 }
 
 /** A Widevine `license-renewal` request answered through SSM: its licence as a `data:` URI. */

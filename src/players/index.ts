@@ -14,6 +14,7 @@ export {
   type DocumentLike,
 } from './app-state-from-document.js';
 export { type AttachDashjsOptions, attachDashjs } from './attach-dashjs.js';
+export { type AttachHlsjsOptions, attachHlsjs } from './attach-hlsjs.js';
 export { type AttachSsmOptions, attachSsm } from './attach-ssm.js';
 export { dashjsIntents } from './dashjs-intents.js';
 export { dashjsLicenceAnswers } from './dashjs-licence-answers.js';
@@ -27,6 +28,17 @@ export {
   type DashjsRenewalAnswer,
 } from './dashjs-player.js';
 export { emeLicence } from './eme-licence.js';
+export { hlsjsIntents, hlsjsLicenceAnswers } from './hlsjs-intents.js';
+export {
+  HLSJS_EVENTS,
+  HLSJS_RENEWAL_ANSWER,
+  type HlsjsKeyContext,
+  type HlsjsLicenceHooks,
+  type HlsjsLicenseResponseCallback,
+  type HlsjsLicenseXhrSetup,
+  type HlsjsLike,
+  type HlsjsRenewalAnswer,
+} from './hlsjs-player.js';
 export {
   type LicenceFormat,
   type LicenceReading,
