@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { redisStore, type SsmStore } from '../../src/server/index.js';
+import { routeOfToken } from '../../src/server/session-token.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { request, type SpecResponse, ssmCall } from '../support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
@@ -77,7 +78,8 @@ it(`a 503 changes nothing: ${ROUNDS} rounds of setups and heartbeats in flight w
     const admitted = setups.filter((answer) => answer.status === 200).length;
     phantoms += (await spec.server.liveSessions(accountId)) - (held + admitted);
     for (const [i, answer] of heartbeats.entries()) {
-      const kept = await inspect.exists(`${PREFIX}session:${holders[i]}`);
+      const holder = holders[i] ?? '';
+      const kept = await inspect.exists(`${PREFIX}{${routeOfToken(holder)}}s:${holder}`);
       if (answer.status !== 200 && kept === 0) rotatedDespite503 += 1;
     }
     held += admitted;

@@ -32,7 +32,7 @@ async function admitAll(store: SsmStore, spec: SpecServer, n: number, from: numb
     Array.from({ length: n }, (_, i) =>
       store.admit(
         {
-          sessionToken: `metrics-session-${from + i}-${'x'.repeat(24)}`,
+          sessionToken: `${((from + i) % 256).toString(16).padStart(2, '0')}metrics-${from + i}-${'x'.repeat(24)}`,
           session: {
             accountId: `metrics-${from + i}`,
             contentId: 'c',

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../../src/server/index.js';
+import { routeOfAccount, routeOfToken } from '../../src/server/session-token.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { describeStoreContract, token } from '../support/store-contract.js';
 
@@ -28,7 +29,11 @@ describe('redisStore', () => {
     const client = new Redis(redis.url);
     const sessionToken = token();
     await store.admit({ sessionToken, session: session('alice'), maxSessions: 1 }, now);
-    for (const key of [`ttl:session:${sessionToken}`, 'ttl:account:alice']) {
+    const keys = [
+      `ttl:{${routeOfToken(sessionToken)}}s:${sessionToken}`,
+      `ttl:{${routeOfAccount('alice')}}a:alice`,
+    ];
+    for (const key of keys) {
       const ttl = await client.pttl(key);
       expect(ttl).toBeGreaterThan(19_000);
       expect(ttl).toBeLessThanOrEqual(20_000);

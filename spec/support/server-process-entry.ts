@@ -2,11 +2,16 @@
 // secret, key prefix, heartbeat period and port from the environment, so a restarted instance
 // comes back where the specs expect it. Bundled by server-process.ts; reports its origin to the
 // parent over IPC and stops on 'stop'.
-import { createSsmServer, redisStore } from '../../src/server/index.js';
+import { createSsmServer, redisClusterStore, redisStore } from '../../src/server/index.js';
 
-const store = redisStore(process.env.RX_SSM_REDIS_URL ?? '', {
+const storeOptions = {
   keyPrefix: process.env.RX_SSM_KEY_PREFIX ?? 'rx-ssm:',
-});
+  replicaAcks: Number(process.env.RX_SSM_REPLICA_ACKS ?? 0),
+};
+// A cluster when RX_SSM_REDIS_CLUSTER names its nodes, else one Redis node.
+const store = process.env.RX_SSM_REDIS_CLUSTER
+  ? redisClusterStore(process.env.RX_SSM_REDIS_CLUSTER.split(','), storeOptions)
+  : redisStore(process.env.RX_SSM_REDIS_URL ?? '', storeOptions);
 const server = createSsmServer({
   store,
   logger: false,

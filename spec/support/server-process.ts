@@ -43,7 +43,11 @@ export async function bundleServerProcess(): Promise<{
 export async function startServerProcess(
   file: string,
   options: {
-    redisUrl: string;
+    /** One Redis node, or… */
+    redisUrl?: string;
+    /** …the nodes of a Redis Cluster, `host:port,host:port,…`. */
+    redisCluster?: string;
+    replicaAcks?: number;
     secret: string;
     keyPrefix?: string;
     heartbeatSeconds?: number;
@@ -53,7 +57,9 @@ export async function startServerProcess(
   const child: ChildProcess = fork(file, [], {
     env: {
       ...process.env,
-      RX_SSM_REDIS_URL: options.redisUrl,
+      RX_SSM_REDIS_URL: options.redisUrl ?? '',
+      RX_SSM_REDIS_CLUSTER: options.redisCluster ?? '',
+      RX_SSM_REPLICA_ACKS: String(options.replicaAcks ?? 0),
       RX_SSM_SECRET: options.secret,
       ...(options.keyPrefix && { RX_SSM_KEY_PREFIX: options.keyPrefix }),
       ...(options.heartbeatSeconds && { RX_SSM_HEARTBEAT: String(options.heartbeatSeconds) }),

@@ -16,10 +16,13 @@ function session(accountId: string, overrides: Partial<StoredSession> = {}): Sto
 }
 
 let serial = 0;
-/** A token unique within the run, shaped like the server's. */
+/**
+ * A token unique within the run, shaped like the server's: a route (two hex digits, spread over
+ * all 256) and then the rest.
+ */
 export function token(label = 't'): string {
   serial += 1;
-  return `${label}-${serial}-${'x'.repeat(24)}`;
+  return `${(serial % 256).toString(16).padStart(2, '0')}${label}-${serial}-${'x'.repeat(24)}`;
 }
 
 /**

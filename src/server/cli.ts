@@ -5,7 +5,7 @@ import type { ClearKey } from './clearkey-license.js';
 import { cliLogger, type LogFormat } from './cli-logger.js';
 import { DEV_SECRET, mintContentToken } from './content-token.js';
 import { packageVersion } from './package-version.js';
-import { redisStore } from './redis-store.js';
+import { redisClusterStore, redisStore } from './redis-store.js';
 import { serveBanner } from './serve-banner.js';
 import { createSsmServer, MAX_HEARTBEAT_SECONDS } from './server.js';
 import { isWorker, primaryGone, reportListening, runPrimary, workerCount } from './workers.js';
@@ -27,6 +27,8 @@ interface ServeOptions extends SecretOptions {
   port: number;
   host: string;
   redis?: string;
+  redisCluster?: string;
+  replicaAcks: number;
   heartbeat: number;
   minHeartbeat: number;
   clearkeyFile?: string;
@@ -128,9 +130,9 @@ async function serve(
   const logger = cliLogger(io.stderr, options.logFormat);
   const workers = options.workers === undefined ? 1 : workerCount(options.workers);
   if (workers > 1 && !isWorker()) {
-    if (!options.redis) {
+    if (!options.redis && !options.redisCluster) {
       throw new Error(
-        '--workers needs a store the processes share (--redis): with the memory store each ' +
+        '--workers needs a store the processes share (--redis or --redis-cluster): with the memory store each ' +
           'process would count only its own sessions, and the account limit would be per process',
       );
     }
@@ -158,7 +160,18 @@ async function serve(
   }
   const secret = await secretOf(options);
   const clearKeys = await clearKeysOf(options.clearkeyFile);
-  const store = options.redis ? redisStore(options.redis, { logger }) : undefined;
+  if (options.redis && options.redisCluster) {
+    throw new Error('give --redis or --redis-cluster, not both');
+  }
+  const shared = { logger, replicaAcks: options.replicaAcks };
+  const store = options.redisCluster
+    ? redisClusterStore(
+        options.redisCluster.split(',').map((node) => node.trim()),
+        shared,
+      )
+    : options.redis
+      ? redisStore(options.redis, shared)
+      : undefined;
   const server = createSsmServer({
     ...(secret !== undefined && { secret }),
     ...(store && { store }),
@@ -244,6 +257,18 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
         'keep sessions in Redis (redis://host:port) to share limits between servers',
       )
       .option(
+        '--redis-cluster <nodes>',
+        'keep sessions in a Redis Cluster (or Valkey cluster): some of its nodes, host:port[,host:port…]; ' +
+          "every account's keys share one hash slot, so each operation stays atomic",
+      )
+      .option(
+        '--replica-acks <n>',
+        'wait for n replicas to acknowledge each admission, renewal and teardown (Redis WAIT, ' +
+          'at most 100 ms) so a failover loses less; 0 answers at once',
+        integer(0, 16),
+        0,
+      )
+      .option(
         '--heartbeat <seconds>',
         `heartbeat period returned by setup, 1 to ${MAX_HEARTBEAT_SECONDS}`,
         heartbeatPeriod,
@@ -269,7 +294,7 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
       .option(
         '--workers <n>',
         'run n server processes on one port (node:cluster), or "auto" for one per core; ' +
-          'needs --redis (with the memory store each process would count only its own sessions)',
+          'needs --redis or --redis-cluster (with the memory store each process would count only its own sessions)',
       )
       .addOption(
         new Option('--log-format <format>', 'log lines: readable on a terminal, JSON otherwise')

@@ -15,7 +15,12 @@ export {
 } from './content-token.js';
 export type { CorsOption } from './cors.js';
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js';
-export { type RedisStoreOptions, redisStore } from './redis-store.js';
+export {
+  type RedisClusterStoreOptions,
+  type RedisStoreOptions,
+  redisClusterStore,
+  redisStore,
+} from './redis-store.js';
 export { BODY_LIMIT_BYTES } from './request-body.js';
 export {
   createSsmServer,

@@ -21,9 +21,20 @@
  * NTP-synchronised hosts). Scripts that call `TIME` and then write need effects replication, the
  * default since Redis 5.
  *
- * Session keys are derived from data inside the scripts, so the store targets a single Redis
- * node, not a cluster.
+ * Keys carry a Redis Cluster hash tag, the route: a session's keys (its hash, its renewal
+ * record, the expiry index it is in) the route its token starts with; an account's keys (its
+ * sessions, its setup records) the route of its id, the first two hex digits of its SHA-1, which
+ * scripts compute with `redis.sha1hex`. Session tokens are minted with their account's route, so
+ * every key a script touches is in one slot: the scripts run unchanged on one Redis node and on
+ * a Redis Cluster.
  */
+
+/** `accountKey(accountId)`: the key of an account's sessions, from `ARGV`'s key prefix. */
+const accountKey = `
+local function accountKey(prefix, accountId)
+  return prefix .. '{' .. string.sub(redis.sha1hex(accountId), 1, 2) .. '}a:' .. accountId
+end
+`;
 
 /** `late(deadline)`: true once Redis's wall clock (ms) is past `deadline`. */
 const late = `
@@ -40,31 +51,39 @@ local function extend(key, ttl)
 end
 `;
 
+/** `routed(prefix, token, kind)`: a token's key of one kind (`s` session, `r` renewal, `i` index). */
+const routed = `
+local function routed(prefix, token, kind)
+  return prefix .. '{' .. string.sub(token, 1, 2) .. '}' .. kind .. (kind == 'i' and '' or ':' .. token)
+end
+`;
+
 /**
- * Removes the account's expired sessions and counts them (as they leave the expiry index).
- * Needs `account`, `index`, `now`, `sessionPrefix`; sets `expired`.
+ * Removes the account's expired sessions and counts them (as they leave their expiry index).
+ * Needs `account`, `now`, `prefix`, `routed`; sets `expired`.
  */
 const pruneAccount = `
 local expired = 0
 local stale = redis.call('ZRANGEBYSCORE', account, '-inf', now)
 for _, token in ipairs(stale) do
-  redis.call('DEL', sessionPrefix .. token)
-  expired = expired + redis.call('ZREM', index, token)
+  redis.call('DEL', routed(prefix, token, 's'))
+  expired = expired + redis.call('ZREM', routed(prefix, token, 'i'), token)
 end
 if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', now) end
 `;
 
 /**
  * KEYS: account, session, expiry index, setup record. ARGV: now, maxSessions, token, expiresAt,
- * accountId, contentId, counted ('1'|'0'), keyTtlMs, sessionPrefix, enforced ('1'|'0'),
+ * accountId, contentId, counted ('1'|'0'), keyTtlMs, key prefix, enforced ('1'|'0'),
  * deadline, replayMs, keyed ('1' when the setup has an idempotency key). Returns {-2} past the
  * deadline, {1, expired} admitted, {0, expired} refused, {2, expired, token} the session an
  * earlier setup with the same key admitted.
  */
 export const admitScript = `
 local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now, sessionPrefix, ttl = tonumber(ARGV[1]), ARGV[9], tonumber(ARGV[8])
+local now, prefix, ttl = tonumber(ARGV[1]), ARGV[9], tonumber(ARGV[8])
 ${late}
+${routed}
 if late(tonumber(ARGV[11])) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
@@ -72,7 +91,7 @@ local keyed, replayMs = ARGV[13] == '1', tonumber(ARGV[12])
 if keyed then
   local kept = redis.call('HMGET', setup, 't', 'u')
   if kept[1] and tonumber(kept[2]) > now then
-    local first = redis.call('HMGET', sessionPrefix .. kept[1], 'c', 'e')
+    local first = redis.call('HMGET', routed(prefix, kept[1], 's'), 'c', 'e')
     if first[1] == ARGV[6] and tonumber(first[2]) > now then return {2, expired, kept[1]} end
   end
 end
@@ -96,8 +115,8 @@ return {1, expired}
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
  * (remove). KEYS: session, next session (rotate only, else the same key), expiry index, renewal
  * record of the token. ARGV: now, mode, token, nextToken, nextExpiresAt, keyTtlMs,
- * accountPrefix, deadline, by ('heartbeat'|'licence'|'' for a bare rotation), owner account,
- * owner content ('' for any), replayMs, sessionPrefix. Returns, with the session fields
+ * key prefix, deadline, by ('heartbeat'|'licence'|'' for a bare rotation), owner account,
+ * owner content ('' for any), replayMs. Returns, with the session fields
  * `accountId, contentId, counted, expiresAt, enforced`:
  * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
  * {1, …fields} found (as it was before the call), {2, …fields, nextToken} the answer of the
@@ -105,9 +124,11 @@ return {1, expired}
  * by the other kind of call.
  */
 export const sessionScript = `
-local now, mode, token = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-local index, by, replayMs, sessionPrefix = KEYS[3], ARGV[9], tonumber(ARGV[12]), ARGV[13]
+local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[7]
+local index, by, replayMs = KEYS[3], ARGV[9], tonumber(ARGV[12])
 ${late}
+${routed}
+${accountKey}
 if late(tonumber(ARGV[8])) then return {-2} end
 ${extendTtl}
 local function owned(accountId, contentId)
@@ -118,7 +139,7 @@ if not s[1] then
   if mode == 'rotate' and by ~= '' then
     local kept = redis.call('HMGET', KEYS[4], 'n', 'u', 'b')
     if kept[1] and tonumber(kept[2]) > now and kept[3] == by then
-      local n = redis.call('HMGET', sessionPrefix .. kept[1], 'a', 'c', 'n', 'e', 'd')
+      local n = redis.call('HMGET', routed(prefix, kept[1], 's'), 'a', 'c', 'n', 'e', 'd')
       if n[1] and tonumber(n[4]) > now and owned(n[1], n[2]) then
         return {2, n[1], n[2], n[3], n[4], n[5] or '0', kept[1]}
       end
@@ -126,7 +147,7 @@ if not s[1] then
   end
   return {0}
 end
-local account = ARGV[7] .. s[1]
+local account = accountKey(prefix, s[1])
 if tonumber(s[4]) <= now then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', account, token)
@@ -163,19 +184,22 @@ return {1, unpack(fields)}
 `;
 
 /**
- * Removes up to `batch` expired sessions, found through the expiry index. KEYS: expiry index.
- * ARGV: now, sessionPrefix, accountPrefix, batch, deadline. Returns {-2} past the deadline, or
- * {expired, live}.
+ * Removes up to `batch` expired sessions of one route, found through its expiry index. KEYS:
+ * expiry index. ARGV: now, key prefix, (unused), batch, deadline. Returns {-2} past the deadline,
+ * or {expired, live} of that route.
  */
 export const sweepScript = `
-local index, now, sessionPrefix, accountPrefix = KEYS[1], tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local index, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
 ${late}
 if late(tonumber(ARGV[5])) then return {-2} end
+${routed}
+${accountKey}
 local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
 for _, token in ipairs(due) do
-  local accountId = redis.call('HGET', sessionPrefix .. token, 'a')
-  redis.call('DEL', sessionPrefix .. token)
-  if accountId then redis.call('ZREM', accountPrefix .. accountId, token) end
+  local session = routed(prefix, token, 's')
+  local accountId = redis.call('HGET', session, 'a')
+  redis.call('DEL', session)
+  if accountId then redis.call('ZREM', accountKey(prefix, accountId), token) end
   redis.call('ZREM', index, token)
 end
 return {#due, redis.call('ZCOUNT', index, '(' .. ARGV[1], '+inf')}

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { admitScript, sessionScript, sweepScript } from './redis-scripts.js';
+import { routeOfAccount, routeOfToken, SESSION_ROUTES } from './session-token.js';
 import {
   type RenewalTerms,
   type RotationResult,
@@ -23,7 +24,19 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Reports when Redis becomes unreachable and reachable again. */
   logger?: Logger | false;
+  /**
+   * Replicas that must acknowledge each admission, renewal and teardown before it is answered
+   * (Redis `WAIT`), default 0. Redis replicates asynchronously: a master that dies before a
+   * write reached a replica loses it on failover. Waiting for one replica closes most of that
+   * window, at the cost of a replication round trip per write.
+   */
+  replicaAcks?: number;
+  /** How long a write waits for `replicaAcks`, in ms, default 100; then it is answered anyway. */
+  replicaAckTimeoutMs?: number;
 }
+
+/** Options of {@link redisClusterStore}: those of {@link redisStore}. */
+export type RedisClusterStoreOptions = RedisStoreOptions;
 
 type Fields = [string, string, string, string, string];
 type SessionReply = [0] | [-1, number] | [1 | 3 | 4, ...Fields] | [2, ...Fields, string];
@@ -42,24 +55,72 @@ const TOO_LATE = -2;
  * and the store recovers by itself.
  */
 export function redisStore(url: string, options: RedisStoreOptions = {}): SsmStore {
-  const clock = options.clock ?? Date.now;
-  const prefix = options.keyPrefix ?? 'rx-ssm:';
-  const sessionPrefix = `${prefix}session:`;
-  const accountPrefix = `${prefix}account:`;
-  const renewalPrefix = `${prefix}renewal:`;
-  const index = `${prefix}expiries`;
-  const logger = options.logger || undefined;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
-  // Room for the answer's way back and for the two wall clocks to differ.
-  const deadlineMarginMs = Math.min(100, commandTimeoutMs / 5);
   const redis = new Redis(url, {
-    // Fail fast instead of queueing while disconnected; never replay a command after a reconnect.
+    ...connectionOptions(commandTimeoutMs),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
+  });
+  return redisStoreOn(redis, options);
+}
+
+/**
+ * A store on a Redis Cluster (or a Valkey cluster, or a managed cluster-mode service): the same
+ * scripts as {@link redisStore}, each on the shard that holds its route. `seeds` are some of the
+ * cluster's nodes (`host:port`); the client learns the rest. While a shard's master is down
+ * (until a replica takes over), calls for its routes fail at once with 503.
+ */
+export function redisClusterStore(
+  seeds: ReadonlyArray<string>,
+  options: RedisClusterStoreOptions = {},
+): SsmStore {
+  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+  const cluster = new Cluster(
+    seeds.map((seed) => {
+      const [host, port] = seed.split(':');
+      return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
+    }),
+    {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      redisOptions: connectionOptions(commandTimeoutMs),
+      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
+      // Slot moves (resharding) answer MOVED or ASK: follow them; a failover answers errors.
+      maxRedirections: 16,
+      retryDelayOnFailover: 50,
+      retryDelayOnClusterDown: 50,
+      retryDelayOnTryAgain: 20,
+      slotsRefreshTimeout: commandTimeoutMs,
+    },
+  );
+  return redisStoreOn(cluster, options);
+}
+
+/** Fail fast instead of queueing while disconnected; never replay a command after a reconnect. */
+function connectionOptions(commandTimeoutMs: number) {
+  return {
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     commandTimeout: commandTimeoutMs,
     connectTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
-  });
+  };
+}
+
+/** The store on a connected client: one node or a cluster, the same keys and scripts. */
+function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmStore {
+  const clock = options.clock ?? Date.now;
+  const prefix = options.keyPrefix ?? 'rx-ssm:';
+  // Every key carries its route as a hash tag: see `redis-scripts.ts`.
+  const tokenKey = (token: string, kind: 's' | 'r') =>
+    `${prefix}{${routeOfToken(token)}}${kind}:${token}`;
+  const indexKey = (route: string) => `${prefix}{${route}}i`;
+  const accountKey = (accountId: string) => `${prefix}{${routeOfAccount(accountId)}}a:${accountId}`;
+  const logger = options.logger || undefined;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+  const replicaAcks = options.replicaAcks ?? 0;
+  const replicaAckTimeoutMs = options.replicaAckTimeoutMs ?? 100;
+  // Room for the answer's way back and for the two wall clocks to differ.
+  const deadlineMarginMs = Math.min(100, commandTimeoutMs / 5);
 
   let reachable: boolean | undefined;
   let closing = false;
@@ -94,19 +155,38 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): SsmSto
   }
 
   const shas = new Map<string, string>();
-  /** EVALSHA, falling back to EVAL when Redis does not know the script (first use, restart). */
-  async function run(script: string, keys: string[], args: Array<string | number>) {
+  /**
+   * EVALSHA, falling back to EVAL when Redis does not know the script (first use, restart, a new
+   * master after a failover). A write (`acked`) with `replicaAcks` goes out with `WAIT` in one
+   * pipeline, so the wait is on the node that ran it.
+   */
+  async function run(script: string, keys: string[], args: Array<string | number>, acked = false) {
     let sha = shas.get(script);
     if (!sha) {
       sha = createHash('sha1').update(script).digest('hex');
       shas.set(script, sha);
     }
+    const send = async (command: 'evalsha' | 'eval') => {
+      const body = command === 'evalsha' ? sha : script;
+      if (!acked || replicaAcks === 0) return redis[command](body, keys.length, ...keys, ...args);
+      const results = await redis
+        .pipeline()
+        [command](body, keys.length, ...keys, ...args)
+        .wait(replicaAcks, replicaAckTimeoutMs)
+        .exec();
+      const [[failed, reply] = [null, undefined], [, acks] = [null, 0]] = results ?? [];
+      if (failed) throw failed;
+      if (Number(acks) < replicaAcks) {
+        logger?.debug({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
+      }
+      return reply;
+    };
     let reply: unknown;
     try {
-      reply = await redis.evalsha(sha, keys.length, ...keys, ...args);
+      reply = await send('evalsha');
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await redis.eval(script, keys.length, ...keys, ...args);
+      reply = await send('eval');
     }
     if (Array.isArray(reply) && reply[0] === TOO_LATE) {
       throw new Error('redis ran the command after its deadline; it changed nothing');
@@ -157,10 +237,10 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): SsmSto
     next?: { token: string; expiresAt: number; terms?: RenewalTerms | undefined },
   ) {
     const keys = [
-      sessionPrefix + token,
-      sessionPrefix + (next?.token ?? token),
-      index,
-      renewalPrefix + token,
+      tokenKey(token, 's'),
+      tokenKey(next?.token ?? token, 's'),
+      indexKey(routeOfToken(token)),
+      tokenKey(token, 'r'),
     ];
     const terms = next?.terms;
     const args = [
@@ -170,27 +250,36 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): SsmSto
       next?.token ?? '',
       next?.expiresAt ?? 0,
       next ? keyTtl(next.expiresAt, now) : 0,
-      accountPrefix,
+      prefix,
       deadline(),
       terms?.by ?? '',
       terms?.owner?.accountId ?? '',
       terms?.owner?.contentId ?? '',
       terms?.replayMs ?? 0,
-      sessionPrefix,
     ];
-    return call(async () => rotationOf((await run(sessionScript, keys, args)) as SessionReply));
+    const acked = mode !== 'find';
+    return call(async () =>
+      rotationOf((await run(sessionScript, keys, args, acked)) as SessionReply),
+    );
   }
 
-  const live = (now: number) => redis.zcount(index, `(${now}`, '+inf');
+  /** Live sessions of every route: one `ZCOUNT` each, whatever the number of sessions. */
+  async function live(now: number): Promise<number> {
+    const counts = await Promise.all(
+      SESSION_ROUTES.map((route) => redis.zcount(indexKey(route), `(${now}`, '+inf')),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
 
   return {
     admit({ sessionToken, session, maxSessions, idempotencyKey, replayMs = 0 }, now = clock()) {
       const keyed = idempotencyKey !== undefined;
+      const route = routeOfAccount(session.accountId);
       const keys = [
-        accountPrefix + session.accountId,
-        sessionPrefix + sessionToken,
-        index,
-        `${prefix}setup:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
+        accountKey(session.accountId),
+        tokenKey(sessionToken, 's'),
+        indexKey(routeOfToken(sessionToken)),
+        `${prefix}{${route}}k:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
       ];
       const args = [
         now,
@@ -201,14 +290,14 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): SsmSto
         session.contentId,
         session.counted ? '1' : '0',
         keyTtl(session.expiresAt, now),
-        sessionPrefix,
+        prefix,
         session.enforced ? '1' : '0',
         deadline(),
         replayMs,
         keyed ? '1' : '0',
       ];
       return call(async () => {
-        const reply = (await run(admitScript, keys, args)) as [number, number, string?];
+        const reply = (await run(admitScript, keys, args, true)) as [number, number, string?];
         const [outcome, expired, first] = reply;
         if (outcome === 2 && first !== undefined) {
           return { admitted: true, expired, replayed: { sessionToken: first } };
@@ -225,17 +314,29 @@ export function redisStore(url: string, options: RedisStoreOptions = {}): SsmSto
     remove: (sessionToken, now = clock()) => sessionCall('remove', sessionToken, now),
 
     count: (accountId, now = clock()) =>
-      call(() => redis.zcount(accountPrefix + accountId, `(${now}`, '+inf')),
+      call(() => redis.zcount(accountKey(accountId), `(${now}`, '+inf')),
 
     sweep(now = clock()) {
       return call(async () => {
-        let expired = 0;
-        for (;;) {
-          const args = [now, sessionPrefix, accountPrefix, SWEEP_BATCH, deadline()];
-          const [gone, alive] = (await run(sweepScript, [index], args)) as [number, number];
-          expired += gone;
-          if (gone < SWEEP_BATCH) return { expired, live: alive };
-        }
+        /** Sweeps one route until fewer than a batch expired; answers its expired and live. */
+        const sweepRoute = async (route: string) => {
+          let expired = 0;
+          for (;;) {
+            const args = [now, prefix, '', SWEEP_BATCH, deadline()];
+            const reply = await run(sweepScript, [indexKey(route)], args);
+            const [gone, alive] = reply as [number, number];
+            expired += gone;
+            if (gone < SWEEP_BATCH) return { expired, live: alive };
+          }
+        };
+        const routes = await Promise.all(SESSION_ROUTES.map(sweepRoute));
+        return routes.reduce(
+          (total, route) => ({
+            expired: total.expired + route.expired,
+            live: total.live + route.live,
+          }),
+          { expired: 0, live: 0 },
+        );
       });
     },
 

@@ -39,13 +39,14 @@ export function newSessionToken(route: string): string {
 }
 
 /**
- * The route of an account's sessions: two hex digits of a hash of the account id, so one of
- * 256. A session token starts with it, so a store can find where an account's keys live (one
- * Redis Cluster hash slot per route) from the token alone, and the token says nothing about the
- * account.
+ * The route of an account's sessions: the first two hex digits of the SHA-1 of the account id,
+ * so one of 256. A session token starts with it, so a store can find where an account's keys
+ * live (one Redis Cluster hash slot per route) from the token alone, and the token says nothing
+ * about the account. SHA-1 because Redis's Lua has it (`redis.sha1hex`): a script finds an
+ * account's keys from the account id the same way; it is a spreading hash here, not a secret.
  */
 export function routeOfAccount(accountId: string): string {
-  return createHash('sha256').update(accountId).digest('hex').slice(0, ROUTE_LENGTH);
+  return createHash('sha1').update(accountId).digest('hex').slice(0, ROUTE_LENGTH);
 }
 
 /** The route a session token carries; its renewals keep it. */
