@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every benchmark and writes the report: `npm run bench` (docs/benchmarks.md) or
 // `npm run bench -- --quick` (small counts, short durations, bench/.out/benchmarks.quick.md).
-// `--only=zap,pipelines,throughput,size` runs some of them; `--out=FILE` writes elsewhere.
+// `--only=zap,pipelines,throughput,size,profile` runs some of them and keeps the other sections
+// of the report as they were (`throughput` runs `profile` too); `--out=FILE` writes elsewhere.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -22,6 +23,7 @@ const out =
 const wanted = (name) => !only || only.includes(name);
 
 const started = performance.now();
+const loadAtStart = loadavg()[0];
 const bundles = await buildBenchmarks();
 const resultsDir = join(outDir, 'results');
 await mkdir(resultsDir, { recursive: true });
@@ -68,26 +70,34 @@ if (wanted('pipelines')) {
 if (wanted('throughput')) {
   results.throughput = await runBench('server-throughput', bundles['server-throughput']);
 }
+if (wanted('throughput') || wanted('profile')) {
+  results.profile = await runBench('server-profile', bundles['server-profile']);
+}
 if (wanted('size')) {
   console.error('bundle-size: esbuild, in process');
   results.size = [];
   for (const bundle of sizeBudgets()) results.size.push(await measureBundle(bundle));
 }
 
-const report = renderReport({
-  results,
-  quick,
-  command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-  node: process.version,
-  machine: {
-    cores: cpus().length,
-    model: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: totalmem() / 2 ** 30,
-    loadAtStart: loadavg()[0],
+// Running some benchmarks only rewrites their sections of an existing report.
+const previous = only ? await readFile(out, 'utf8').catch(() => undefined) : undefined;
+const report = renderReport(
+  {
+    results,
+    quick,
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    node: process.version,
+    machine: {
+      cores: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: totalmem() / 2 ** 30,
+      loadAtStart,
+    },
+    date: new Date().toISOString().slice(0, 10),
+    seconds: (performance.now() - started) / 1000,
   },
-  date: new Date().toISOString().slice(0, 10),
-  seconds: (performance.now() - started) / 1000,
-});
+  previous,
+);
 await writeFile(out, report);
 console.error(
   `wrote ${relative(process.cwd(), out)} in ${((performance.now() - started) / 1000).toFixed(0)} s`,

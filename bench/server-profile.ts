@@ -44,6 +44,8 @@ const profiles: Array<{
   kind: ServerKind;
   workload: Workload;
   file: string;
+  /** Requests answered while profiled. */
+  requests: number;
   busyMs: number;
   top: SelfTime[];
 }> = [];
@@ -59,20 +61,24 @@ for (const { kind, workload } of cases) {
     ...(redis && { redisUrl: redis.url, redisPrefix: `profile-${process.pid}-${name}:` }),
   });
   const scenarios = await sessionScenarios(server.origin, workload, contentToken, CONNECTIONS);
-  await runRawLoad(server.origin, scenarios, SECONDS);
+  const { answers } = await runRawLoad(server.origin, scenarios, SECONDS);
   await server.stop();
   const [written] = await readdir(dir);
   if (!written) throw new Error(`no CPU profile was written for ${name}`);
   const file = join(dir, written);
-  profiles.push({ kind, workload, file, ...topSelfTime(file, TOP) });
+  profiles.push({ kind, workload, file, requests: answers, ...topSelfTime(file, TOP) });
 }
 await redis?.stop();
 
-for (const { kind, workload, file, busyMs, top } of profiles) {
-  console.log(`\n${workload} on ${kind}: ${(busyMs / 1000).toFixed(1)} s busy, ${file}`);
+for (const { kind, workload, file, requests, busyMs, top } of profiles) {
+  const perRequest = (ms: number) =>
+    `${((ms * 1000) / requests).toFixed(1).padStart(5)} µs/request`;
+  console.log(
+    `\n${workload} on ${kind}: ${requests} requests, ${perRequest(busyMs)} busy, ${file}`,
+  );
   for (const { name, where, ms, share } of top) {
     console.log(
-      `  ${(share * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}  ${where}`,
+      `  ${(share * 100).toFixed(1).padStart(5)} %  ${perRequest(ms)}  ${name}  ${where}`,
     );
   }
 }

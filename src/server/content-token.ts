@@ -185,7 +185,8 @@ function verifierOf({ secret, keys = {} }: SigningKeys): ContentTokenVerifier {
   }
 
   return (token, now) => {
-    const jws = token?.split(',', 1)[0]?.trim();
+    const comma = token?.indexOf(',') ?? -1;
+    const jws = (comma < 0 ? token : token?.slice(0, comma))?.trim();
     if (!jws) throw contentTokenMalformed('missing');
     // The checks and their order are jose's: the first one failed decides the answer.
     const first = jws.indexOf('.');

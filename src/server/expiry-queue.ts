@@ -10,17 +10,22 @@ export interface ExpiryQueue<T> {
 /**
  * A queue of what expires when, so a store removes its expired entries at a cost that follows
  * how many expired, not how many it holds. Entries are never updated in place: a store pushes a
- * new one and ignores a stale one when it falls due.
+ * new one and ignores a stale one when it falls due. The heap is two parallel arrays, times and
+ * values, so a push (one per heartbeat) allocates no object of its own.
  */
 export function expiryQueue<T>(): ExpiryQueue<T> {
-  const heap: Array<{ at: number; value: T }> = [];
+  const times: number[] = [];
+  const values: T[] = [];
 
   function swap(i: number, j: number): void {
-    const entry = heap[i] as { at: number; value: T };
-    heap[i] = heap[j] as { at: number; value: T };
-    heap[j] = entry;
+    const time = times[i] as number;
+    times[i] = times[j] as number;
+    times[j] = time;
+    const value = values[i] as T;
+    values[i] = values[j] as T;
+    values[j] = value;
   }
-  const at = (i: number) => (heap[i] as { at: number }).at;
+  const at = (i: number) => times[i] as number;
 
   function up(i: number): void {
     for (let parent = (i - 1) >> 1; i > 0 && at(i) < at(parent); parent = (i - 1) >> 1) {
@@ -31,10 +36,11 @@ export function expiryQueue<T>(): ExpiryQueue<T> {
 
   function down(i: number): void {
     for (;;) {
-      const [left, right] = [2 * i + 1, 2 * i + 2];
+      const left = 2 * i + 1;
+      const right = left + 1;
       let least = i;
-      if (left < heap.length && at(left) < at(least)) least = left;
-      if (right < heap.length && at(right) < at(least)) least = right;
+      if (left < times.length && at(left) < at(least)) least = left;
+      if (right < times.length && at(right) < at(least)) least = right;
       if (least === i) return;
       swap(i, least);
       i = least;
@@ -43,23 +49,26 @@ export function expiryQueue<T>(): ExpiryQueue<T> {
 
   return {
     push(due, value) {
-      heap.push({ at: due, value });
-      up(heap.length - 1);
+      times.push(due);
+      values.push(value);
+      up(times.length - 1);
     },
     takeDue(now) {
       const due: Array<{ at: number; value: T }> = [];
-      while (heap.length > 0 && at(0) <= now) {
-        due.push(heap[0] as { at: number; value: T });
-        const last = heap.pop() as { at: number; value: T };
-        if (heap.length > 0) {
-          heap[0] = last;
+      while (times.length > 0 && at(0) <= now) {
+        due.push({ at: at(0), value: values[0] as T });
+        const lastTime = times.pop() as number;
+        const lastValue = values.pop() as T;
+        if (times.length > 0) {
+          times[0] = lastTime;
+          values[0] = lastValue;
           down(0);
         }
       }
       return due;
     },
     get size() {
-      return heap.length;
+      return times.length;
     },
   };
 }

@@ -25,11 +25,6 @@ interface KeptSetup {
   until: number;
 }
 
-type Due =
-  | { kind: 'session'; token: string }
-  | { kind: 'renewal'; token: string }
-  | { kind: 'setup'; scope: string };
-
 /**
  * A store in this process's memory: the default, for one server process. Expired sessions are
  * removed when a call comes across them and by {@link SsmStore.sweep}, which finds them through
@@ -42,17 +37,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
   const slots = new Map<string, Set<string>>();
   const renewals = new Map<string, KeptRenewal>();
   const setups = new Map<string, KeptSetup>();
-  const due = expiryQueue<Due>();
+  // What falls due when, by kind: session tokens, replaced tokens whose renewal answer is kept,
+  // and the scopes of kept setup answers.
+  const sessionsDue = expiryQueue<string>();
+  const renewalsDue = expiryQueue<string>();
+  const setupsDue = expiryQueue<string>();
   let closed = false;
 
   function open(): void {
     if (closed) throw new StoreUnavailableError('memory store is closed');
   }
 
+  /** Keeps `session` itself, not a copy: callers hand over an object of their own. */
   function insert(token: string, session: StoredSession): void {
-    const { enforced, ...kept } = session;
-    sessions.set(token, enforced ? { ...kept, enforced } : kept);
-    due.push(session.expiresAt, { kind: 'session', token });
+    sessions.set(token, session);
+    sessionsDue.push(session.expiresAt, token);
     if (session.counted) {
       const held = slots.get(session.accountId) ?? new Set<string>();
       slots.set(session.accountId, held.add(token));
@@ -66,33 +65,38 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
     if (held?.size === 0) slots.delete(session.accountId);
   }
 
-  /** The live session of `token`; an expired one is removed and reported. */
-  function live(token: string, now: number): { session?: StoredSession; expired: number } {
+  /** The session as the store keeps it (not to be handed out); an expired one is removed. */
+  function held(token: string, now: number): { session?: StoredSession; expired: number } {
     const session = sessions.get(token);
     if (!session) return { expired: 0 };
     if (session.expiresAt <= now) {
       drop(token, session);
       return { expired: 1 };
     }
-    return { session: { ...session }, expired: 0 };
+    return { session, expired: 0 };
+  }
+
+  /** The live session of `token`, as a copy; an expired one is removed and reported. */
+  function live(token: string, now: number): { session?: StoredSession; expired: number } {
+    const found = held(token, now);
+    return found.session ? { session: { ...found.session }, expired: 0 } : found;
   }
 
   function pruneAccount(accountId: string, now: number): number {
     let expired = 0;
-    for (const token of slots.get(accountId) ?? []) expired += live(token, now).expired;
+    for (const token of slots.get(accountId) ?? []) expired += held(token, now).expired;
     return expired;
   }
 
   /** Removes what fell due: expired sessions (counted) and answers kept past their time. */
   function prune(now: number): number {
     let expired = 0;
-    for (const { value } of due.takeDue(now)) {
-      if (value.kind === 'session') expired += live(value.token, now).expired;
-      else if (value.kind === 'renewal' && (renewals.get(value.token)?.until ?? now) <= now) {
-        renewals.delete(value.token);
-      } else if (value.kind === 'setup' && (setups.get(value.scope)?.until ?? now) <= now) {
-        setups.delete(value.scope);
-      }
+    for (const { value: token } of sessionsDue.takeDue(now)) expired += held(token, now).expired;
+    for (const { value: token } of renewalsDue.takeDue(now)) {
+      if ((renewals.get(token)?.until ?? now) <= now) renewals.delete(token);
+    }
+    for (const { value: scope } of setupsDue.takeDue(now)) {
+      if ((setups.get(scope)?.until ?? now) <= now) setups.delete(scope);
     }
     return expired;
   }
@@ -101,9 +105,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
   function keptRenewal(token: string, terms: RenewalTerms, now: number) {
     const kept = renewals.get(token);
     if (!kept || kept.until <= now || kept.by !== terms.by) return undefined;
-    const next = live(kept.nextToken, now).session;
+    const next = held(kept.nextToken, now).session;
     if (!next || !ownedBy(next, terms)) return undefined;
-    return { session: next, replayed: { sessionToken: kept.nextToken, expiresAt: next.expiresAt } };
+    return {
+      session: { ...next },
+      replayed: { sessionToken: kept.nextToken, expiresAt: next.expiresAt },
+    };
   }
 
   return {
@@ -116,7 +123,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       const scope = idempotencyKey === undefined ? undefined : setupScope(session, idempotencyKey);
       const kept = scope === undefined ? undefined : setups.get(scope);
       if (kept && kept.until > now) {
-        const first = live(kept.sessionToken, now).session;
+        const first = held(kept.sessionToken, now).session;
         if (first?.contentId === session.contentId) {
           return { admitted: true, expired, replayed: { sessionToken: kept.sessionToken } };
         }
@@ -124,10 +131,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       if (session.counted && (slots.get(session.accountId)?.size ?? 0) >= maxSessions) {
         return { admitted: false, expired };
       }
-      insert(sessionToken, session);
+      insert(sessionToken, stored(session));
       if (scope !== undefined && replayMs > 0) {
         setups.set(scope, { sessionToken, until: now + replayMs });
-        due.push(now + replayMs, { kind: 'setup', scope });
+        setupsDue.push(now + replayMs, scope);
       }
       return { admitted: true, expired };
     },
@@ -139,27 +146,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
 
     async rotate(sessionToken, nextToken, expiresAt, now = clock(), terms = undefined) {
       open();
-      const found = live(sessionToken, now);
-      if (!found.session) {
+      const found = held(sessionToken, now);
+      const { session } = found;
+      if (!session) {
         const kept = terms && found.expired === 0 && keptRenewal(sessionToken, terms, now);
         return kept ? { ...kept, expired: 0 } : found;
       }
-      if (terms && !ownedBy(found.session, terms)) return { ...found, refused: 'owner' };
-      if (terms && (found.session.enforced === true) !== (terms.by === 'licence')) {
-        return { ...found, refused: 'mode' };
+      if (terms && !ownedBy(session, terms)) {
+        return { session: { ...session }, expired: 0, refused: 'owner' };
       }
-      drop(sessionToken, found.session);
-      insert(nextToken, { ...found.session, expiresAt });
+      if (terms && (session.enforced === true) !== (terms.by === 'licence')) {
+        return { session: { ...session }, expired: 0, refused: 'mode' };
+      }
+      drop(sessionToken, session);
+      insert(nextToken, { ...session, expiresAt });
       if (terms && terms.replayMs > 0) {
         renewals.set(sessionToken, { nextToken, until: now + terms.replayMs, by: terms.by });
-        due.push(now + terms.replayMs, { kind: 'renewal', token: sessionToken });
+        renewalsDue.push(now + terms.replayMs, sessionToken);
       }
+      // Dropped from the store, so the caller may have the object itself.
       return found;
     },
 
     async remove(sessionToken, now = clock()) {
       open();
-      const found = live(sessionToken, now);
+      const found = held(sessionToken, now);
+      // Dropped from the store, so the caller may have the object itself.
       if (found.session) drop(sessionToken, found.session);
       return found;
     },
@@ -198,6 +210,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       setups.clear();
     },
   };
+}
+
+/** The store's own copy of an admitted session, `enforced` only when true. */
+function stored({
+  accountId,
+  contentId,
+  counted,
+  expiresAt,
+  enforced,
+}: StoredSession): StoredSession {
+  return enforced
+    ? { accountId, contentId, counted, expiresAt, enforced }
+    : { accountId, contentId, counted, expiresAt };
 }
 
 function ownedBy(session: StoredSession, { owner }: RenewalTerms): boolean {

@@ -31,7 +31,7 @@ const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
  * `contentToken,sessionToken`. Throws 401/1003 when there is none.
  */
 export function sessionTokenOf(headerValue: string | undefined): string {
-  const token = headerValue?.split(',').at(-1)?.trim();
+  const token = headerValue?.slice(headerValue.lastIndexOf(',') + 1).trim();
   if (!token) throw sessionTokenInvalid('missing');
   if (!SESSION_TOKEN.test(token)) throw sessionTokenInvalid('malformed');
   return token;

@@ -31,7 +31,9 @@ export function sessionRenewal(context: SessionContext) {
   ): Promise<RenewalOutcome> {
     const now = clock();
     const sessionToken = newSessionToken(routeOfToken(token));
-    const terms = { by, replayMs: periodMs, ...(owner && { owner }) };
+    const terms: RenewalTerms = owner
+      ? { by, replayMs: periodMs, owner }
+      : { by, replayMs: periodMs };
     const { session, expired, replayed, refused } = await store.rotate(
       token,
       sessionToken,
