@@ -2,6 +2,7 @@
 // secret, key prefix, heartbeat period and port from the environment, so a restarted instance
 // comes back where the specs expect it. Bundled by server-process.ts; reports its origin to the
 // parent over IPC and stops on 'stop'.
+import { pino } from 'pino';
 import { createSsmServer, redisClusterStore, redisStore } from '../../src/server/index.js';
 
 const storeOptions = {
@@ -14,7 +15,8 @@ const store = process.env.RX_SSM_REDIS_CLUSTER
   : redisStore(process.env.RX_SSM_REDIS_URL ?? '', storeOptions);
 const server = createSsmServer({
   store,
-  logger: false,
+  // RX_SSM_LOG=debug shows why a spec's server answered what it did.
+  logger: process.env.RX_SSM_LOG ? pino({ level: process.env.RX_SSM_LOG }) : false,
   secret: process.env.RX_SSM_SECRET ?? '',
   heartbeatSeconds: Number(process.env.RX_SSM_HEARTBEAT ?? 5),
   minHeartbeatSeconds: 0.001,
