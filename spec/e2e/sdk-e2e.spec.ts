@@ -17,9 +17,10 @@ import {
   type SsmTransport,
   ssmSession,
 } from '../../src/index.js';
-import { memoryStore, redisStore } from '../../src/server/index.js';
+import { memoryStore, redisClusterStore, redisStore } from '../../src/server/index.js';
 import { ssmRequest } from '../../src/wire.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
 /** The default transport, with every request it sent recorded. */
@@ -44,6 +45,20 @@ describe.each([
     async () => {
       const redis: RedisProcess = await startRedis();
       return { store: redisStore(redis.url), stop: () => redis.stop() };
+    },
+  ],
+  [
+    'Redis Cluster store',
+    async () => {
+      const cluster: RedisCluster = await startRedisCluster();
+      const store = redisClusterStore(cluster.seeds.split(','));
+      return {
+        store,
+        stop: async () => {
+          await store.close();
+          await cluster.stop();
+        },
+      };
     },
   ],
 ])('the SDK with its default transport against the reference server (%s)', (_name, makeStore) => {
