@@ -72,3 +72,99 @@ export function expiryQueue<T>(): ExpiryQueue<T> {
     },
   };
 }
+
+/** An entry of a {@link scheduledQueue}: when it falls due, and where it sits in the heap. */
+export interface Scheduled {
+  dueAt: number;
+  /** Its place in the heap, -1 when it is not in one. */
+  heapIndex: number;
+}
+
+/** A min-heap of entries that know their place, so one can be moved or taken out in O(log n). */
+export interface ScheduledQueue<T extends Scheduled> {
+  add(entry: T): void;
+  /** Puts `entry` back in order after its `dueAt` changed. */
+  moved(entry: T): void;
+  /** Takes `entry` out, if it is in. */
+  remove(entry: T): void;
+  /** Takes out every entry due at or before `now`, earliest first. */
+  takeDue(now: number): T[];
+  readonly size: number;
+}
+
+/**
+ * A queue that holds each entry once, however often its time changes: a session renewed many
+ * times has one entry, moved at each renewal, instead of one entry per renewal left to go stale.
+ */
+export function scheduledQueue<T extends Scheduled>(): ScheduledQueue<T> {
+  const heap: T[] = [];
+  const place = (i: number, entry: T) => {
+    heap[i] = entry;
+    entry.heapIndex = i;
+  };
+
+  function up(i: number): void {
+    const entry = heap[i] as T;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const above = heap[parent] as T;
+      if (above.dueAt <= entry.dueAt) break;
+      place(i, above);
+      i = parent;
+    }
+    place(i, entry);
+  }
+
+  function down(i: number): void {
+    const entry = heap[i] as T;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= heap.length) break;
+      const right = child + 1;
+      if (right < heap.length && (heap[right] as T).dueAt < (heap[child] as T).dueAt) child = right;
+      const below = heap[child] as T;
+      if (below.dueAt >= entry.dueAt) break;
+      place(i, below);
+      i = child;
+    }
+    place(i, entry);
+  }
+
+  function moved(entry: T): void {
+    const i = entry.heapIndex;
+    up(i);
+    if (entry.heapIndex === i) down(i);
+  }
+
+  function remove(entry: T): void {
+    const i = entry.heapIndex;
+    if (i < 0) return;
+    entry.heapIndex = -1;
+    const last = heap.pop() as T;
+    if (i < heap.length) {
+      place(i, last);
+      moved(last);
+    }
+  }
+
+  return {
+    add(entry) {
+      heap.push(entry);
+      up(heap.length - 1);
+    },
+    moved,
+    remove,
+    takeDue(now) {
+      const due: T[] = [];
+      while (heap.length > 0 && (heap[0] as T).dueAt <= now) {
+        const first = heap[0] as T;
+        remove(first);
+        due.push(first);
+      }
+      return due;
+    },
+    get size() {
+      return heap.length;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { expiryQueue } from './expiry-queue.js';
+import { expiryQueue, type Scheduled, scheduledQueue } from './expiry-queue.js';
 import {
   type RenewalTerms,
   type SsmStore,
@@ -12,11 +12,17 @@ export interface MemoryStoreOptions {
   clock?: () => number;
 }
 
-/** The answer of the last renewal of a session, kept under the token it replaced. */
-interface KeptRenewal {
-  nextToken: string;
-  until: number;
-  by: RenewalTerms['by'];
+/**
+ * A live session as the store holds it: one record for its whole life, whatever its token, so a
+ * renewal changes fields instead of leaving entries behind. Its `dueAt` is its expiry.
+ */
+interface Held extends Scheduled {
+  token: string;
+  session: StoredSession;
+  /** The token the last renewal replaced: a repeat of that renewal gets the same answer. */
+  replaced: string | undefined;
+  replayUntil: number;
+  replayBy: RenewalTerms['by'] | undefined;
 }
 
 /** The answer of a setup with an idempotency key. */
@@ -28,19 +34,19 @@ interface KeptSetup {
 /**
  * A store in this process's memory: the default, for one server process. Expired sessions are
  * removed when a call comes across them and by {@link SsmStore.sweep}, which finds them through
- * an expiry queue instead of looking at every session.
+ * an expiry queue instead of looking at every session. What it keeps follows the live sessions,
+ * not the renewals: a session renewed a thousand times is still one record and one queue entry.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
   const clock = options.clock ?? Date.now;
-  const sessions = new Map<string, StoredSession>();
-  /** Counted session tokens by account: the slots in use. */
-  const slots = new Map<string, Set<string>>();
-  const renewals = new Map<string, KeptRenewal>();
+  const sessions = new Map<string, Held>();
+  /** Counted sessions by account: the slots in use. */
+  const slots = new Map<string, Set<Held>>();
+  /** Sessions by the token their last renewal replaced, while that renewal may be repeated. */
+  const renewals = new Map<string, Held>();
   const setups = new Map<string, KeptSetup>();
-  // What falls due when, by kind: session tokens, replaced tokens whose renewal answer is kept,
-  // and the scopes of kept setup answers.
-  const sessionsDue = expiryQueue<string>();
-  const renewalsDue = expiryQueue<string>();
+  const expiries = scheduledQueue<Held>();
+  /** The scopes of kept setup answers, by when they are forgotten. */
   const setupsDue = expiryQueue<string>();
   let closed = false;
 
@@ -48,68 +54,81 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
     if (closed) throw new StoreUnavailableError('memory store is closed');
   }
 
-  /** Keeps `session` itself, not a copy: callers hand over an object of their own. */
   function insert(token: string, session: StoredSession): void {
-    sessions.set(token, session);
-    sessionsDue.push(session.expiresAt, token);
+    const record: Held = {
+      token,
+      session,
+      dueAt: session.expiresAt,
+      heapIndex: -1,
+      replaced: undefined,
+      replayUntil: 0,
+      replayBy: undefined,
+    };
+    sessions.set(token, record);
+    expiries.add(record);
     if (session.counted) {
-      const held = slots.get(session.accountId) ?? new Set<string>();
-      slots.set(session.accountId, held.add(token));
+      const held = slots.get(session.accountId) ?? new Set<Held>();
+      slots.set(session.accountId, held.add(record));
     }
   }
 
-  function drop(token: string, session: StoredSession): void {
-    sessions.delete(token);
-    const held = slots.get(session.accountId);
-    held?.delete(token);
-    if (held?.size === 0) slots.delete(session.accountId);
+  /** Forgets the renewal a repeat of which would get the same answer. */
+  function forgetRenewal(record: Held): void {
+    if (record.replaced !== undefined && renewals.get(record.replaced) === record) {
+      renewals.delete(record.replaced);
+    }
+    record.replaced = undefined;
   }
 
-  /** The session as the store keeps it (not to be handed out); an expired one is removed. */
-  function held(token: string, now: number): { session?: StoredSession; expired: number } {
-    const session = sessions.get(token);
-    if (!session) return { expired: 0 };
-    if (session.expiresAt <= now) {
-      drop(token, session);
+  function drop(record: Held): void {
+    sessions.delete(record.token);
+    expiries.remove(record);
+    forgetRenewal(record);
+    const held = slots.get(record.session.accountId);
+    held?.delete(record);
+    if (held?.size === 0) slots.delete(record.session.accountId);
+  }
+
+  /** The record of a live `token`; an expired one is removed and reported. */
+  function held(token: string, now: number): { record?: Held; expired: number } {
+    const record = sessions.get(token);
+    if (!record) return { expired: 0 };
+    if (record.session.expiresAt <= now) {
+      drop(record);
       return { expired: 1 };
     }
-    return { session, expired: 0 };
-  }
-
-  /** The live session of `token`, as a copy; an expired one is removed and reported. */
-  function live(token: string, now: number): { session?: StoredSession; expired: number } {
-    const found = held(token, now);
-    return found.session ? { session: { ...found.session }, expired: 0 } : found;
+    return { record, expired: 0 };
   }
 
   function pruneAccount(accountId: string, now: number): number {
     let expired = 0;
-    for (const token of slots.get(accountId) ?? []) expired += held(token, now).expired;
+    for (const record of slots.get(accountId) ?? []) {
+      if (record.session.expiresAt <= now) {
+        drop(record);
+        expired += 1;
+      }
+    }
     return expired;
   }
 
-  /** Removes what fell due: expired sessions (counted) and answers kept past their time. */
+  /** Removes what fell due: expired sessions (counted) and setup answers kept past their time. */
   function prune(now: number): number {
-    let expired = 0;
-    for (const { value: token } of sessionsDue.takeDue(now)) expired += held(token, now).expired;
-    for (const { value: token } of renewalsDue.takeDue(now)) {
-      if ((renewals.get(token)?.until ?? now) <= now) renewals.delete(token);
-    }
+    const due = expiries.takeDue(now);
+    for (const record of due) drop(record);
     for (const { value: scope } of setupsDue.takeDue(now)) {
       if ((setups.get(scope)?.until ?? now) <= now) setups.delete(scope);
     }
-    return expired;
+    return due.length;
   }
 
-  /** The kept answer of the renewal that replaced `token`, while it may still be repeated. */
+  /** The answer of the renewal that replaced `token`, while it may still be repeated. */
   function keptRenewal(token: string, terms: RenewalTerms, now: number) {
-    const kept = renewals.get(token);
-    if (!kept || kept.until <= now || kept.by !== terms.by) return undefined;
-    const next = held(kept.nextToken, now).session;
-    if (!next || !ownedBy(next, terms)) return undefined;
+    const record = renewals.get(token);
+    if (!record || record.replayUntil <= now || record.replayBy !== terms.by) return undefined;
+    if (record.session.expiresAt <= now || !ownedBy(record.session, terms)) return undefined;
     return {
-      session: { ...next },
-      replayed: { sessionToken: kept.nextToken, expiresAt: next.expiresAt },
+      session: { ...record.session },
+      replayed: { sessionToken: record.token, expiresAt: record.session.expiresAt },
     };
   }
 
@@ -123,8 +142,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       const scope = idempotencyKey === undefined ? undefined : setupScope(session, idempotencyKey);
       const kept = scope === undefined ? undefined : setups.get(scope);
       if (kept && kept.until > now) {
-        const first = held(kept.sessionToken, now).session;
-        if (first?.contentId === session.contentId) {
+        const first = held(kept.sessionToken, now).record;
+        if (first?.session.contentId === session.contentId) {
           return { admitted: true, expired, replayed: { sessionToken: kept.sessionToken } };
         }
       }
@@ -141,49 +160,55 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
 
     async find(sessionToken, now = clock()) {
       open();
-      return live(sessionToken, now);
+      const { record, expired } = held(sessionToken, now);
+      return record ? { session: { ...record.session }, expired } : { expired };
     },
 
     async rotate(sessionToken, nextToken, expiresAt, now = clock(), terms = undefined) {
       open();
-      const found = held(sessionToken, now);
-      const { session } = found;
-      if (!session) {
-        const kept = terms && found.expired === 0 && keptRenewal(sessionToken, terms, now);
-        return kept ? { ...kept, expired: 0 } : found;
+      const { record, expired } = held(sessionToken, now);
+      if (!record) {
+        const kept = terms && expired === 0 && keptRenewal(sessionToken, terms, now);
+        return kept ? { ...kept, expired: 0 } : { expired };
       }
-      if (terms && !ownedBy(session, terms)) {
-        return { session: { ...session }, expired: 0, refused: 'owner' };
+      const before = { ...record.session };
+      if (terms && !ownedBy(before, terms)) return { session: before, expired, refused: 'owner' };
+      if (terms && (before.enforced === true) !== (terms.by === 'licence')) {
+        return { session: before, expired, refused: 'mode' };
       }
-      if (terms && (session.enforced === true) !== (terms.by === 'licence')) {
-        return { session: { ...session }, expired: 0, refused: 'mode' };
-      }
-      drop(sessionToken, session);
-      insert(nextToken, { ...session, expiresAt });
+      sessions.delete(sessionToken);
+      record.token = nextToken;
+      sessions.set(nextToken, record);
+      record.session.expiresAt = expiresAt;
+      record.dueAt = expiresAt;
+      expiries.moved(record);
+      forgetRenewal(record);
       if (terms && terms.replayMs > 0) {
-        renewals.set(sessionToken, { nextToken, until: now + terms.replayMs, by: terms.by });
-        renewalsDue.push(now + terms.replayMs, sessionToken);
+        record.replaced = sessionToken;
+        record.replayUntil = now + terms.replayMs;
+        record.replayBy = terms.by;
+        renewals.set(sessionToken, record);
       }
-      // Dropped from the store, so the caller may have the object itself.
-      return found;
+      return { session: before, expired };
     },
 
     async remove(sessionToken, now = clock()) {
       open();
-      const found = held(sessionToken, now);
+      const { record, expired } = held(sessionToken, now);
+      if (!record) return { expired };
+      drop(record);
       // Dropped from the store, so the caller may have the object itself.
-      if (found.session) drop(sessionToken, found.session);
-      return found;
+      return { session: record.session, expired };
     },
 
     async count(accountId, now = clock()) {
       open();
       // Read-only: an expired session is left for the call that removes it to count as expired.
-      let held = 0;
-      for (const token of slots.get(accountId) ?? []) {
-        if ((sessions.get(token)?.expiresAt ?? now) > now) held += 1;
+      let live = 0;
+      for (const record of slots.get(accountId) ?? []) {
+        if (record.session.expiresAt > now) live += 1;
       }
-      return held;
+      return live;
     },
 
     async sweep(now = clock()) {
@@ -204,6 +229,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
 
     async close() {
       closed = true;
+      for (const record of sessions.values()) expiries.remove(record);
       sessions.clear();
       slots.clear();
       renewals.clear();
