@@ -21,8 +21,8 @@ const SECRET = 'bench-secret-of-at-least-thirty-two-bytes';
 const args = benchArgs();
 const flag = (name: string) =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-const REPS = Number(flag('reps') ?? (args.quick ? 1 : 5));
-const DURATION_S = Number(flag('seconds') ?? (args.quick ? 0.5 : 4));
+const REPS = Number(flag('reps') ?? (args.quick ? 1 : 8));
+const DURATION_S = Number(flag('seconds') ?? (args.quick ? 0.5 : 2.5));
 const CONNECTIONS = 32;
 const HEARTBEAT_SECONDS = 60;
 
