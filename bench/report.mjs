@@ -242,7 +242,7 @@ function throughputSection(t, run) {
     'Redis store (a local `redis-server`), and a bare `node:http` handler that reads the body and',
     'answers the same JSON with the same headers. **heartbeat**: each request renews a live',
     'session with the token the previous answer gave. **setup+teardown**: a setup with a content',
-    'token, then the teardown of the session it got; one cycle is two requests.',
+    `token, then the teardown of the session it got; one cycle is two requests. Heartbeat period ${t.heartbeatSeconds} s.`,
     '',
     `The load generator is a raw keep-alive socket client (\`bench/support/raw-http-client.ts\`,`,
     `${t.connections} connections, one request at a time on each): a request is one string written`,
