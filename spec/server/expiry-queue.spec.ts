@@ -64,7 +64,7 @@ describe('expiryQueue', () => {
         fc.integer({ min: 0, max: 100 }),
         (ats, now) => {
           const queue = expiryQueue<number>();
-          ats.forEach((at, i) => queue.push(at, i));
+          for (const [i, at] of ats.entries()) queue.push(at, i);
           const due = queue.takeDue(now);
           expect(due.map(({ at }) => at)).toEqual(
             ats.filter((at) => at <= now).sort((a, b) => a - b),
