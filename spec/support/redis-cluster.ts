@@ -71,7 +71,8 @@ export async function startRedisCluster(
       port,
       address: `127.0.0.1:${port}`,
       get running() {
-        return child !== undefined && child.exitCode === null;
+        // A process killed by a signal keeps a null exit code: it has a signal code instead.
+        return child !== undefined && child.exitCode === null && child.signalCode === null;
       },
       async start() {
         if (node.running) return;
@@ -98,7 +99,7 @@ export async function startRedisCluster(
       },
       async kill() {
         const running = child;
-        if (!running || running.exitCode !== null) return;
+        if (!running || !node.running) return;
         const exited = once(running, 'exit');
         running.kill('SIGKILL');
         await exited;
@@ -138,7 +139,16 @@ export async function startRedisCluster(
         const ok = states.every(
           (info) => info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384'),
         );
-        if (ok && (await cluster.masters()).length === 3) return;
+        // Replicas count only once they have synced: one that never did cannot take over.
+        const replication = await Promise.all(
+          nodes
+            .filter((n) => n.running)
+            .map((n) => cli(n.port, 'info', 'replication').catch(() => '')),
+        );
+        const synced = replication.every(
+          (info) => info.includes('role:master') || info.includes('master_link_status:up'),
+        );
+        if (ok && synced && (await cluster.masters()).length === 3) return;
         if (Date.now() > until) throw new Error(`the cluster did not settle in ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

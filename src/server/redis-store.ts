@@ -31,7 +31,11 @@ export interface RedisStoreOptions {
    * window, at the cost of a replication round trip per write.
    */
   replicaAcks?: number;
-  /** How long a write waits for `replicaAcks`, in ms, default 100; then it is answered anyway. */
+  /**
+   * How long a write waits for `replicaAcks`, in ms, default 100; then it is answered anyway,
+   * and writes stop waiting for a second (`WAIT` holds its connection: with no replica left,
+   * after a failover, every write would queue behind it).
+   */
   replicaAckTimeoutMs?: number;
 }
 
@@ -42,6 +46,9 @@ type Fields = [string, string, string, string, string];
 type SessionReply = [0] | [-1, number] | [1 | 3 | 4, ...Fields] | [2, ...Fields, string];
 
 const SWEEP_BATCH = 500;
+
+/** How long writes stop waiting for replicas after one was answered without them. */
+const WAIT_PAUSE_MS = 1000;
 
 /** A script that ran past its deadline: it changed nothing, and the caller has answered 503. */
 const TOO_LATE = -2;
@@ -121,6 +128,12 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
   const replicaAckTimeoutMs = options.replicaAckTimeoutMs ?? 100;
   // Room for the answer's way back and for the two wall clocks to differ.
   const deadlineMarginMs = Math.min(100, commandTimeoutMs / 5);
+  let waitsResumeAt = 0;
+  // Writes that wait for replicas go out on a connection of their own: WAIT holds the
+  // connection it runs on, and reads and other writes must not queue behind it.
+  const acker = replicaAcks > 0 ? redis.duplicate() : undefined;
+  // Its failures reach the writes that use it; the main connection reports outages.
+  acker?.on('error', () => {});
 
   let reachable: boolean | undefined;
   let closing = false;
@@ -142,7 +155,16 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
     try {
       // Only the very first calls wait, and only for the first connection attempt to settle.
       if (reachable === undefined) await firstAttempt;
-      return await command();
+      try {
+        return await command();
+      } catch (error) {
+        // After a failover or a slot move, pipelined commands (auto-pipelining, a write with
+        // WAIT) come back MOVED instead of being redirected: learn the new slot map, try once more.
+        const moved = error instanceof Error && /^(MOVED|ASK) /.test(error.message);
+        if (!moved || !(redis instanceof Cluster)) throw error;
+        await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+        return await command();
+      }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new StoreUnavailableError(`redis: ${reason}`, { cause: error });
@@ -168,8 +190,9 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
     }
     const send = async (command: 'evalsha' | 'eval') => {
       const body = command === 'evalsha' ? sha : script;
-      if (!acked || replicaAcks === 0) return redis[command](body, keys.length, ...keys, ...args);
-      const results = await redis
+      const waits = acked && acker && performance.now() >= waitsResumeAt;
+      if (!waits) return redis[command](body, keys.length, ...keys, ...args);
+      const results = await acker
         .pipeline()
         [command](body, keys.length, ...keys, ...args)
         .wait(replicaAcks, replicaAckTimeoutMs)
@@ -177,7 +200,10 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
       const [[failed, reply] = [null, undefined], [, acks] = [null, 0]] = results ?? [];
       if (failed) throw failed;
       if (Number(acks) < replicaAcks) {
-        logger?.debug({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
+        // WAIT holds the connection it runs on: with no replica to answer (after a failover,
+        // until a new one syncs) every write would queue behind it. Stop waiting for a second.
+        waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
+        logger?.warn({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
       }
       return reply;
     };
@@ -349,6 +375,7 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
     async close() {
       closing = true;
       redis.disconnect();
+      acker?.disconnect();
     },
   };
 }
