@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintContentToken, redisClusterStore, type SsmStore } from '../../src/server/index.js';
 import { routeOfAccount } from '../../src/server/session-token.js';
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
+import { type RedisCluster, sharedRedisCluster } from '../support/redis-cluster.js';
 import { routedTokens } from '../support/routed-tokens.js';
 import {
   bundleServerProcess,
@@ -15,7 +15,7 @@ const SECRET = 'cluster-spec-secret-of-thirty-two-bytes';
 
 let cluster: RedisCluster;
 beforeAll(async () => {
-  cluster = await startRedisCluster();
+  cluster = await sharedRedisCluster();
 }, 60_000);
 afterAll(() => cluster?.stop());
 

@@ -3,14 +3,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { axiosTransport, type SsmError, type SsmSource, ssmSession } from '../../src/index.js';
 import { redisClusterStore, type SsmStore } from '../../src/server/index.js';
 import { routeOfAccount } from '../../src/server/session-token.js';
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
+import { type RedisCluster, sharedRedisCluster } from '../support/redis-cluster.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
 let cluster: RedisCluster;
 let store: SsmStore;
 let spec: SpecServer;
 beforeAll(async () => {
-  cluster = await startRedisCluster();
+  cluster = await sharedRedisCluster();
   store = redisClusterStore(cluster.seeds.split(','));
   // The real clock: a session that is not renewed while its slot moves expires.
   spec = await startSpecServer({ heartbeatSeconds: 1, store, clock: Date.now });

@@ -20,7 +20,7 @@ import {
 import { memoryStore, redisClusterStore, redisStore } from '../../src/server/index.js';
 import { ssmRequest } from '../../src/wire.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
+import { type RedisCluster, sharedRedisCluster } from '../support/redis-cluster.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
 /** The default transport, with every request it sent recorded. */
@@ -50,7 +50,7 @@ describe.each([
   [
     'Redis Cluster store',
     async () => {
-      const cluster: RedisCluster = await startRedisCluster();
+      const cluster: RedisCluster = await sharedRedisCluster();
       const store = redisClusterStore(cluster.seeds.split(','));
       return {
         store,

@@ -176,3 +176,43 @@ export async function startRedisCluster(
   }
   return cluster;
 }
+
+/**
+ * The cluster `.ci/run` started (`RX_SSM_REDIS_CLUSTER`, see scripts/redis-cluster.sh), shared by
+ * the specs that leave it as they found it; without one, a cluster of this spec's own. Its nodes
+ * cannot be killed or restarted: a spec that takes a node down starts its own cluster.
+ */
+export async function sharedRedisCluster(): Promise<RedisCluster> {
+  const seeds = process.env.RX_SSM_REDIS_CLUSTER;
+  if (!seeds) return startRedisCluster();
+  const cli = async (port: number, ...args: string[]) =>
+    (await run(REDIS_CLI, ['-p', String(port), ...args])).stdout;
+  const nodes: ClusterNode[] = seeds.split(',').map((address) => ({
+    address,
+    port: Number(address.split(':')[1]),
+    running: true,
+    kill: () => Promise.reject(new Error('the shared cluster is not this spec’s to take down')),
+    start: () => Promise.resolve(),
+  }));
+  const first = nodes[0]?.port ?? 0;
+  return {
+    nodes,
+    seeds,
+    cli,
+    async masters() {
+      const text = await cli(first, 'cluster', 'nodes');
+      return text
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+        .filter((fields) => fields[2]?.includes('master') && !fields[2].includes('fail'))
+        .map((fields) => ({
+          id: fields[0] ?? '',
+          address: (fields[1] ?? '').split('@')[0] ?? '',
+          slots: fields.slice(8).join(' '),
+        }));
+    },
+    settled: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+  };
+}
