@@ -15,6 +15,8 @@ const entries = {
   'pipeline-cost': 'pipeline-cost.ts',
   'server-throughput': 'server-throughput.ts',
   'server-profile': 'server-profile.ts',
+  capacity: 'capacity.ts',
+  'rx-ssm': 'support/rx-ssm-cli.ts',
   'ssm-server-process': 'support/ssm-server-process.ts',
 };
 

@@ -404,6 +404,85 @@ function sizeSection(sizes) {
   return lines;
 }
 
+const capacityNames = {
+  'single/1': '1 process, one Redis',
+  'single/2': '2 workers, one Redis',
+  'cluster/1': '1 process, Redis Cluster',
+  'cluster/2': '2 workers, Redis Cluster',
+  'cluster/1/acks1': '1 process, Redis Cluster, `--replica-acks 1`',
+};
+
+function capacitySection(c, run) {
+  if (!c.redis) {
+    return [
+      '## 6. Capacity',
+      '',
+      measuredBy(run),
+      '',
+      '`redis-server` was not found: nothing measured.',
+      '',
+    ];
+  }
+  const lines = [
+    '## 6. Capacity',
+    '',
+    measuredBy(run),
+    '',
+    'The figures the capacity model of [deploy.md](deploy.md) is built from. `rx-ssm serve` (the',
+    'command line, bundled from the sources) runs as one process or with `--workers 2`',
+    '(node:cluster, one port), on one `redis-server` or on a local Redis Cluster of 3 masters with',
+    'one replica each that the benchmark starts and stops, and once on the cluster with',
+    '`--replica-acks 1` (each admission, renewal and teardown waits for a replica: Redis WAIT).',
+    `The raw keep-alive client renews sessions of ${c.connections} accounts, one a connection (so they spread`,
+    `over routes and shards), heartbeat period ${c.heartbeatSeconds} s; ${c.repetitions} interleaved repetitions of ${c.durationSeconds} s after a warm-up.`,
+    'CPU time per heartbeat is read from `/proc` for the node processes (primary and workers), the',
+    'Redis masters and the replicas. "× 1 process" is the ratio to the 1-process, one-Redis run of',
+    "the same repetition. Redis bytes and commands are the masters' `INFO stats` deltas",
+    '(`total_net_input_bytes` + `total_net_output_bytes`, replication included;',
+    '`total_commands_processed`, which counts the commands a script runs).',
+    '',
+    '| setup | heartbeats/s | × 1 process | node CPU µs / heartbeat | Redis masters µs | replicas µs | per serving CPU-s | **× 1 process per CPU-s** | Redis bytes / heartbeat | Redis commands | p50 ms | p99 ms | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [key, f] of Object.entries(c.figures)) {
+    lines.push(
+      `| ${capacityNames[key] ?? key} | ${range(f.rate, 0)} | ${range(f.rateRatio, 2)} | ${range(f.nodeMicros, 0)} | ${range(f.masterMicros, 0)} | ${f.store === 'cluster' ? range(f.replicaMicros, 0) : '–'} | ${range(f.perCpuSecond, 0)} | **${range(f.cpuRatio, 2)}** | ${range(f.redisBytes, 0)} | ${range(f.redisCommands, 1)} | ${range(f.p50, 1)} | ${range(f.p99, 1)} | ${f.failures} |`,
+    );
+  }
+  const one = c.figures['single/1'];
+  const shard = c.figures['cluster/1'];
+  const acks = c.figures['cluster/1/acks1'];
+  lines.push(
+    '',
+    'What one core buys, from the medians: a server process renews about',
+    `**${int(1e6 / one.nodeMicros.median)} sessions/s** per CPU-second (1e6 / ${fixed(one.nodeMicros.median, 0)} µs), and a Redis master about`,
+    `**${int(1e6 / shard.masterMicros.median)} renewals/s** in a cluster (1e6 / ${fixed(shard.masterMicros.median, 0)} µs; ${int(1e6 / one.masterMicros.median)}/s as a lone \`redis-server\`:`,
+    'cluster mode and feeding a replica cost the master more). The load generator shares the two',
+    'cores, so the heartbeats/s column is what this machine sustains, not what a process could.',
+    `Waiting for a replica costs ${fixed(acks.nodeMicros.median / shard.nodeMicros.median, 2)} × the node CPU and ${fixed(acks.masterMicros.median / shard.masterMicros.median, 2)} × the master CPU of a heartbeat, and its p50 is`,
+    `${fixed(acks.p50.median / shard.p50.median, 1)} × as long (one replication round trip on loopback).`,
+    '',
+    `**Redis memory per session** (\`INFO memory\` \`used_memory\` of the masters, ${int(c.memory.single.sessions)} sessions in accounts`,
+    'of two, set up, then each renewed once: a renewed session also keeps its renewal record for a',
+    'period, as every session in steady state does):',
+    '',
+    '| store | after setup | after one renewal (steady state) | on the replicas |',
+    '|---|---|---|---|',
+    `| one redis-server | ${int(c.memory.single.setupBytes)} B | ${int(c.memory.single.renewedBytes)} B | – |`,
+    `| Redis Cluster (${c.shards} masters) | ${int(c.memory.cluster.setupBytes)} B | ${int(c.memory.cluster.renewedBytes)} B | ${int(c.memory.cluster.replicaBytes)} B |`,
+    '',
+    `**On the wire** (HTTP/1.1 on a kept-alive connection, host \`127.0.0.1:port\`; content token ${c.wire.contentTokenChars} characters,`,
+    `session token ${c.wire.sessionTokenChars}; TCP/IP and TLS framing not counted):`,
+    '',
+    '| call | request | answer | total |',
+    '|---|---|---|---|',
+    `| setup | ${c.wire.setup.request} B | ${c.wire.setup.answer} B | ${c.wire.setup.request + c.wire.setup.answer} B |`,
+    `| heartbeat | ${c.wire.heartbeat.request} B | ${c.wire.heartbeat.answer} B | ${c.wire.heartbeat.request + c.wire.heartbeat.answer} B |`,
+    '',
+  );
+  return lines;
+}
+
 /** The report's sections in order, by the title after their number; each renders its result. */
 const sections = [
   ['Zap latency', (results) => results.zap && zapSection(results.zap)],
@@ -414,6 +493,7 @@ const sections = [
   ],
   ['Bundle size', (results) => results.size && sizeSection(results.size)],
   ['Server CPU profile', (results, run) => results.profile && profileSection(results.profile, run)],
+  ['Capacity', (results, run) => results.capacity && capacitySection(results.capacity, run)],
 ];
 
 /** `## 3. Server throughput` → `Server throughput`. */

@@ -17,7 +17,8 @@ export function hasRedis(): boolean {
   return spawnSync(REDIS_SERVER, ['--version']).status === 0;
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const address = probe.address();

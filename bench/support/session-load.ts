@@ -61,3 +61,13 @@ export async function sessionScenarios(
   const tokens = await liveSessions(origin, contentToken, connections);
   return tokens.map((token) => heartbeats(host, token));
 }
+
+/** Heartbeats on one session per content token: with a token per account, sessions spread over routes. */
+export async function heartbeatsOn(
+  origin: string,
+  contentTokens: string[],
+): Promise<RawScenario[]> {
+  const host = new URL(origin).host;
+  const tokens = await Promise.all(contentTokens.map((token) => liveSessions(origin, token, 1)));
+  return tokens.map(([token]) => heartbeats(host, token ?? 'no-session-token-answered'));
+}
