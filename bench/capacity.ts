@@ -60,7 +60,10 @@ const nodeOf = async (port: number): Promise<RedisNode> => {
 };
 
 const single = await startRedis();
-const cluster = await startRedisCluster();
+const cluster = await startRedisCluster().catch(async (error: unknown) => {
+  await single.stop();
+  throw error;
+});
 const cleanUp = async () => {
   for (const server of servers.values()) await server.stop().catch(() => {});
   await cluster.stop().catch(() => {});
