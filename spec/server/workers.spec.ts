@@ -65,7 +65,9 @@ describe('rx-ssm serve --workers', () => {
     const { output, exited } = serve(['--port', '0', '--workers', '2']);
     const [code] = await exited;
     expect(code).toBe(1);
-    expect(output.err).toMatch(/--workers needs a store the processes share \(--redis or --redis-cluster\)/);
+    expect(output.err).toMatch(
+      /--workers needs a store the processes share \(--redis or --redis-cluster\)/,
+    );
   });
 
   it('runs N processes on one port with Redis; the limit is shared; SIGTERM drains a request in flight', async () => {
