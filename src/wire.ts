@@ -217,11 +217,11 @@ export function parseSetup(
   return { grant: { sessionToken, heartbeatSeconds: heartbeat } };
 }
 
-/** A heartbeat response: the rotated token (and a new period, if any), or the error. */
-export function parseHeartbeat(
+/** A renewal answer's body with its next `sessionToken`, checked, or the heartbeat error. */
+function renewedBody(
   response: SsmResponse,
   source: SsmSource,
-): { renewal: Renewal } | { error: SsmError } {
+): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
   if (!isOk(response.status)) return { error: errorOfResponse('heartbeat', response, source) };
   const body = jsonBody(response.body);
   if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
@@ -230,6 +230,17 @@ export function parseHeartbeat(
   if (!isSendable(body.sessionToken)) {
     return { error: malformed('heartbeat', response, source, UNSENDABLE) };
   }
+  return { body: body as Record<string, unknown> & { sessionToken: string } };
+}
+
+/** A heartbeat response: the rotated token (and a new period, if any), or the error. */
+export function parseHeartbeat(
+  response: SsmResponse,
+  source: SsmSource,
+): { renewal: Renewal } | { error: SsmError } {
+  const renewed = renewedBody(response, source);
+  if ('error' in renewed) return renewed;
+  const { body } = renewed;
   const heartbeat = body.heartbeat;
   const changesPeriod =
     typeof heartbeat === 'number' && Number.isFinite(heartbeat) && heartbeat > 0;
@@ -249,14 +260,9 @@ export function parseWidevineRenewal(
   response: SsmResponse,
   source: SsmSource,
 ): { widevine: WidevineRenewal } | { error: SsmError } {
-  if (!isOk(response.status)) return { error: errorOfResponse('heartbeat', response, source) };
-  const body = jsonBody(response.body);
-  if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
-    return { error: malformed('heartbeat', response, source, 'without a sessionToken') };
-  }
-  if (!isSendable(body.sessionToken)) {
-    return { error: malformed('heartbeat', response, source, UNSENDABLE) };
-  }
+  const renewed = renewedBody(response, source);
+  if ('error' in renewed) return renewed;
+  const { body } = renewed;
   const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
   if (!license)
     return { error: malformed('heartbeat', response, source, 'without a base64 license') };

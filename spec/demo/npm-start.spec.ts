@@ -1,18 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
+import { groupMembers, killGroup } from '../support/process-group.js';
 
 let npm: ChildProcess | undefined;
-afterEach(() => {
-  // Whatever happened, nothing of this spec outlives it: the whole process group goes.
-  if (npm?.pid) {
-    try {
-      process.kill(-npm.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+afterEach(() => killGroup(npm?.pid));
 
 /** Resolves the demo's URL from its first lines of output. */
 function demoUrl(child: ChildProcess): Promise<string> {
@@ -25,22 +17,6 @@ function demoUrl(child: ChildProcess): Promise<string> {
     });
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
   });
-}
-
-/** The pids of a process group. */
-async function groupMembers(pgid: number): Promise<number[]> {
-  const ps = spawn('ps', ['-eo', 'pid=,pgid=']);
-  let text = '';
-  ps.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  await once(ps, 'exit');
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([, group]) => group === pgid)
-    .map(([pid]) => pid ?? 0);
 }
 
 it('npm start, stopped with SIGTERM to npm alone (no terminal), leaves no process behind', async () => {

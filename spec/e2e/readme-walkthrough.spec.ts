@@ -2,35 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
+import { groupMembers, killGroup } from '../support/process-group.js';
 import { freePort } from '../support/redis.js';
 
 let shell: ChildProcess | undefined;
-afterEach(() => {
-  // Nothing the walk-through started outlives the spec, even when it failed half-way.
-  if (shell?.pid) {
-    try {
-      process.kill(-shell.pid, 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
-  }
-});
-
-/** The pids still in a process group. */
-async function groupMembers(pgid: number): Promise<number[]> {
-  const ps = spawn('ps', ['-eo', 'pid=,pgid=']);
-  let text = '';
-  ps.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  await once(ps, 'exit');
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([, group]) => group === pgid)
-    .map(([pid]) => pid ?? 0);
-}
+afterEach(() => killGroup(shell?.pid));
 
 it('the README’s curl walk-through works as written and stops its own server', async () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintContentToken } from '../../src/server/index.js';
+import { groupMembers, killGroup } from '../support/process-group.js';
 import { freePort, type RedisProcess, startRedis } from '../support/redis.js';
 import { ssmCall } from '../support/ssm-http.js';
 
@@ -22,15 +23,7 @@ beforeAll(async () => {
 afterAll(() => redis?.stop());
 
 let server: ChildProcess | undefined;
-afterEach(() => {
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {
-      // the group is gone
-    }
-  }
-});
+afterEach(() => killGroup(server?.pid));
 
 /** `rx-ssm serve …` in a process group of its own; resolves its output so far and its exit. */
 function serve(args: string[]) {
@@ -44,20 +37,6 @@ function serve(args: string[]) {
   child.stdout?.on('data', (chunk: Buffer) => (output.out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output.err += chunk.toString()));
   return { child, output, exited: once(child, 'exit') as Promise<[number | null]> };
-}
-
-/** The pids of a process group. */
-async function groupMembers(pgid: number): Promise<number[]> {
-  const ps = spawn('ps', ['-eo', 'pid=,pgid=']);
-  let text = '';
-  ps.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  await once(ps, 'exit');
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([, group]) => group === pgid)
-    .map(([pid]) => pid ?? 0);
 }
 
 describe('rx-ssm serve --workers', () => {

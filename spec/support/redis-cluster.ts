@@ -35,6 +35,20 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
+/** The masters `CLUSTER NODES` lists as up: id, address and slot ranges. */
+function mastersIn(text: string): Array<{ id: string; address: string; slots: string }> {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter((fields) => fields[2]?.includes('master') && !fields[2].includes('fail'))
+    .map((fields) => ({
+      id: fields[0] ?? '',
+      address: (fields[1] ?? '').split('@')[0] ?? '',
+      slots: fields.slice(8).join(' '),
+    }));
+}
+
 async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
@@ -119,16 +133,7 @@ export async function startRedisCluster(
       const alive = nodes.find((n) => n.running);
       if (!alive) return [];
       const text = await cli(alive.port, 'cluster', 'nodes');
-      return text
-        .trim()
-        .split('\n')
-        .map((line) => line.split(' '))
-        .filter((fields) => fields[2]?.includes('master') && !fields[2].includes('fail'))
-        .map((fields) => ({
-          id: fields[0] ?? '',
-          address: (fields[1] ?? '').split('@')[0] ?? '',
-          slots: fields.slice(8).join(' '),
-        }));
+      return mastersIn(text);
     },
     async settled(timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
@@ -201,16 +206,7 @@ export async function sharedRedisCluster(): Promise<RedisCluster> {
     cli,
     async masters() {
       const text = await cli(first, 'cluster', 'nodes');
-      return text
-        .trim()
-        .split('\n')
-        .map((line) => line.split(' '))
-        .filter((fields) => fields[2]?.includes('master') && !fields[2].includes('fail'))
-        .map((fields) => ({
-          id: fields[0] ?? '',
-          address: (fields[1] ?? '').split('@')[0] ?? '',
-          slots: fields.slice(8).join(' '),
-        }));
+      return mastersIn(text);
     },
     settled: () => Promise.resolve(),
     stop: () => Promise.resolve(),

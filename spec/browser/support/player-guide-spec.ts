@@ -1,0 +1,216 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Demo, startDemo } from '../../../src/demo/serve.js';
+import { eventually, hasChromium, launchChromium } from './chromium.js';
+import { bundleBlock, codeBlocks, ROOT, typeErrors } from './docs-blocks.js';
+
+/** One request of the page to the licence server or SSM, as it went out and was answered. */
+interface Exchange {
+  path: string;
+  header: string;
+  status: number;
+  answer?: string;
+}
+
+type BlockPage = Page & { problems: string[]; logs: string[]; exchanges: Exchange[] };
+
+/** A player guide of docs/ whose complete page runs in Chromium against the demo server. */
+export interface PlayerGuide {
+  /** The guide, e.g. `docs/dashjs.md`. */
+  doc: string;
+  /** The adapter's name in exports and files, e.g. `dashjs` (`dashjsIntents`). */
+  name: string;
+  /** How people write the player's name, e.g. `dash.js`. */
+  label: string;
+  /** Prefix of the accounts the spec uses, so two guides never share a limit. */
+  account: string;
+}
+
+/**
+ * The specs of one player guide: its page type-checks, plays the demo's channels gated by the
+ * reference server, zaps without leaking a session, shows the limit, and renews channel-3 by
+ * licence. The same for every player: one registration, a thin spec file per player.
+ */
+export function describePlayerGuide(guide: PlayerGuide): void {
+  const PAGE = 'A complete page';
+  const block = codeBlocks(join(ROOT, guide.doc)).get(PAGE) ?? '';
+
+  const playsPast = (page: Page, seconds: number) =>
+    page.waitForFunction((s) => (document.querySelector('video')?.currentTime ?? 0) > s, seconds, {
+      timeout: 20_000,
+      polling: 100,
+    });
+
+  /** Opens a page of the demo's origin running the docs block, as an app would, and records it. */
+  async function openBlockPage(browser: Browser, demo: Demo, query: string): Promise<BlockPage> {
+    const script = await bundleBlock(block, `${guide.name}-block.ts`);
+    const page = Object.assign(await browser.newPage(), {
+      problems: [] as string[],
+      logs: [] as string[],
+      exchanges: [] as Exchange[],
+    });
+    page.on('pageerror', (error) => page.problems.push(error.message));
+    page.on('console', (message) => page.logs.push(message.text()));
+    page.on('response', async (response) => {
+      const url = new URL(response.url());
+      if (url.pathname !== '/license/clearkey' && !url.pathname.startsWith('/ssm/')) return;
+      page.exchanges.push({
+        path: url.pathname,
+        header: (await response.request().allHeaders())['nv-authorizations'] ?? '',
+        status: response.status(),
+        answer: await response.text().catch(() => undefined),
+      });
+    });
+    await page.goto(`${demo.url}healthz?${query}`);
+    await page.setContent('<!doctype html><video muted autoplay playsinline></video>');
+    await page.addScriptTag({ type: 'module', content: script });
+    return page;
+  }
+
+  const licences = (page: BlockPage) =>
+    page.exchanges.filter((e) => e.path === '/license/clearkey' && e.status === 200);
+
+  describe(guide.doc, () => {
+    it('its page type-checks as an app with a bundler compiles it', () => {
+      expect(block).toContain(`${guide.name}Intents`);
+      expect(typeErrors({ [`${guide.name}-block`]: block })).toEqual([]);
+    });
+  });
+
+  describe.skipIf(!hasChromium)(
+    `${guide.label} in Chromium, gated by the demo server`,
+    { timeout: 60_000 },
+    () => {
+      let demo: Demo;
+      let browser: Browser;
+
+      beforeAll(async () => {
+        browser = await launchChromium();
+        demo = await startDemo({ port: 0 });
+      });
+      afterAll(async () => {
+        await browser?.close();
+        await demo?.close();
+      });
+
+      it('plays the ClearKey channel, zaps between channels with one session on the server, and unmount frees it', async () => {
+        const page = await openBlockPage(browser, demo, `account=${guide.account}-zap`);
+        await playsPast(page, 2);
+        expect(licences(page).length).toBeGreaterThan(0);
+        for (const { header } of page.exchanges.filter((e) => e.path === '/license/clearkey')) {
+          expect(header).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+,[\w-]{45}$/);
+        }
+        expect(await demo.liveSessions(`${guide.account}-zap`)).toBe(1);
+
+        for (const channel of ['channel-2', 'channel-1', 'channel-2']) {
+          const before = licences(page).length;
+          await page.evaluate(
+            (name) => (window as unknown as { zapTo(n: string): void }).zapTo(name),
+            channel,
+          );
+          await eventually(() => licences(page).length > before, `a licence for ${channel}`);
+          await page.waitForFunction(
+            () => (document.querySelector('video')?.currentTime ?? 0) > 1,
+            null,
+            {
+              timeout: 20_000,
+              polling: 100,
+            },
+          );
+          await eventually(
+            async () => (await demo.liveSessions(`${guide.account}-zap`)) === 1,
+            'one live session',
+          );
+        }
+        // Each zap was a teardown and a setup: one session per channel played, none left over.
+        const setups = page.exchanges.filter((e) => e.path.endsWith('/setup'));
+        const teardowns = page.exchanges.filter((e) => e.path.endsWith('/teardown'));
+        expect(setups).toHaveLength(4);
+        expect(teardowns).toHaveLength(3);
+
+        await page.evaluate(() => (window as unknown as { unmount(): void }).unmount());
+        await eventually(
+          async () => (await demo.liveSessions(`${guide.account}-zap`)) === 0,
+          'unmount frees it',
+        );
+        expect(page.problems).toEqual([]);
+        await page.close();
+      });
+
+      it('at the limit a second page gets 6001 (isSessionLimit), sends no licence request, and leaks no session', async () => {
+        const first = await openBlockPage(browser, demo, `account=${guide.account}-limit`);
+        await playsPast(first, 1);
+
+        const second = await openBlockPage(browser, demo, `account=${guide.account}-limit`);
+        await eventually(
+          () => second.logs.some((line) => line === 'SSM error 6001 (session limit)'),
+          'the second page is refused',
+        );
+        expect(second.exchanges.filter((e) => e.path === '/license/clearkey')).toEqual([]);
+        expect(await second.evaluate(() => document.querySelector('video')?.currentTime)).toBe(0);
+        expect(await demo.liveSessions(`${guide.account}-limit`)).toBe(1);
+
+        await second.close();
+        expect(await demo.liveSessions(`${guide.account}-limit`)).toBe(1);
+        await first.close();
+        await eventually(
+          async () => (await demo.liveSessions(`${guide.account}-limit`)) === 0,
+          'none left',
+        );
+      });
+    },
+  );
+
+  describe.skipIf(!hasChromium)(
+    `${guide.label} in Chromium: channel-3 renewed by its licences`,
+    { timeout: 60_000 },
+    () => {
+      let demo: Demo;
+      let browser: Browser;
+
+      beforeAll(async () => {
+        browser = await launchChromium();
+        demo = await startDemo({ port: 0, heartbeatSeconds: 1 });
+      });
+      afterAll(async () => {
+        await browser?.close();
+        await demo?.close();
+      });
+
+      it('plays for 5+ periods with licence renewals only, each with the token of the answer before', async () => {
+        const page = await openBlockPage(
+          browser,
+          demo,
+          `account=${guide.account}-enforced&channel=channel-3`,
+        );
+        // The first licence, then one renewal per 1 s period: 6 answers are 5 periods.
+        await eventually(() => licences(page).length >= 6, 'six licence answers', 20_000);
+        await playsPast(page, 2);
+
+        const answered = licences(page).map((e) => ({
+          sent: e.header.split(',')[1],
+          next: (JSON.parse(e.answer ?? '{}') as { sessionToken?: string }).sessionToken,
+        }));
+        for (const { next } of answered) expect(next).toMatch(/^[\w-]{45}$/);
+        for (let i = 1; i < answered.length; i += 1) {
+          expect(answered[i]?.sent).toBe(answered[i - 1]?.next);
+        }
+        const firstLicence = page.exchanges.findIndex((e) => e.path === '/license/clearkey');
+        expect(
+          page.exchanges.slice(firstLicence).filter((e) => e.path.endsWith('/heartbeat')),
+        ).toEqual([]);
+        expect(page.logs.filter((line) => line.startsWith('SSM error'))).toEqual([]);
+        expect(await demo.liveSessions(`${guide.account}-enforced`)).toBe(1);
+
+        await page.evaluate(() => (window as unknown as { unmount(): void }).unmount());
+        await eventually(
+          async () => (await demo.liveSessions(`${guide.account}-enforced`)) === 0,
+          'freed',
+        );
+        expect(page.problems).toEqual([]);
+        await page.close();
+      });
+    },
+  );
+}
