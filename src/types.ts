@@ -110,7 +110,10 @@ export type SsmTransport = (req: SsmRequest) => Observable<SsmResponse>;
 export interface SsmOptions {
   /** Setup and teardown wait for each other (safe, slower zaps). Default `false`. */
   syncMode?: boolean;
-  /** How requests go out. Default {@link axiosTransport}(). */
+  /**
+   * How requests go out. Default: the entry point's own, `axiosTransport()` for `rx-ssm`,
+   * `fetchTransport()` for `rx-ssm/fetch` and `rx-ssm/react`.
+   */
   transport?: SsmTransport;
   /** Timers (token wait, heartbeats); tests pass a `TestScheduler`. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;

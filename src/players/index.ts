@@ -21,6 +21,7 @@ export { dashjsLicenceAnswers } from './dashjs-licence-answers.js';
 export {
   DASHJS_EVENTS,
   DASHJS_RENEWAL_ANSWER,
+  type DashjsEvent,
   type DashjsFilter,
   type DashjsLicenseRequest,
   type DashjsLicenseResponse,

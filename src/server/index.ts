@@ -31,6 +31,9 @@ export {
 export { type SsmErrorBody, SsmHttpError, SsmServerErrorCode } from './ssm-http-error.js';
 export {
   type Admission,
+  type AdmissionResult,
+  type RenewalTerms,
+  type RotationResult,
   type SsmStore,
   type StoredSession,
   type StoreResult,
