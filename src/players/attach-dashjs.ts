@@ -1,12 +1,4 @@
-import {
-  EMPTY,
-  exhaustMap,
-  firstValueFrom,
-  ignoreElements,
-  merge,
-  type Subscription,
-  tap,
-} from 'rxjs';
+import { firstValueFrom, ignoreElements, merge, type Subscription, tap } from 'rxjs';
 import type { SsmSession, SsmState } from '../types.js';
 import {
   DASHJS_EVENTS,
@@ -17,7 +9,7 @@ import {
   type DashjsRenewalAnswer,
   dashjsEvent$,
 } from './dashjs-player.js';
-import { type LastLicenceRequest, sentAgain } from './licence-request-again.js';
+import { type LastLicenceRequest, renewalsSentAgain } from './licence-request-again.js';
 import { bytesOf, licenceFormatOf, toBase64 } from './licence-response.js';
 import {
   type LicenseWaitOptions,
@@ -89,22 +81,10 @@ export function attachDashjs(
     }
   };
 
-  const renewals$ = session.renewals$.pipe(
-    exhaustMap((renewal) => {
-      const request = last;
-      if (!request || request.src !== renewal.source.src) return EMPTY;
-      if (licenceFormatOf(request.keySystem) === 'widevine') return EMPTY;
-      return sentAgain(request, renewal).pipe(
-        tap((body) => {
-          const answer: DashjsRenewalAnswer = {
-            src: request.src,
-            keySystem: request.keySystem,
-            body,
-          };
-          player.trigger(DASHJS_RENEWAL_ANSWER as never, answer, {});
-        }),
-      );
-    }),
+  const renewals$ = renewalsSentAgain(session.renewals$, () => last).pipe(
+    tap((answer: DashjsRenewalAnswer) =>
+      player.trigger(DASHJS_RENEWAL_ANSWER as never, answer, {}),
+    ),
   );
 
   player.registerLicenseRequestFilter(addTokenHeader);

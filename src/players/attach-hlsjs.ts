@@ -1,12 +1,4 @@
-import {
-  EMPTY,
-  exhaustMap,
-  firstValueFrom,
-  ignoreElements,
-  merge,
-  type Subscription,
-  tap,
-} from 'rxjs';
+import { firstValueFrom, ignoreElements, merge, type Subscription, tap } from 'rxjs';
 import type { SsmSession, SsmState } from '../types.js';
 import {
   HLSJS_RENEWAL_ANSWER,
@@ -15,8 +7,7 @@ import {
   type HlsjsRenewalAnswer,
   licenceHooksOf,
 } from './hlsjs-player.js';
-import { type LastLicenceRequest, sentAgain } from './licence-request-again.js';
-import { licenceFormatOf } from './licence-response.js';
+import { type LastLicenceRequest, renewalsSentAgain } from './licence-request-again.js';
 import {
   type LicenseWaitOptions,
   licenseHeadersWhenActive,
@@ -76,22 +67,10 @@ export function attachHlsjs(
     return own;
   };
 
-  const renewals$ = session.renewals$.pipe(
-    exhaustMap((renewal) => {
-      const request = last;
-      if (!request || request.src !== renewal.source.src) return EMPTY;
-      if (licenceFormatOf(request.keySystem) === 'widevine') return EMPTY;
-      return sentAgain(request, renewal).pipe(
-        tap((body) => {
-          const answer: HlsjsRenewalAnswer = {
-            src: request.src,
-            keySystem: request.keySystem,
-            body,
-          };
-          hls.trigger(HLSJS_RENEWAL_ANSWER as never, answer as never);
-        }),
-      );
-    }),
+  const renewals$ = renewalsSentAgain(session.renewals$, () => last).pipe(
+    tap((answer: HlsjsRenewalAnswer) =>
+      hls.trigger(HLSJS_RENEWAL_ANSWER as never, answer as never),
+    ),
   );
 
   hooks.licenseXhrSetup = addTokenHeader;

@@ -1,4 +1,4 @@
-import { filter, map, merge, Observable, startWith, withLatestFrom } from 'rxjs';
+import { map, merge, Observable, startWith, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../types.js';
 import {
   DASHJS_EVENTS,
@@ -9,16 +9,8 @@ import {
   type DashjsRenewalAnswer,
   dashjsEvent$,
 } from './dashjs-player.js';
-import { bytesOf, type LicenceReading, readLicenceResponse } from './licence-response.js';
-
-type Read = Extract<LicenceReading, { status: 'read' }>;
-
-interface ReadAnswer {
-  reading: Read;
-  keySystem: string | undefined;
-  /** Set for a renewal's answer: the source it was sent for. */
-  src?: string;
-}
+import { asLicenceAnswers, type ReadAnswer, readRenewalAnswer } from './licence-answer.js';
+import { bytesOf, readLicenceResponse } from './licence-response.js';
 
 /**
  * What every licence answer of a dash.js player says, for the `licence$` intent. A licence
@@ -60,28 +52,11 @@ export function dashjsLicenceAnswers(
   const fromPlayer$ = responses$.pipe(
     withLatestFrom(keySystem$),
     map(([response, keySystem]) => readInPlace(response, keySystem)),
-    filter((read): read is ReadAnswer => read !== undefined),
   );
   const fromRenewals$ = dashjsEvent$<DashjsRenewalAnswer>(player, DASHJS_RENEWAL_ANSWER).pipe(
-    map(({ src, keySystem, body }): ReadAnswer | undefined => {
-      const reading = readLicenceResponse(keySystem, bytesOf(body));
-      return reading.status === 'read' ? { reading, keySystem, src } : undefined;
-    }),
-    filter((read): read is ReadAnswer => read !== undefined),
+    map(readRenewalAnswer),
   );
-  return merge(fromPlayer$, fromRenewals$).pipe(
-    withLatestFrom(source$),
-    filter(
-      (pair): pair is [ReadAnswer, SsmSource] =>
-        pair[1] !== null && (pair[0].src === undefined || pair[0].src === pair[1].src),
-    ),
-    map(([{ reading, keySystem }, source]) => ({
-      src: source.src,
-      ...(reading.sessionToken !== undefined && { sessionToken: reading.sessionToken }),
-      ...(reading.drmEnforced !== undefined && { drmEnforced: reading.drmEnforced }),
-      ...(keySystem && { keySystem }),
-    })),
-  );
+  return merge(fromPlayer$, fromRenewals$).pipe(asLicenceAnswers(source$));
 }
 
 /** Reads a dash.js licence response and gives dash.js the licence for its key system. */

@@ -1,4 +1,5 @@
 import { fromEventPattern, type Observable } from 'rxjs';
+import type { RenewalAnswer } from './licence-answer.js';
 
 /**
  * The part of dash.js (`dashjs.MediaPlayer()`, v5) the adapters use, written out so that
@@ -65,11 +66,7 @@ export const DASHJS_EVENTS = {
 export const DASHJS_RENEWAL_ANSWER = 'rxSsmLicenceRenewalAnswer';
 
 /** The payload of {@link DASHJS_RENEWAL_ANSWER}. */
-export interface DashjsRenewalAnswer {
-  src: string;
-  keySystem: string | undefined;
-  body: ArrayBuffer;
-}
+export type DashjsRenewalAnswer = RenewalAnswer;
 
 /** The URL of the attached source, or `null` (nothing attached, or a manifest object). */
 export function attachedUrl(player: DashjsPlayerLike): string | null {

@@ -1,15 +1,4 @@
-import {
-  defer,
-  EMPTY,
-  filter,
-  fromEvent,
-  map,
-  merge,
-  Observable,
-  of,
-  switchMap,
-  withLatestFrom,
-} from 'rxjs';
+import { defer, EMPTY, fromEvent, map, merge, Observable, of, switchMap } from 'rxjs';
 import type { LicenceAnswer, SsmIntents, SsmSource } from '../types.js';
 import {
   HLSJS_EVENTS,
@@ -20,7 +9,8 @@ import {
   hlsjsEvent$,
   licenceHooksOf,
 } from './hlsjs-player.js';
-import { bytesOf, type LicenceReading, readLicenceResponse } from './licence-response.js';
+import { asLicenceAnswers, type ReadAnswer, readRenewalAnswer } from './licence-answer.js';
+import { bytesOf, readLicenceResponse } from './licence-response.js';
 import { loadIntents, type UriSourceOf } from './load-intents.js';
 
 /**
@@ -60,15 +50,6 @@ export function hlsjsIntents(hls: HlsjsLike, sourceOf: UriSourceOf): SsmIntents 
   };
 }
 
-type Read = Extract<LicenceReading, { status: 'read' }>;
-
-interface ReadAnswer {
-  reading: Read;
-  keySystem: string | undefined;
-  /** Set for a renewal's answer: the source it was sent for. */
-  src?: string;
-}
-
 /**
  * What every licence answer of an hls.js instance says, for the `licence$` intent. While
  * subscribed, its `licenseResponseCallback` (wrapping the app's own, if any) reads each answer
@@ -99,23 +80,7 @@ export function hlsjsLicenceAnswers(
     };
   });
   const fromRenewals$ = hlsjsEvent$<HlsjsRenewalAnswer>(hls, HLSJS_RENEWAL_ANSWER).pipe(
-    map(({ src, keySystem, body }): ReadAnswer | undefined => {
-      const reading = readLicenceResponse(keySystem, bytesOf(body));
-      return reading.status === 'read' ? { reading, keySystem, src } : undefined;
-    }),
-    filter((read): read is ReadAnswer => read !== undefined),
+    map(readRenewalAnswer),
   );
-  return merge(fromHls$, fromRenewals$).pipe(
-    withLatestFrom(source$),
-    filter(
-      (pair): pair is [ReadAnswer, SsmSource] =>
-        pair[1] !== null && (pair[0].src === undefined || pair[0].src === pair[1].src),
-    ),
-    map(([{ reading, keySystem }, source]) => ({
-      src: source.src,
-      ...(reading.sessionToken !== undefined && { sessionToken: reading.sessionToken }),
-      ...(reading.drmEnforced !== undefined && { drmEnforced: reading.drmEnforced }),
-      ...(keySystem && { keySystem }),
-    })),
-  );
+  return merge(fromHls$, fromRenewals$).pipe(asLicenceAnswers(source$));
 }

@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import type { RenewalAnswer } from './licence-answer.js';
 
 /**
  * The part of hls.js (`Hls`, v1.5 and later) the adapters use, written out so that
@@ -62,11 +63,7 @@ export const HLSJS_EVENTS = {
 export const HLSJS_RENEWAL_ANSWER = 'rxSsmLicenceRenewalAnswer';
 
 /** The data of {@link HLSJS_RENEWAL_ANSWER}. */
-export interface HlsjsRenewalAnswer {
-  src: string;
-  keySystem: string | undefined;
-  body: ArrayBuffer;
-}
+export type HlsjsRenewalAnswer = RenewalAnswer;
 
 /** The licence hooks of `hls`'s config. */
 export const licenceHooksOf = (hls: HlsjsLike) => hls.config as HlsjsLicenceHooks;

@@ -1,6 +1,8 @@
-import { Observable } from 'rxjs';
+import { EMPTY, exhaustMap, map, Observable } from 'rxjs';
 import type { SsmRenewal } from '../types.js';
 import { DEFAULT_TOKEN_HEADER } from '../wire.js';
+import type { RenewalAnswer } from './licence-answer.js';
+import { licenceFormatOf } from './licence-response.js';
 
 /** The last licence request of a source, as it went out: what a renewal sends again. */
 export interface LastLicenceRequest {
@@ -43,4 +45,31 @@ export function sentAgain(
       .finally(() => subscriber.complete());
     return () => abort.abort();
   });
+}
+
+/**
+ * The renewals the session asks for (`renewals$`), each as the last licence request of its
+ * source sent again with the renewal's token, one at a time: a renewal asked while one is on
+ * its way is skipped. Widevine sessions are left to their CDM. Emits each answer, for the
+ * adapter to put on the player's events, where its `licence$` reads it.
+ *
+ * ```
+ * renewals$:  r------r--
+ * answers:    ----a------a
+ * ```
+ */
+export function renewalsSentAgain(
+  renewals$: Observable<SsmRenewal>,
+  lastRequest: () => LastLicenceRequest | undefined,
+): Observable<RenewalAnswer> {
+  return renewals$.pipe(
+    exhaustMap((renewal) => {
+      const request = lastRequest();
+      if (!request || request.src !== renewal.source.src) return EMPTY;
+      if (licenceFormatOf(request.keySystem) === 'widevine') return EMPTY;
+      return sentAgain(request, renewal).pipe(
+        map((body): RenewalAnswer => ({ src: request.src, keySystem: request.keySystem, body })),
+      );
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 import { filter, map, Observable, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../types.js';
 import { DEFAULT_TOKEN_HEADER } from '../wire.js';
-import { bytesOf, type LicenceReading, readLicenceResponse } from './licence-response.js';
+import { licenceAnswerOf, type ReadLicence } from './licence-answer.js';
+import { bytesOf, readLicenceResponse } from './licence-response.js';
 import {
   SHAKA_LICENSE_REQUEST,
   type ShakaPlayerLike,
@@ -11,7 +12,7 @@ import {
 
 /** One licence answer as read, with the request it answered. */
 interface ReadAnswer {
-  reading: Extract<LicenceReading, { status: 'read' }>;
+  reading: ReadLicence;
   keySystem: string | undefined;
   /** The token header value the request went out with, if any. */
   headers: Record<string, string>;
@@ -65,12 +66,7 @@ export function shakaLicenceAnswers(
     filter(
       (pair): pair is [ReadAnswer, SsmSource] => pair[1] !== null && sentFor(pair[0], pair[1]),
     ),
-    map(([{ reading, keySystem }, source]) => ({
-      src: source.src,
-      ...(reading.sessionToken !== undefined && { sessionToken: reading.sessionToken }),
-      ...(reading.drmEnforced !== undefined && { drmEnforced: reading.drmEnforced }),
-      ...(keySystem && { keySystem }),
-    })),
+    map(([{ reading, keySystem }, source]) => licenceAnswerOf(source.src, reading, keySystem)),
   );
 }
 
