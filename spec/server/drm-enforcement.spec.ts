@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/server/cli.js';
-import { memoryStore, redisStore, type SsmStore } from '../../src/server/index.js';
-import { type RedisProcess, startRedis } from '../support/redis.js';
+import type { SsmStore } from '../../src/server/index.js';
+import { everyStore } from '../support/every-store.js';
 import { request, ssmCall } from '../support/ssm-http.js';
 import { SPEC_SECRET, type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
@@ -20,18 +20,7 @@ const refused = (status: number, errorCode: number) => ({
   body: { errorCode, message: expect.any(String) },
 });
 
-let redis: RedisProcess;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: Array<[string, () => SsmStore]> = [
-  ['memory', () => memoryStore()],
-  ['redis', () => redisStore(redis.url, { keyPrefix: 'drm:' })],
-];
+const stores = everyStore('drm:');
 
 describe.each(stores)('DRM enforcement on the %s store', (_name, open) => {
   let spec: SpecServer;

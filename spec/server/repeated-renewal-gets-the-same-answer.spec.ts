@@ -2,8 +2,8 @@
 // renewal had just replaced and got 401/1003. Now the server keeps the answer of each session's
 // last renewal for one period and answers the repeat with it, changing nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryStore, redisStore, type SsmStore } from '../../src/server/index.js';
-import { type RedisProcess, startRedis } from '../support/redis.js';
+import type { SsmStore } from '../../src/server/index.js';
+import { everyStore } from '../support/every-store.js';
 import { request, ssmCall } from '../support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
@@ -11,18 +11,7 @@ const PERIOD_MS = 5000;
 const keys = { 'channel-1': [{ kid: 'a2lk', k: 'a2V5' }] };
 const refused = { status: 401, body: { errorCode: 1003, message: expect.any(String) } };
 
-let redis: RedisProcess;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: Array<[string, () => SsmStore]> = [
-  ['memory', () => memoryStore()],
-  ['redis', () => redisStore(redis.url, { keyPrefix: 'repeat:' })],
-];
+const stores = everyStore('repeat:');
 
 describe.each(stores)('a repeated renewal on the %s store', (_name, open) => {
   let spec: SpecServer;

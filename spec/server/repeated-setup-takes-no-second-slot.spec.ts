@@ -2,25 +2,14 @@
 // refused 1007 on an account with one), leaving the first session to expire. With the same
 // Idempotency-Key within one period, the server now answers the first session again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryStore, redisStore, type SsmStore } from '../../src/server/index.js';
-import { type RedisProcess, startRedis } from '../support/redis.js';
+import type { SsmStore } from '../../src/server/index.js';
+import { everyStore } from '../support/every-store.js';
 import { request, type SpecResponse } from '../support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
 const PERIOD_MS = 5000;
 
-let redis: RedisProcess;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: Array<[string, () => SsmStore]> = [
-  ['memory', () => memoryStore()],
-  ['redis', () => redisStore(redis.url, { keyPrefix: 'idempotent:' })],
-];
+const stores = everyStore('idempotent:');
 
 describe.each(stores)('a repeated setup on the %s store', (_name, open) => {
   let spec: SpecServer;
