@@ -1,17 +1,16 @@
 import { BehaviorSubject, filter, firstValueFrom, type Observable, Subject, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  axiosTransport,
   type LicenceAnswer,
   licenseHeaders,
   type SsmError,
   type SsmSession,
   type SsmSource,
   type SsmState,
-  type SsmTransport,
   ssmSession,
 } from '../../src/index.js';
 import { memoryStore, redisStore, type SsmStore } from '../../src/server/index.js';
+import { recorded } from '../support/recorded-transport.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
@@ -22,16 +21,6 @@ const keys = {
 
 const until = (state$: Observable<SsmState>, test: (s: SsmState) => boolean, ms = 8000) =>
   firstValueFrom(state$.pipe(filter(test), timeout(ms)));
-
-/** The default transport, with every call it sent recorded. */
-function recorded(transport: SsmTransport = axiosTransport()) {
-  const sent: Array<{ call: string; token: string }> = [];
-  const send: SsmTransport = (req) => {
-    sent.push({ call: req.call, token: req.headers['nv-authorizations'] ?? '' });
-    return transport(req);
-  };
-  return { send, sent };
-}
 
 let redis: RedisProcess;
 beforeAll(async () => {

@@ -19,19 +19,10 @@ import {
 } from '../../src/index.js';
 import { memoryStore, redisClusterStore, redisStore } from '../../src/server/index.js';
 import { ssmRequest } from '../../src/wire.js';
+import { recorded } from '../support/recorded-transport.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { type RedisCluster, sharedRedisCluster } from '../support/redis-cluster.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
-
-/** The default transport, with every request it sent recorded. */
-function recorded(transport: SsmTransport = axiosTransport()) {
-  const sent: Array<{ call: string; token: string }> = [];
-  const send: SsmTransport = (req) => {
-    sent.push({ call: req.call, token: req.headers['nv-authorizations'] ?? '' });
-    return transport(req);
-  };
-  return { send, sent };
-}
 
 const until = (state$: Observable<SsmState>, test: (s: SsmState) => boolean, ms = 5000) =>
   firstValueFrom(state$.pipe(filter(test), timeout(ms)));
