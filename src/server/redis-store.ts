@@ -121,7 +121,8 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
   const tokenKey = (token: string, kind: 's' | 'r') =>
     `${prefix}{${routeOfToken(token)}}${kind}:${token}`;
   const indexKey = (route: string) => `${prefix}{${route}}i`;
-  const accountKey = (accountId: string) => `${prefix}{${routeOfAccount(accountId)}}a:${accountId}`;
+  const accountKey = (accountId: string, route = routeOfAccount(accountId)) =>
+    `${prefix}{${route}}a:${accountId}`;
   const logger = options.logger || undefined;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   const replicaAcks = options.replicaAcks ?? 0;
@@ -302,7 +303,7 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
       const keyed = idempotencyKey !== undefined;
       const route = routeOfAccount(session.accountId);
       const keys = [
-        accountKey(session.accountId),
+        accountKey(session.accountId, route),
         tokenKey(sessionToken, 's'),
         indexKey(routeOfToken(sessionToken)),
         `${prefix}{${route}}k:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
