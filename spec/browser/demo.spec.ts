@@ -5,6 +5,7 @@ import {
   eventually,
   hasChromium,
   launchChromium,
+  onAnswers,
   openPage,
   screenshot,
 } from './support/chromium.js';
@@ -62,11 +63,11 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
   it('plays the ClearKey clip; every licence request carries contentToken,sessionToken', async () => {
     const page = await demoPage();
     const licences: Array<{ header: string; status?: number }> = [];
-    page.on('response', async (response) => {
-      if (new URL(response.url()).pathname !== '/license/clearkey') return;
-      const header = (await response.request().allHeaders())['nv-authorizations'] ?? '';
-      licences.push({ header, status: response.status() });
-    });
+    onAnswers(
+      page,
+      (path) => path === '/license/clearkey',
+      ({ header, status }) => licences.push({ header, status }),
+    );
 
     await page.click('#play');
     await playsPast(page, 2);

@@ -7,6 +7,7 @@ import {
   eventually,
   hasChromium,
   launchChromium,
+  onAnswers,
   openPage,
   screenshot,
 } from './support/chromium.js';
@@ -62,19 +63,12 @@ describe.skipIf(!hasChromium)(
         browser,
         `${demo.url}?account=${account}&maxSessions=1&channel=channel-3`,
       );
-      page.on('response', async (response) => {
-        const url = new URL(response.url());
-        if (url.pathname !== '/license/clearkey' && !url.pathname.startsWith('/ssm/')) return;
-        const request = response.request();
-        exchanges.push({
-          path: url.pathname,
-          header: (await request.allHeaders())['nv-authorizations'] ?? '',
-          body: request.postData() ?? '',
-          status: response.status(),
-          // Chromium may drop a body the page read and let go of: then it stays unknown.
-          answer: await response.text().catch(() => undefined),
-        });
-      });
+      onAnswers(
+        page,
+        (path) => path === '/license/clearkey' || path.startsWith('/ssm/'),
+        ({ path, header, requestBody, status, text }) =>
+          exchanges.push({ path, header, body: requestBody, status, answer: text }),
+      );
       await page.waitForSelector('body[data-ready="true"]');
       return Object.assign(page, { exchanges });
     }

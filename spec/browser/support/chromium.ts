@@ -116,3 +116,46 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** One answer a page got, with what its request carried. */
+export interface PageAnswer {
+  path: string;
+  /** The request's `nv-authorizations` header. */
+  header: string;
+  /** The request's body, if it had one. */
+  requestBody: string;
+  status: number;
+  /** The answer's body; undefined when Chromium no longer has it. */
+  text: string | undefined;
+}
+
+/**
+ * Hands `record` each answer of `page` to a path `wanted` accepts. An answer still being read
+ * when the page closes is dropped: the page is gone, and the spec is done with it (the browser
+ * would otherwise reject the reading after the spec ended).
+ */
+export function onAnswers(
+  page: Page,
+  wanted: (path: string) => boolean,
+  record: (answer: PageAnswer) => void,
+): void {
+  page.on('response', async (response) => {
+    const path = new URL(response.url()).pathname;
+    if (!wanted(path)) return;
+    const request = response.request();
+    try {
+      const header = (await request.allHeaders())['nv-authorizations'] ?? '';
+      // Chromium may drop a body the page read and let go of: then it stays unknown.
+      const text = await response.text().catch(() => undefined);
+      record({
+        path,
+        header,
+        requestBody: request.postData() ?? '',
+        status: response.status(),
+        text,
+      });
+    } catch (error) {
+      if (!page.isClosed()) throw error;
+    }
+  });
+}

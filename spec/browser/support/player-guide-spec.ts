@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Demo, startDemo } from '../../../src/demo/serve.js';
-import { eventually, hasChromium, launchChromium } from './chromium.js';
+import { eventually, hasChromium, launchChromium, onAnswers } from './chromium.js';
 import { bundleBlock, codeBlocks, ROOT, typeErrors } from './docs-blocks.js';
 
 /** One request of the page to the licence server or SSM, as it went out and was answered. */
@@ -52,16 +52,12 @@ export function describePlayerGuide(guide: PlayerGuide): void {
     });
     page.on('pageerror', (error) => page.problems.push(error.message));
     page.on('console', (message) => page.logs.push(message.text()));
-    page.on('response', async (response) => {
-      const url = new URL(response.url());
-      if (url.pathname !== '/license/clearkey' && !url.pathname.startsWith('/ssm/')) return;
-      page.exchanges.push({
-        path: url.pathname,
-        header: (await response.request().allHeaders())['nv-authorizations'] ?? '',
-        status: response.status(),
-        answer: await response.text().catch(() => undefined),
-      });
-    });
+    onAnswers(
+      page,
+      (path) => path === '/license/clearkey' || path.startsWith('/ssm/'),
+      ({ path, header, status, text }) =>
+        page.exchanges.push({ path, header, status, answer: text }),
+    );
     await page.goto(`${demo.url}healthz?${query}`);
     await page.setContent('<!doctype html><video muted autoplay playsinline></video>');
     await page.addScriptTag({ type: 'module', content: script });
