@@ -3,43 +3,53 @@ import { defineConfig } from 'vitest/config';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-export default defineConfig({
-  // Examples import the package by name, as an app would; here that name is the source.
-  resolve: {
-    alias: [
-      { find: /^rx-ssm$/, replacement: here('./src/index.ts') },
-      {
-        find: /^rx-ssm\/(testing|players|server|react|react-native)$/,
-        replacement: here('./src/$1/index.ts'),
-      },
-      { find: /^rx-ssm\/fetch$/, replacement: here('./src/fetch.ts') },
-      { find: /^rx-ssm-server$/, replacement: here('./src/server/index.ts') },
-    ],
-  },
-  test: {
-    include: ['spec/**/*.spec.ts'],
-    // Fails the run when any process a spec started is still running at the end.
-    globalSetup: ['spec/support/no-leftover-processes.ts'],
-    // An unhandled rejection or uncaught error anywhere fails the run (vitest's default, stated here on purpose).
-    dangerouslyIgnoreUnhandledErrors: false,
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-    coverage: {
-      provider: 'v8',
-      include: ['src/**/*.ts'],
-      exclude: [
-        'src/server/**',
-        'src/players/**',
-        'src/demo/**',
-        'src/**/index.ts',
-        'src/types.ts',
-        'src/api.ts',
-        'src/fetch.ts',
-        'src/server-package.ts',
-        'src/session-context.ts',
+/**
+ * The specs of the whole repository, or of one package (`include` relative to the folder vitest
+ * runs in): each package's `vitest.config.ts` calls this with its own specs.
+ */
+export function specConfig(include: string[]) {
+  return defineConfig({
+    // Examples import the packages by name, as an app would; here those names are the sources.
+    resolve: {
+      alias: [
+        { find: /^rx-ssm$/, replacement: here('./src/index.ts') },
+        {
+          find: /^rx-ssm\/(testing|players|react|react-native)$/,
+          replacement: here('./src/$1/index.ts'),
+        },
+        { find: /^rx-ssm\/fetch$/, replacement: here('./src/fetch.ts') },
+        {
+          find: /^rx-ssm\/server$|^rx-ssm-server$/,
+          replacement: here('./packages/server/src/index.ts'),
+        },
       ],
-      reporter: ['text-summary', 'text'],
-      thresholds: { lines: 95 },
     },
-  },
-});
+    test: {
+      include,
+      // Fails the run when any process a spec started is still running at the end.
+      globalSetup: [here('./spec/support/no-leftover-processes.ts')],
+      // An unhandled rejection or uncaught error anywhere fails the run (vitest's default, stated here on purpose).
+      dangerouslyIgnoreUnhandledErrors: false,
+      testTimeout: 20_000,
+      hookTimeout: 30_000,
+      coverage: {
+        provider: 'v8',
+        include: ['src/**/*.ts'],
+        exclude: [
+          'src/players/**',
+          'src/demo/**',
+          'src/**/index.ts',
+          'src/types.ts',
+          'src/api.ts',
+          'src/fetch.ts',
+          'src/server-package.ts',
+          'src/session-context.ts',
+        ],
+        reporter: ['text-summary', 'text'],
+        thresholds: { lines: 95 },
+      },
+    },
+  });
+}
+
+export default specConfig(['spec/**/*.spec.ts', 'packages/*/spec/**/*.spec.ts']);

@@ -9,8 +9,8 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
+import { mintContentToken } from '../packages/server/src/index.js';
 import { startRedisCluster } from '../spec/support/redis-cluster.js';
-import { mintContentToken } from '../src/server/index.js';
 import { type CliServer, startCliServer } from './support/cli-server.js';
 import { processCpuMicros } from './support/process-cpu.js';
 import { runRawLoad, sessionCall, sessionTokenIn } from './support/raw-http-client.js';

@@ -375,7 +375,7 @@ function profileSection(p, run) {
   lines.push(
     "**What is left.** The largest item everywhere is `writev`: node:http's one write of an",
     `answer, the same system call the bare handler makes (${pct(share('heartbeat', 'bare', 'writev'))} of its busy time, ${pct(share('heartbeat', 'memory', 'writev'))} of the`,
-    "memory store's heartbeats). It is one per answer already (`spec/server/one-write-per-answer.spec.ts`),",
+    "memory store's heartbeats). It is one per answer already (`packages/server/spec/one-write-per-answer.spec.ts`),",
     'and only fewer answers would remove it. The profiler samples wall time, so a write that',
     'wakes the client counts until the server runs again: the shares say where the time goes, the',
     'CPU per request above says how much there is. What the server adds on the memory store is',

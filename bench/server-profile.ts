@@ -5,7 +5,7 @@
 // functions.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mintContentToken } from '../src/server/index.js';
+import { mintContentToken } from '../packages/server/src/index.js';
 import { type SelfTime, topSelfTime } from './support/cpu-profile.js';
 import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, startRedis } from './support/redis.js';

@@ -7,7 +7,7 @@
 // socket client (support/raw-http-client.ts), checked in the same run against autocannon on
 // the bare handler: it must drive it at least as hard.
 import autocannon from 'autocannon';
-import { mintContentToken } from '../src/server/index.js';
+import { mintContentToken } from '../packages/server/src/index.js';
 import { processCpuMicros } from './support/process-cpu.js';
 import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, type RedisProcess, startRedis } from './support/redis.js';

@@ -40,7 +40,7 @@ function sourceMapOf(file: string): SourceMap | undefined {
   return sourceMaps.get(file);
 }
 
-/** A short place for a call frame: `src/server/x.ts:12`, `jose/…/verify.js`, `node:internal/…`. */
+/** A short place for a call frame: `packages/server/src/http/x.ts:12`, `jose/…/verify.js`, `node:internal/…`. */
 function placeOf({ url, lineNumber, columnNumber }: ProfileNode['callFrame']): string {
   if (url === '') return '';
   if (!url.startsWith('file://')) return url;

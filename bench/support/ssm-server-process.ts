@@ -4,7 +4,12 @@
 // 'usage' with its CPU time and 'stop' by exiting.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSsmServer, memoryStore, redisStore, type SsmStore } from '../../src/server/index.js';
+import {
+  createSsmServer,
+  memoryStore,
+  redisStore,
+  type SsmStore,
+} from '../../packages/server/src/index.js';
 
 /** What a server process runs. */
 export type ServerKind = 'bare' | 'memory' | 'redis';

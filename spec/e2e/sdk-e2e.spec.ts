@@ -9,6 +9,7 @@ import {
   timer,
 } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryStore, redisClusterStore, redisStore } from '../../packages/server/src/index.js';
 import {
   axiosTransport,
   type SsmError,
@@ -17,7 +18,6 @@ import {
   type SsmTransport,
   ssmSession,
 } from '../../src/index.js';
-import { memoryStore, redisClusterStore, redisStore } from '../../src/server/index.js';
 import { ssmRequest } from '../../src/wire.js';
 import { recorded } from '../support/recorded-transport.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';

@@ -2,9 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  createSsmServer,
+  mintContentToken,
+  type SsmServer,
+} from '../../packages/server/src/index.js';
 import { fetchTransport, type SsmState, ssmSession } from '../../src/index.js';
 import { attachSsm, shakaIntents } from '../../src/players/index.js';
-import { createSsmServer, mintContentToken, type SsmServer } from '../../src/server/index.js';
 import { type ShakaPlayer, shaka, shakaEvent } from './support/shaka-in-node.js';
 
 const { LICENSE } = shaka.net.NetworkingEngine.RequestType;

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisStore, type SsmStore } from '../../packages/server/src/index.js';
 import { axiosTransport, type SsmSource, type SsmState } from '../../src/index.js';
-import { redisStore, type SsmStore } from '../../src/server/index.js';
 import { type PipelineHarness, pipelineHarness } from '../support/pipeline-harness.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { request } from '../support/ssm-http.js';
@@ -10,7 +10,7 @@ import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 /**
- * A Redis outage as the SDK sees it (spec/server/redis-outage.spec.ts has the server's view): the
+ * A Redis outage as the SDK sees it (packages/server/spec/redis-outage.spec.ts has the server's view): the
  * server reaches a real `redis-server` through a TCP relay, so the spec can kill Redis (its data
  * is gone when it comes back) or cut the link for a moment (Redis keeps its data). The server
  * renews every 900 ms; the SDK retries a failed heartbeat twice, 300 ms apart.

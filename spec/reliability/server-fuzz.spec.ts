@@ -9,7 +9,7 @@ import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
  * Random raw HTTP requests (methods, targets, headers, framing, bodies), written byte for byte
  * on fresh connections: the reference server answers each with a non-5xx status and, for a 4xx,
  * the error body, or closes a connection it cannot make sense of; it never logs an error, never
- * counts an internal error (1000), and keeps serving. spec/server/hostile-requests.spec.ts has the
+ * counts an internal error (1000), and keeps serving. packages/server/spec/hostile-requests.spec.ts has the
  * hand-picked cases and well-formed random requests; this is the byte-level fuzz.
  */
 const RUNS = Number(process.env.RX_SSM_FUZZ_RUNS ?? 1000);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryStore, redisStore, type SsmStore } from '../../src/server/index.js';
+import { memoryStore, redisStore, type SsmStore } from '../../packages/server/src/index.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { request, ssmCall } from '../support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';

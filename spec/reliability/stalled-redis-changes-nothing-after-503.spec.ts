@@ -4,8 +4,8 @@
 // refused. Every script now carries a deadline and changes nothing past it.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { redisStore, type SsmStore } from '../../src/server/index.js';
-import { routeOfToken } from '../../src/server/session-token.js';
+import { redisStore, type SsmStore } from '../../packages/server/src/index.js';
+import { routeOfToken } from '../../packages/server/src/tokens/session-token.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { request, type SpecResponse, ssmCall } from '../support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';

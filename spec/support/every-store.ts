@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { memoryStore, redisStore, type SsmStore } from '../../src/server/index.js';
+import { memoryStore, redisStore, type SsmStore } from '../../packages/server/src/index.js';
 import { type RedisProcess, startRedis } from './redis.js';
 
 /**

@@ -1,5 +1,9 @@
-import { createSsmServer, mintContentToken, redisClusterStore } from '../../src/server/index.js';
-import { routeOfAccount } from '../../src/server/session-token.js';
+import {
+  createSsmServer,
+  mintContentToken,
+  redisClusterStore,
+} from '../../packages/server/src/index.js';
+import { routeOfAccount } from '../../packages/server/src/tokens/session-token.js';
 import type { RedisCluster } from './redis-cluster.js';
 import { ssmCall } from './ssm-http.js';
 

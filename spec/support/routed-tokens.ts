@@ -1,5 +1,5 @@
-import { routeOfAccount, routeOfToken } from '../../src/server/session-token.js';
-import type { SsmStore } from '../../src/server/store.js';
+import type { SsmStore } from '../../packages/server/src/stores/store.js';
+import { routeOfAccount, routeOfToken } from '../../packages/server/src/tokens/session-token.js';
 
 /**
  * A store whose callers' tokens are given their account's route, as the server's own tokens

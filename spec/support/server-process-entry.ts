@@ -3,7 +3,7 @@
 // comes back where the specs expect it. Bundled by server-process.ts; reports its origin to the
 // parent over IPC and stops on 'stop'.
 import { pino } from 'pino';
-import { createSsmServer, redisClusterStore, redisStore } from '../../src/server/index.js';
+import { createSsmServer, redisClusterStore, redisStore } from '../../packages/server/src/index.js';
 
 const storeOptions = {
   keyPrefix: process.env.RX_SSM_KEY_PREFIX ?? 'rx-ssm:',

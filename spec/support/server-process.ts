@@ -15,7 +15,7 @@ export interface ServerProcess {
 }
 
 /**
- * Bundles `server-process-entry.ts` (with `src/server`) into one ESM file a plain `node` can run.
+ * Bundles `server-process-entry.ts` (with `packages/server/src`) into one ESM file a plain `node` can run.
  * Packages stay external and resolve from the project's node_modules, so the file is written
  * inside the project, under node_modules/.cache. Resolves its path and a cleanup.
  */

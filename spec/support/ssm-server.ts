@@ -4,7 +4,7 @@ import {
   mintContentToken,
   type SsmServer,
   type SsmServerOptions,
-} from '../../src/server/index.js';
+} from '../../packages/server/src/index.js';
 
 /** The secret spec servers verify with. */
 export const SPEC_SECRET = 'spec-secret-of-at-least-thirty-two-bytes';

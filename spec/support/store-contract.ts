@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SsmStore, StoredSession } from '../../src/server/index.js';
-import { StoreUnavailableError } from '../../src/server/index.js';
+import type { SsmStore, StoredSession } from '../../packages/server/src/index.js';
+import { StoreUnavailableError } from '../../packages/server/src/index.js';
 
 const T0 = 1_700_000_000_000;
 const LIFETIME = 10_000;

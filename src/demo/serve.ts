@@ -11,7 +11,7 @@ import {
   createSsmServer,
   mintContentToken,
   type SsmServer,
-} from '../server/index.js';
+} from '../../packages/server/src/index.js';
 import { bundlePage } from './page-bundle.js';
 import { serveFile } from './static-files.js';
 

@@ -21,8 +21,8 @@ export function codeBlocks(markdownPath: string): Map<string, string> {
 const ENTRIES: Record<string, string> = {
   'rx-ssm': 'src/index.ts',
   'rx-ssm/fetch': 'src/fetch.ts',
-  'rx-ssm/server': 'src/server/index.ts',
-  'rx-ssm-server': 'src/server/index.ts',
+  'rx-ssm/server': 'packages/server/src/index.ts',
+  'rx-ssm-server': 'packages/server/src/index.ts',
   'rx-ssm/players': 'src/players/index.ts',
   'rx-ssm/testing': 'src/testing/index.ts',
 };

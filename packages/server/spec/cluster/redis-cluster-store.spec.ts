@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisCluster, sharedRedisCluster } from '../../../../spec/support/redis-cluster.js';
+import { routedTokens } from '../../../../spec/support/routed-tokens.js';
+import {
+  bundleServerProcess,
+  type ServerProcess,
+  startServerProcess,
+} from '../../../../spec/support/server-process.js';
+import { ssmCall } from '../../../../spec/support/ssm-http.js';
+import { describeStoreContract } from '../../../../spec/support/store-contract.js';
+import { mintContentToken, redisClusterStore, type SsmStore } from '../../src/index.js';
+import { routeOfAccount } from '../../src/tokens/session-token.js';
+
+const SECRET = 'cluster-spec-secret-of-thirty-two-bytes';
+
+let cluster: RedisCluster;
+beforeAll(async () => {
+  cluster = await sharedRedisCluster();
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+describeStoreContract('redisClusterStore', () =>
+  routedTokens(
+    redisClusterStore(cluster.seeds.split(','), { keyPrefix: `contract-${Date.now()}:` }),
+  ),
+);
+
+/** The master address that serves a key slot, from `CLUSTER SLOTS`. */
+async function masterOfSlot(slot: number): Promise<string> {
+  const masters = await cluster.masters();
+  for (const master of masters) {
+    for (const range of master.slots.split(' ')) {
+      const [from, to = from] = range.split('-').map(Number);
+      if (from !== undefined && to !== undefined && slot >= from && slot <= to)
+        return master.address;
+    }
+  }
+  throw new Error(`no master serves slot ${slot}`);
+}
+
+describe('exactness on a Redis Cluster, through two server processes', () => {
+  let bundle: Awaited<ReturnType<typeof bundleServerProcess>>;
+  let servers: ServerProcess[] = [];
+  let reader: SsmStore;
+  /** Live counted sessions of an account, read straight from the cluster. */
+  const liveOf = (accountId: string) => reader.count(accountId);
+  beforeAll(async () => {
+    reader = redisClusterStore(cluster.seeds.split(','), { keyPrefix: 'exact:' });
+    bundle = await bundleServerProcess();
+    servers = await Promise.all(
+      [0, 1].map(() =>
+        startServerProcess(bundle.file, {
+          redisCluster: cluster.seeds,
+          secret: SECRET,
+          keyPrefix: 'exact:',
+          heartbeatSeconds: 30,
+        }),
+      ),
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await reader?.close();
+    await Promise.all(servers.map((server) => server.stop()));
+    await bundle?.remove();
+  });
+
+  it('1,000 concurrent setups over 100 accounts on all three masters, limit 3: exactly 3 each, 5 rounds', async () => {
+    const accounts = Array.from({ length: 100 }, (_, n) => `exact-${n}`);
+    // The accounts' routes spread over every master.
+    const port = cluster.nodes[0]?.port ?? 0;
+    const slots = await Promise.all(
+      accounts.map(async (a) =>
+        Number(await cluster.cli(port, 'cluster', 'keyslot', `{${routeOfAccount(a)}}`)),
+      ),
+    );
+    const masters = new Set(await Promise.all(slots.map(masterOfSlot)));
+    expect(masters.size).toBe(3);
+
+    let unavailable = 0;
+    for (let round = 0; round < 5; round += 1) {
+      const tokens = await Promise.all(
+        accounts.map((accountId) =>
+          mintContentToken({ secret: SECRET, accountId, contentId: `c${round}`, maxSessions: 3 }),
+        ),
+      );
+      // 503 means nothing changed (a command Redis ran past its deadline under this load):
+      // the setup is sent again, as a client would, until it is admitted or refused.
+      const setup = async (i: number) => {
+        const server = servers[i % 2]?.url ?? '';
+        for (let attempt = 0; attempt < 20; attempt += 1) {
+          const answer = await ssmCall(`${server}/v1`, 'setup', tokens[i % 100] ?? '');
+          if (answer.status !== 503) return answer;
+          unavailable += 1;
+        }
+        throw new Error('20 answers of 503 in a row');
+      };
+      const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => setup(i)));
+      const admitted = new Map<number, string[]>();
+      answers.forEach((answer, i) => {
+        expect([200, 403], JSON.stringify(answer.body)).toContain(answer.status);
+        if (answer.status !== 200) return;
+        const list = admitted.get(i % 100) ?? [];
+        list.push((answer.body as { sessionToken: string }).sessionToken);
+        admitted.set(i % 100, list);
+      });
+      for (let a = 0; a < 100; a += 1) expect(admitted.get(a)?.length, `account ${a}`).toBe(3);
+      expect(await Promise.all(accounts.map((a) => liveOf(a)))).toEqual(accounts.map(() => 3));
+      // Free the slots for the next round.
+      await Promise.all(
+        [...admitted.values()].flat().map((token, i) => {
+          const server = servers[i % 2]?.url ?? '';
+          return ssmCall(`${server}/v1`, 'teardown', token);
+        }),
+      );
+    }
+    console.info(
+      `cluster exactness: 5 rounds of 1,000 setups, ${unavailable} answers of 503 sent again`,
+    );
+  });
+});

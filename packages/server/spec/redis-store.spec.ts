@@ -1,0 +1,76 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisProcess, startRedis } from '../../../spec/support/redis.js';
+import { describeStoreContract, token } from '../../../spec/support/store-contract.js';
+import { redisStore } from '../src/index.js';
+import { routeOfAccount, routeOfToken } from '../src/tokens/session-token.js';
+
+let redis: RedisProcess;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describeStoreContract('redisStore', () => redisStore(redis.url));
+
+describe('redisStore', () => {
+  const now = Date.now();
+  const session = (accountId: string) => ({
+    accountId,
+    contentId: 'channel-1',
+    counted: true,
+    expiresAt: now + 10_000,
+  });
+
+  it('gives the session and account keys a TTL of twice the lifetime, so the sweep sees expiries first', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'ttl:' });
+    const client = new Redis(redis.url);
+    const sessionToken = token();
+    await store.admit({ sessionToken, session: session('alice'), maxSessions: 1 }, now);
+    const keys = [
+      `ttl:{${routeOfToken(sessionToken)}}s:${sessionToken}`,
+      `ttl:{${routeOfAccount('alice')}}a:alice`,
+    ];
+    for (const key of keys) {
+      const ttl = await client.pttl(key);
+      expect(ttl).toBeGreaterThan(19_000);
+      expect(ttl).toBeLessThanOrEqual(20_000);
+    }
+    client.disconnect();
+    await store.close();
+  });
+
+  it('shares one limit between two stores on one Redis', async () => {
+    const [a, b] = [
+      redisStore(redis.url, { keyPrefix: 'shared:' }),
+      redisStore(redis.url, { keyPrefix: 'shared:' }),
+    ];
+    const admit = (store: typeof a) =>
+      store.admit({ sessionToken: token(), session: session('bob'), maxSessions: 2 }, now);
+    const results = await Promise.all([admit(a), admit(b), admit(a), admit(b)]);
+    expect(results.filter((result) => result.admitted)).toHaveLength(2);
+    expect(await b.count('bob', now)).toBe(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('keeps stores with different key prefixes apart', async () => {
+    const [a, b] = [
+      redisStore(redis.url, { keyPrefix: 'one:' }),
+      redisStore(redis.url, { keyPrefix: 'two:' }),
+    ];
+    await a.admit({ sessionToken: token(), session: session('carol'), maxSessions: 1 }, now);
+    expect(await b.count('carol', now)).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('fails fast with StoreUnavailableError when Redis cannot be reached', async () => {
+    const store = redisStore('redis://127.0.0.1:1');
+    await store.ready?.();
+    const started = Date.now();
+    await expect(store.count('dave', now)).rejects.toMatchObject({ name: 'StoreUnavailableError' });
+    expect(Date.now() - started).toBeLessThan(500);
+    await store.close();
+  });
+});

@@ -1,0 +1,139 @@
+import type { Logger } from 'pino';
+import { debugLog } from '../http/logger.js';
+import type { SsmMetrics } from '../http/metrics.js';
+import {
+  badRequest,
+  renewalModeMismatch,
+  SsmHttpError,
+  SsmServerErrorCode,
+  sessionTokenInvalid,
+} from '../http/ssm-http-error.js';
+import type { SsmStore } from '../stores/store.js';
+import { contentTokenVerifier, type SigningKeys } from '../tokens/content-token.js';
+import { newSessionToken, routeOfAccount, tokenFingerprint } from '../tokens/session-token.js';
+import { sessionRenewal } from './session-renewal.js';
+
+/** What the SSM calls work with. */
+export interface SessionContext {
+  store: SsmStore;
+  signing: SigningKeys;
+  clock: () => number;
+  heartbeatSeconds: number;
+  metrics: SsmMetrics;
+  log?: Logger | undefined;
+}
+
+/** Session tokens are 45 base64url characters (a route and 32 random bytes); anything far off is refused without a lookup. */
+const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The session token a header value carries: the value itself, or its last part when it is
+ * `contentToken,sessionToken`. Throws 401/1003 when there is none.
+ */
+export function sessionTokenOf(headerValue: string | undefined): string {
+  const token = headerValue?.slice(headerValue.lastIndexOf(',') + 1).trim();
+  if (!token) throw sessionTokenInvalid('missing');
+  if (!SESSION_TOKEN.test(token)) throw sessionTokenInvalid('malformed');
+  return token;
+}
+
+/** An `Idempotency-Key`: 1 to 128 printable ASCII characters. */
+const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,128}$/;
+
+/**
+ * The idempotency key of a setup, if it sent one. Throws 400/1004 for a key that is empty, too
+ * long or not printable.
+ */
+export function idempotencyKeyOf(headerValue: string | undefined): string | undefined {
+  if (headerValue === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(headerValue)) {
+    throw badRequest('Idempotency-Key must be 1 to 128 printable ASCII characters');
+  }
+  return headerValue;
+}
+
+/** setup, heartbeat and teardown: each takes the token header's value and answers the body. */
+export function sessionCalls(context: SessionContext) {
+  const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
+  const lifetimeMs = heartbeatSeconds * 2 * 1000;
+  const renew = sessionRenewal(context);
+  const verify = contentTokenVerifier(signing);
+
+  return {
+    /**
+     * Admits a session. A setup repeated with the same idempotency key within one period, while
+     * the first session is live and not yet renewed, gets the first answer again and takes no
+     * second slot; a refused setup is not remembered, so its retry is evaluated afresh.
+     */
+    async setup(headerValue: string | undefined, idempotencyKey?: string) {
+      const now = clock();
+      const claims = verify(headerValue, now);
+      const sessionToken = newSessionToken(routeOfAccount(claims.accountId));
+      const { admitted, expired, replayed } = await store.admit(
+        {
+          sessionToken,
+          maxSessions: claims.maxSessions,
+          ...(idempotencyKey !== undefined && {
+            idempotencyKey,
+            replayMs: heartbeatSeconds * 1000,
+          }),
+          session: {
+            accountId: claims.accountId,
+            contentId: claims.contentId,
+            counted: claims.sessionControlEnabled,
+            expiresAt: now + lifetimeMs,
+            ...(claims.drmEnforced && { enforced: true }),
+          },
+        },
+        now,
+      );
+      metrics.expiries += expired;
+      if (!admitted) {
+        debugLog(log)?.debug(
+          { accountId: claims.accountId },
+          'setup refused: session limit reached',
+        );
+        throw new SsmHttpError(
+          403,
+          SsmServerErrorCode.SessionLimit,
+          `account already has its maximum of ${claims.maxSessions} concurrent sessions`,
+        );
+      }
+      if (replayed) {
+        metrics.replays += 1;
+        debugLog(log)?.debug(
+          { sid: tokenFingerprint(replayed.sessionToken) },
+          'setup repeated: same answer',
+        );
+        return { sessionToken: replayed.sessionToken, heartbeat: heartbeatSeconds };
+      }
+      metrics.setups += 1;
+      debugLog(log)?.debug(
+        {
+          accountId: claims.accountId,
+          contentId: claims.contentId,
+          sid: tokenFingerprint(sessionToken),
+        },
+        'session set up',
+      );
+      return { sessionToken, heartbeat: heartbeatSeconds };
+    },
+
+    /** Rotates a heartbeat-mode session; 409/1006 for one renewed by its licence. */
+    async heartbeat(headerValue: string | undefined) {
+      const renewal = await renew(sessionTokenOf(headerValue), 'heartbeat');
+      if (!renewal.renewed) throw renewalModeMismatch('licence');
+      return { sessionToken: renewal.sessionToken, heartbeat: heartbeatSeconds };
+    },
+
+    async teardown(headerValue: string | undefined) {
+      const token = sessionTokenOf(headerValue);
+      const { session, expired } = await store.remove(token, clock());
+      metrics.expiries += expired;
+      if (!session) throw sessionTokenInvalid();
+      metrics.teardowns += 1;
+      debugLog(log)?.debug({ sid: tokenFingerprint(token) }, 'session torn down');
+      return {};
+    },
+  };
+}

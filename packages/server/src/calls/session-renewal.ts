@@ -1,0 +1,67 @@
+import { debugLog } from '../http/logger.js';
+import { SsmHttpError, SsmServerErrorCode, sessionTokenInvalid } from '../http/ssm-http-error.js';
+import type { RenewalTerms, StoredSession } from '../stores/store.js';
+import { newSessionToken, routeOfToken, tokenFingerprint } from '../tokens/session-token.js';
+import type { SessionContext } from './session-calls.js';
+
+/** What a renewal did: rotated the token, or nothing because the session is renewed the other way. */
+export type RenewalOutcome =
+  | { renewed: true; sessionToken: string; session: StoredSession }
+  | { renewed: false; session: StoredSession };
+
+/**
+ * Renews sessions: a heartbeat renews a heartbeat-mode session, a licence request an enforced
+ * one. Either rotates the token the same way (the old one is dead from then on, but for a repeat
+ * of this very renewal within one period, which gets the same answer) and extends the expiry to
+ * two periods from now. One store call, so it is atomic: of two renewals with one token, exactly
+ * one rotates it.
+ */
+export function sessionRenewal(context: SessionContext) {
+  const { store, clock, heartbeatSeconds, metrics, log } = context;
+  const periodMs = heartbeatSeconds * 1000;
+
+  /**
+   * Renews the session of `token` if it is renewed `by` this kind of call. Throws 401/1003 when
+   * `token` is not live, 403/1003 when the session is not `owner`'s.
+   */
+  return async function renew(
+    token: string,
+    by: RenewalTerms['by'],
+    owner?: RenewalTerms['owner'],
+  ): Promise<RenewalOutcome> {
+    const now = clock();
+    const sessionToken = newSessionToken(routeOfToken(token));
+    const terms: RenewalTerms = owner
+      ? { by, replayMs: periodMs, owner }
+      : { by, replayMs: periodMs };
+    const { session, expired, replayed, refused } = await store.rotate(
+      token,
+      sessionToken,
+      now + 2 * periodMs,
+      now,
+      terms,
+    );
+    metrics.expiries += expired;
+    if (!session) throw sessionTokenInvalid();
+    if (refused === 'owner') {
+      throw new SsmHttpError(
+        403,
+        SsmServerErrorCode.SessionTokenInvalid,
+        'session token belongs to another account or content',
+      );
+    }
+    if (refused === 'mode') return { renewed: false, session };
+    if (replayed) {
+      metrics.replays += 1;
+      debugLog(log)?.debug({ sid: tokenFingerprint(token), by }, 'renewal repeated: same answer');
+      return { renewed: true, sessionToken: replayed.sessionToken, session };
+    }
+    if (by === 'heartbeat') metrics.heartbeats += 1;
+    else metrics.licenceRenewals += 1;
+    debugLog(log)?.debug(
+      { sid: tokenFingerprint(token), next: tokenFingerprint(sessionToken), by },
+      'session renewed',
+    );
+    return { renewed: true, sessionToken, session };
+  };
+}

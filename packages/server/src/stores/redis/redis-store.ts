@@ -1,0 +1,389 @@
+import { createHash } from 'node:crypto';
+import { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { routeOfAccount, routeOfToken, SESSION_ROUTES } from '../../tokens/session-token.js';
+import {
+  type RenewalTerms,
+  type RotationResult,
+  type SsmStore,
+  type StoredSession,
+  StoreUnavailableError,
+} from '../store.js';
+import { admitScript, sessionScript, sweepScript } from './redis-scripts.js';
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Prefix of every key the store writes, default `rx-ssm:`. */
+  keyPrefix?: string;
+  /** Ms since the epoch, used when a call passes no `now`; default `Date.now`. */
+  clock?: () => number;
+  /**
+   * A command that gets no answer within this many ms fails (503), default 1000. A command Redis
+   * runs later than that (it stalled) changes nothing: see the deadline in `redis-scripts.ts`.
+   */
+  commandTimeoutMs?: number;
+  /** Reports when Redis becomes unreachable and reachable again. */
+  logger?: Logger | false;
+  /**
+   * Replicas that must acknowledge each admission, renewal and teardown before it is answered
+   * (Redis `WAIT`), default 0. Redis replicates asynchronously: a master that dies before a
+   * write reached a replica loses it on failover. Waiting for one replica closes most of that
+   * window, at the cost of a replication round trip per write.
+   */
+  replicaAcks?: number;
+  /**
+   * How long a write waits for `replicaAcks`, in ms, default 100; then it is answered anyway,
+   * and writes stop waiting for a second (`WAIT` holds its connection: with no replica left,
+   * after a failover, every write would queue behind it).
+   */
+  replicaAckTimeoutMs?: number;
+}
+
+/** Options of {@link redisClusterStore}: those of {@link redisStore}. */
+export type RedisClusterStoreOptions = RedisStoreOptions;
+
+type Fields = [string, string, string, string, string];
+type SessionReply = [0] | [-1, number] | [1 | 3 | 4, ...Fields] | [2, ...Fields, string];
+
+const SWEEP_BATCH = 500;
+
+/** How long writes stop waiting for replicas after one was answered without them. */
+const WAIT_PAUSE_MS = 1000;
+
+/** A script that ran past its deadline: it changed nothing, and the caller has answered 503. */
+const TOO_LATE = -2;
+
+/**
+ * A store in Redis, so several server processes enforce one limit. Every call is one Lua script,
+ * atomic, and changes nothing when Redis runs it after the call's deadline (the command timeout,
+ * less a safety margin): so a 503 means nothing changed, even when Redis stalled rather than
+ * went away. While Redis is unreachable every call fails at once with
+ * {@link StoreUnavailableError} (nothing is queued); the connection is retried in the background
+ * and the store recovers by itself.
+ */
+export function redisStore(url: string, options: RedisStoreOptions = {}): SsmStore {
+  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+  const redis = new Redis(url, {
+    ...connectionOptions(commandTimeoutMs),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
+  });
+  return redisStoreOn(redis, options);
+}
+
+/**
+ * A store on a Redis Cluster (or a Valkey cluster, or a managed cluster-mode service): the same
+ * scripts as {@link redisStore}, each on the shard that holds its route. `seeds` are some of the
+ * cluster's nodes (`host:port`); the client learns the rest. While a shard's master is down
+ * (until a replica takes over), calls for its routes fail at once with 503.
+ */
+export function redisClusterStore(
+  seeds: ReadonlyArray<string>,
+  options: RedisClusterStoreOptions = {},
+): SsmStore {
+  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+  const cluster = new Cluster(
+    seeds.map((seed) => {
+      const [host, port] = seed.split(':');
+      return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
+    }),
+    {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      redisOptions: connectionOptions(commandTimeoutMs),
+      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
+      // Slot moves (resharding) answer MOVED or ASK: follow them; a failover answers errors.
+      maxRedirections: 16,
+      retryDelayOnFailover: 50,
+      retryDelayOnClusterDown: 50,
+      retryDelayOnTryAgain: 20,
+      slotsRefreshTimeout: commandTimeoutMs,
+    },
+  );
+  return redisStoreOn(cluster, options);
+}
+
+/** Fail fast instead of queueing while disconnected; never replay a command after a reconnect. */
+function connectionOptions(commandTimeoutMs: number) {
+  return {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 1000,
+  };
+}
+
+/** The store on a connected client: one node or a cluster, the same keys and scripts. */
+function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmStore {
+  const clock = options.clock ?? Date.now;
+  const prefix = options.keyPrefix ?? 'rx-ssm:';
+  // Every key carries its route as a hash tag: see `redis-scripts.ts`.
+  const tokenKey = (token: string, kind: 's' | 'r') =>
+    `${prefix}{${routeOfToken(token)}}${kind}:${token}`;
+  const indexKey = (route: string) => `${prefix}{${route}}i`;
+  const accountKey = (accountId: string, route = routeOfAccount(accountId)) =>
+    `${prefix}{${route}}a:${accountId}`;
+  const logger = options.logger || undefined;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+  const replicaAcks = options.replicaAcks ?? 0;
+  const replicaAckTimeoutMs = options.replicaAckTimeoutMs ?? 100;
+  // Room for the answer's way back and for the two wall clocks to differ.
+  const deadlineMarginMs = Math.min(100, commandTimeoutMs / 5);
+  let waitsResumeAt = 0;
+  // Writes that wait for replicas go out on a connection of their own: WAIT holds the
+  // connection it runs on, and reads and other writes must not queue behind it.
+  const acker = replicaAcks > 0 ? redis.duplicate() : undefined;
+  // Its failures reach the writes that use it; the main connection reports outages.
+  acker?.on('error', () => {});
+
+  let reachable: boolean | undefined;
+  let closing = false;
+  const firstAttempt = new Promise<void>((resolve) => {
+    for (const settled of ['ready', 'error', 'close']) redis.once(settled, () => resolve());
+  });
+  function unreachable(reason: string): void {
+    if (reachable !== false && !closing) logger?.warn({ err: reason }, 'redis is unreachable');
+    reachable = false;
+  }
+  redis.on('ready', () => {
+    if (reachable === false) logger?.info('redis is reachable again');
+    reachable = true;
+  });
+  redis.on('error', (error: Error) => unreachable(error.message));
+  redis.on('close', () => unreachable('connection closed'));
+
+  async function call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      // Only the very first calls wait, and only for the first connection attempt to settle.
+      if (reachable === undefined) await firstAttempt;
+      try {
+        return await command();
+      } catch (error) {
+        // After a failover or a slot move, pipelined commands (auto-pipelining, a write with
+        // WAIT) come back MOVED instead of being redirected: learn the new slot map, try once more.
+        const moved = error instanceof Error && /^(MOVED|ASK) /.test(error.message);
+        if (!moved || !(redis instanceof Cluster)) throw error;
+        await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+        return await command();
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(`redis: ${reason}`, { cause: error });
+    }
+  }
+
+  /** The wall-clock time (not the injectable clock) after which a script must change nothing. */
+  function deadline(): number {
+    return Date.now() + commandTimeoutMs - deadlineMarginMs;
+  }
+
+  const shas = new Map<string, string>();
+  /**
+   * EVALSHA, falling back to EVAL when Redis does not know the script (first use, restart, a new
+   * master after a failover). A write (`acked`) with `replicaAcks` goes out with `WAIT` in one
+   * pipeline, so the wait is on the node that ran it.
+   */
+  async function run(script: string, keys: string[], args: Array<string | number>, acked = false) {
+    let sha = shas.get(script);
+    if (!sha) {
+      sha = createHash('sha1').update(script).digest('hex');
+      shas.set(script, sha);
+    }
+    const send = async (command: 'evalsha' | 'eval') => {
+      const body = command === 'evalsha' ? sha : script;
+      const waits = acked && acker && performance.now() >= waitsResumeAt;
+      if (!waits) return redis[command](body, keys.length, ...keys, ...args);
+      const results = await acker
+        .pipeline()
+        [command](body, keys.length, ...keys, ...args)
+        .wait(replicaAcks, replicaAckTimeoutMs)
+        .exec();
+      const [[failed, reply] = [null, undefined], [, acks] = [null, 0]] = results ?? [];
+      if (failed) throw failed;
+      if (Number(acks) < replicaAcks) {
+        // WAIT holds the connection it runs on: with no replica to answer (after a failover,
+        // until a new one syncs) every write would queue behind it. Stop waiting for a second.
+        waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
+        logger?.warn({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
+      }
+      return reply;
+    };
+    let reply: unknown;
+    try {
+      reply = await send('evalsha');
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      reply = await send('eval');
+    }
+    if (Array.isArray(reply) && reply[0] === TOO_LATE) {
+      throw new Error('redis ran the command after its deadline; it changed nothing');
+    }
+    return reply;
+  }
+
+  /** Keys outlive their session by one lifetime: the sweep, not Redis, notices the expiry. */
+  const keyTtl = (expiresAt: number, now: number) => Math.max(1, expiresAt - now) * 2;
+
+  function sessionOf([accountId, contentId, counted, expiresAt, enforced]: Fields): StoredSession {
+    return {
+      accountId,
+      contentId,
+      counted: counted === '1',
+      expiresAt: Number(expiresAt),
+      ...(enforced === '1' && { enforced: true }),
+    };
+  }
+
+  function rotationOf(reply: SessionReply): RotationResult {
+    switch (reply[0]) {
+      case 0:
+        return { expired: 0 };
+      case -1:
+        return { expired: reply[1] };
+      case 1:
+        return { session: sessionOf(reply.slice(1) as Fields), expired: 0 };
+      case 2: {
+        const session = sessionOf(reply.slice(1, 6) as Fields);
+        const replayed = { sessionToken: reply[6], expiresAt: session.expiresAt };
+        return { session, replayed, expired: 0 };
+      }
+      case 3:
+      case 4:
+        return {
+          session: sessionOf(reply.slice(1) as Fields),
+          refused: reply[0] === 3 ? 'owner' : 'mode',
+          expired: 0,
+        };
+    }
+  }
+
+  function sessionCall(
+    mode: 'find' | 'rotate' | 'remove',
+    token: string,
+    now: number,
+    next?: { token: string; expiresAt: number; terms?: RenewalTerms | undefined },
+  ) {
+    const keys = [
+      tokenKey(token, 's'),
+      tokenKey(next?.token ?? token, 's'),
+      indexKey(routeOfToken(token)),
+      tokenKey(token, 'r'),
+    ];
+    const terms = next?.terms;
+    const args = [
+      now,
+      mode,
+      token,
+      next?.token ?? '',
+      next?.expiresAt ?? 0,
+      next ? keyTtl(next.expiresAt, now) : 0,
+      prefix,
+      deadline(),
+      terms?.by ?? '',
+      terms?.owner?.accountId ?? '',
+      terms?.owner?.contentId ?? '',
+      terms?.replayMs ?? 0,
+    ];
+    const acked = mode !== 'find';
+    return call(async () =>
+      rotationOf((await run(sessionScript, keys, args, acked)) as SessionReply),
+    );
+  }
+
+  /** Live sessions of every route: one `ZCOUNT` each, whatever the number of sessions. */
+  async function live(now: number): Promise<number> {
+    const counts = await Promise.all(
+      SESSION_ROUTES.map((route) => redis.zcount(indexKey(route), `(${now}`, '+inf')),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  return {
+    admit({ sessionToken, session, maxSessions, idempotencyKey, replayMs = 0 }, now = clock()) {
+      const keyed = idempotencyKey !== undefined;
+      const route = routeOfAccount(session.accountId);
+      const keys = [
+        accountKey(session.accountId, route),
+        tokenKey(sessionToken, 's'),
+        indexKey(routeOfToken(sessionToken)),
+        `${prefix}{${route}}k:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
+      ];
+      const args = [
+        now,
+        maxSessions,
+        sessionToken,
+        session.expiresAt,
+        session.accountId,
+        session.contentId,
+        session.counted ? '1' : '0',
+        keyTtl(session.expiresAt, now),
+        prefix,
+        session.enforced ? '1' : '0',
+        deadline(),
+        replayMs,
+        keyed ? '1' : '0',
+      ];
+      return call(async () => {
+        const reply = (await run(admitScript, keys, args, true)) as [number, number, string?];
+        const [outcome, expired, first] = reply;
+        if (outcome === 2 && first !== undefined) {
+          return { admitted: true, expired, replayed: { sessionToken: first } };
+        }
+        return { admitted: outcome === 1, expired };
+      });
+    },
+
+    find: (sessionToken, now = clock()) => sessionCall('find', sessionToken, now),
+
+    rotate: (sessionToken, nextToken, expiresAt, now = clock(), terms = undefined) =>
+      sessionCall('rotate', sessionToken, now, { token: nextToken, expiresAt, terms }),
+
+    remove: (sessionToken, now = clock()) => sessionCall('remove', sessionToken, now),
+
+    count: (accountId, now = clock()) =>
+      call(() => redis.zcount(accountKey(accountId), `(${now}`, '+inf')),
+
+    sweep(now = clock()) {
+      return call(async () => {
+        /** Sweeps one route until fewer than a batch expired; answers its expired and live. */
+        const sweepRoute = async (route: string) => {
+          let expired = 0;
+          for (;;) {
+            const args = [now, prefix, '', SWEEP_BATCH, deadline()];
+            const reply = await run(sweepScript, [indexKey(route)], args);
+            const [gone, alive] = reply as [number, number];
+            expired += gone;
+            if (gone < SWEEP_BATCH) return { expired, live: alive };
+          }
+        };
+        const routes = await Promise.all(SESSION_ROUTES.map(sweepRoute));
+        return routes.reduce(
+          (total, route) => ({
+            expired: total.expired + route.expired,
+            live: total.live + route.live,
+          }),
+          { expired: 0, live: 0 },
+        );
+      });
+    },
+
+    live: (now = clock()) => call(async () => ({ expired: 0, live: await live(now) })),
+
+    ping: () => call(async () => void (await redis.ping())),
+
+    ready: () => firstAttempt,
+
+    async close() {
+      closing = true;
+      redis.disconnect();
+      acker?.disconnect();
+    },
+  };
+}
+
+/** Idempotency keys are scoped to the account; hashed, so no account or key can collide. */
+function setupScope(accountId: string, idempotencyKey: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([accountId, idempotencyKey]))
+    .digest('base64url');
+}

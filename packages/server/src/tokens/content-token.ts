@@ -1,0 +1,282 @@
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { contentTokenMalformed, contentTokenRejected } from '../http/ssm-http-error.js';
+
+/**
+ * The signing secret used when none is configured. Anyone can read it here, so a server that
+ * relies on it accepts tokens minted by anyone: development only.
+ */
+export const DEV_SECRET = 'rx-ssm-dev-secret-not-for-production-use';
+
+/** What the server needs from a verified content token. */
+export interface ContentClaims {
+  accountId: string;
+  contentId: string;
+  /** False: the session counts against no limit. */
+  sessionControlEnabled: boolean;
+  /** The account's limit of concurrent sessions; meaningful only when session control is on. */
+  maxSessions: number;
+  /** True: sessions are renewed by their licence requests, not by heartbeats (DRM enforcement). */
+  drmEnforced: boolean;
+}
+
+/** The keys a server verifies content tokens with. */
+export interface SigningKeys {
+  /** Verifies tokens whose header has no `kid` (or any `kid` when `keys` is empty). */
+  secret?: string;
+  /** `kid` → secret; a token whose `kid` is listed is verified with that secret only. */
+  keys?: Record<string, string>;
+}
+
+/** Options of {@link mintContentToken}. */
+export interface MintContentTokenOptions {
+  /** HS256 secret, the same the server verifies with. */
+  secret: string;
+  /** Written to the JWS header so a server with several keys picks the right one. */
+  kid?: string;
+  accountId: string;
+  contentId: string;
+  /** Default 2. */
+  maxSessions?: number;
+  /** Default true; false mints a token whose sessions count against no limit. */
+  sessionControlEnabled?: boolean;
+  /** True mints a token whose sessions are renewed by licence requests instead of heartbeats. */
+  drmEnforced?: boolean;
+  /** Lifetime of the token, default 3600 seconds. */
+  ttlSeconds?: number;
+  /** Issue time in ms since the epoch, default `Date.now()`. */
+  now?: number;
+}
+
+const MAX_ID_LENGTH = 256;
+const encoder = new TextEncoder();
+
+/**
+ * Mints a content token of the shape the reference server accepts: a compact JWS (HS256) whose
+ * payload is `{typ: 'ContentAuthZ', ver: '1.0', device: {accountId}, contentRights: [...], exp}`.
+ */
+export function mintContentToken(options: MintContentTokenOptions): Promise<string> {
+  const issuedAt = Math.floor((options.now ?? Date.now()) / 1000);
+  return new SignJWT({
+    typ: 'ContentAuthZ',
+    ver: '1.0',
+    device: { accountId: options.accountId },
+    contentRights: [
+      {
+        contentId: options.contentId,
+        sessionControl: {
+          maxSessions: options.maxSessions ?? 2,
+          sessionControlEnabled: options.sessionControlEnabled ?? true,
+          ...(options.drmEnforced && { drmEnforced: true }),
+        },
+      },
+    ],
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...(options.kid && { kid: options.kid }) })
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + (options.ttlSeconds ?? 3600))
+    .sign(encoder.encode(options.secret));
+}
+
+/**
+ * Verifies a content token and returns its claims. Anything after the first `,` (the opaque part
+ * a licence request appends) is ignored. Throws 401/1001 for a token that is missing or malformed,
+ * 401/1002 for a bad signature, an unknown `kid`, an expired token or one not valid yet (`nbf`).
+ */
+export async function verifyContentToken(
+  token: string | undefined,
+  signing: SigningKeys,
+  now: number,
+): Promise<ContentClaims> {
+  return contentTokenVerifier(signing)(token, now);
+}
+
+/** Verifies content tokens synchronously: what {@link verifyContentToken} does, without a promise. */
+export type ContentTokenVerifier = (token: string | undefined, now: number) => ContentClaims;
+
+const verifiers = new WeakMap<SigningKeys, ContentTokenVerifier>();
+
+/**
+ * The verifier of content tokens signed with `signing`: HS256 checked with node:crypto (an HMAC
+ * and a constant-time compare, a few µs where WebCrypto's asynchronous job costs several times
+ * that), with jose's checks in jose's order, so every token gets the answer `jwtVerify` with
+ * `algorithms: ['HS256']` and `requiredClaims: ['exp']` gave it. Keys are prepared once.
+ */
+export function contentTokenVerifier(signing: SigningKeys): ContentTokenVerifier {
+  let verifier = verifiers.get(signing);
+  if (!verifier) {
+    verifier = verifierOf(signing);
+    verifiers.set(signing, verifier);
+  }
+  return verifier;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const NON_ASCII = /[\u0080-\uffff]/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One segment's bytes, decoded as jose decodes it (`atob`'s forgiving base64, with `-_` for
+ * `+/`): undefined where jose fails. The usual unpadded base64url takes the fast path.
+ */
+function segmentBytes(segment: string): Buffer | undefined {
+  if (segment.length % 4 !== 1 && BASE64URL.test(segment)) {
+    return Buffer.from(segment, 'base64url');
+  }
+  if (segment.includes('+') || segment.includes('/')) return undefined;
+  try {
+    return Buffer.from(atob(segment.replace(/-/g, '+').replace(/_/g, '/')), 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON object from strict UTF-8 bytes, or undefined. */
+function jsonObjectOf(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(strictUtf8.decode(bytes));
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a `crit` header asks for: `b64` only is understood; undefined when it is refused. */
+function criticalB64(header: Record<string, unknown>): boolean | undefined {
+  const { crit } = header;
+  if (crit === undefined) return true;
+  if (
+    !Array.isArray(crit) ||
+    crit.length === 0 ||
+    crit.some((name) => typeof name !== 'string' || name.length === 0)
+  ) {
+    return undefined;
+  }
+  for (const name of crit) {
+    if (name !== 'b64' || !Object.hasOwn(header, 'b64')) return undefined;
+  }
+  return typeof header.b64 === 'boolean' ? header.b64 : undefined;
+}
+
+function verifierOf({ secret, keys = {} }: SigningKeys): ContentTokenVerifier {
+  const hmacKey = (value: string) => {
+    const bytes = Buffer.from(value, 'utf8');
+    // WebCrypto refuses an empty HMAC key; a token "signed" with one proves nothing.
+    return bytes.length === 0 ? undefined : createSecretKey(bytes);
+  };
+  const listed = new Map(Object.entries(keys).map(([kid, value]) => [kid, hmacKey(value)]));
+  const unlisted = secret === undefined ? null : hmacKey(secret);
+
+  /** The key a token's `kid` picks (a `kid` is read as an object key, as it always was). */
+  function keyFor(kid: unknown): KeyObject {
+    const chosen =
+      kid !== undefined && listed.has(String(kid))
+        ? listed.get(String(kid))
+        : listed.size === 0 || kid === undefined
+          ? unlisted
+          : null;
+    if (chosen === null) {
+      throw contentTokenRejected(
+        kid === undefined ? 'has no kid' : 'is signed with an unknown key',
+      );
+    }
+    if (chosen === undefined) throw contentTokenRejected('signature is not valid');
+    return chosen;
+  }
+
+  return (token, now) => {
+    const comma = token?.indexOf(',') ?? -1;
+    const jws = (comma < 0 ? token : token?.slice(0, comma))?.trim();
+    if (!jws) throw contentTokenMalformed('missing');
+    // The checks and their order are jose's: the first one failed decides the answer.
+    const first = jws.indexOf('.');
+    const second = first < 0 ? -1 : jws.indexOf('.', first + 1);
+    if (second < 0 || jws.indexOf('.', second + 1) >= 0) throw malformed();
+    const payload = jws.slice(first + 1, second);
+    const headerBytes = segmentBytes(jws.slice(0, first));
+    const header = headerBytes && jsonObjectOf(headerBytes);
+    if (!header) throw malformed();
+    const b64 = criticalB64(header);
+    if (b64 === undefined) throw malformed();
+    const { alg } = header;
+    if (typeof alg !== 'string' || alg === '') throw malformed();
+    if (alg !== 'HS256') throw badSignature();
+    const asciiPayload = !NON_ASCII.test(payload);
+    if (!b64 && !asciiPayload) throw malformed();
+    const key = keyFor(header.kid);
+    if (!asciiPayload) throw malformed();
+    const signature = segmentBytes(jws.slice(second + 1));
+    if (!signature) throw malformed();
+    const expected = createHmac('sha256', key).update(jws.slice(0, second), 'latin1').digest();
+    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
+      throw badSignature();
+    }
+    // Unencoded payloads (`b64: false`) are not JWTs: refused once the signature holds, as jose does.
+    const payloadBytes = b64 ? segmentBytes(payload) : undefined;
+    const claims = payloadBytes && jsonObjectOf(payloadBytes);
+    if (!claims) throw malformed();
+    return claimsOf(checkedLifetime(claims, Math.floor(now / 1000)));
+  };
+}
+
+const malformed = () => contentTokenMalformed('is malformed');
+const badSignature = () => contentTokenRejected('signature is not valid');
+
+/** The claims if `exp` (required), `iat` and `nbf` are numbers and the token is valid at `now`. */
+function checkedLifetime(claims: Record<string, unknown>, nowSeconds: number) {
+  if (!Object.hasOwn(claims, 'exp')) throw malformed();
+  const { iat, nbf, exp } = claims;
+  if (iat !== undefined && typeof iat !== 'number') throw malformed();
+  // A malformed nbf has always been refused like a future one.
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds)) {
+    throw contentTokenRejected('is not valid yet');
+  }
+  if (typeof exp !== 'number') throw malformed();
+  if (exp <= nowSeconds) throw contentTokenRejected('expired');
+  return claims;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+}
+
+/** The claims the server needs, from a verified payload; 401/1001 when they are not there. */
+export function claimsOf(payload: Record<string, unknown>): ContentClaims {
+  if (payload.typ !== undefined && payload.typ !== 'ContentAuthZ') {
+    throw contentTokenMalformed('is not a ContentAuthZ token');
+  }
+  const accountId = isRecord(payload.device) ? payload.device.accountId : undefined;
+  if (!isId(accountId)) throw contentTokenMalformed('has no device.accountId');
+  const right = Array.isArray(payload.contentRights) ? payload.contentRights[0] : undefined;
+  const contentId = isRecord(right) ? right.contentId : undefined;
+  if (!isRecord(right) || !isId(contentId)) {
+    throw contentTokenMalformed('has no contentRights[0].contentId');
+  }
+  const control = right.sessionControl;
+  if (control === undefined) {
+    return {
+      accountId,
+      contentId,
+      sessionControlEnabled: false,
+      maxSessions: 0,
+      drmEnforced: false,
+    };
+  }
+  if (!isRecord(control)) throw contentTokenMalformed('has a malformed sessionControl');
+  const sessionControlEnabled = control.sessionControlEnabled !== false;
+  const { maxSessions } = control;
+  if (sessionControlEnabled && !(Number.isSafeInteger(maxSessions) && Number(maxSessions) >= 0)) {
+    throw contentTokenMalformed('has no valid sessionControl.maxSessions');
+  }
+  return {
+    accountId,
+    contentId,
+    sessionControlEnabled,
+    maxSessions: sessionControlEnabled ? Number(maxSessions) : 0,
+    drmEnforced: control.drmEnforced === true,
+  };
+}
