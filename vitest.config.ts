@@ -12,12 +12,12 @@ export function specConfig(include: string[]) {
     // Examples import the packages by name, as an app would; here those names are the sources.
     resolve: {
       alias: [
-        { find: /^rx-ssm$/, replacement: here('./src/index.ts') },
+        { find: /^rx-ssm$/, replacement: here('./packages/rx-ssm/src/index.ts') },
         {
           find: /^rx-ssm\/(testing|players|react|react-native)$/,
-          replacement: here('./src/$1/index.ts'),
+          replacement: here('./packages/rx-ssm/src/$1/index.ts'),
         },
-        { find: /^rx-ssm\/fetch$/, replacement: here('./src/fetch.ts') },
+        { find: /^rx-ssm\/fetch$/, replacement: here('./packages/rx-ssm/src/fetch.ts') },
         {
           find: /^rx-ssm\/server$|^rx-ssm-server$/,
           replacement: here('./packages/server/src/index.ts'),
@@ -34,16 +34,15 @@ export function specConfig(include: string[]) {
       hookTimeout: 30_000,
       coverage: {
         provider: 'v8',
-        include: ['src/**/*.ts'],
+        include: ['packages/rx-ssm/src/**/*.ts'],
         exclude: [
-          'src/players/**',
-          'src/demo/**',
-          'src/**/index.ts',
-          'src/types.ts',
-          'src/api.ts',
-          'src/fetch.ts',
-          'src/server-package.ts',
-          'src/session-context.ts',
+          'packages/rx-ssm/src/players/**',
+          'packages/rx-ssm/src/**/index.ts',
+          'packages/rx-ssm/src/types.ts',
+          'packages/rx-ssm/src/api.ts',
+          'packages/rx-ssm/src/fetch.ts',
+          'packages/rx-ssm/src/server.ts',
+          'packages/rx-ssm/src/session/session-context.ts',
         ],
         reporter: ['text-summary', 'text'],
         thresholds: { lines: 95 },

@@ -7,7 +7,6 @@ import { Agent } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import axios from 'axios';
 import { of, type Subscription, tap } from 'rxjs';
-import { mintContentToken } from '../packages/server/src/index.js';
 import {
   axiosTransport,
   type SsmIntents,
@@ -15,7 +14,8 @@ import {
   type SsmSource,
   type SsmTransport,
   ssmSession,
-} from '../src/index.js';
+} from '../packages/rx-ssm/src/index.js';
+import { mintContentToken } from '../packages/server/src/index.js';
 import { benchArgs, progress, writeResult } from './support/result.js';
 import { startServerProcess } from './support/server-process.js';
 import { quantile, spread } from './support/stats.js';

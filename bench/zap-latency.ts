@@ -3,14 +3,14 @@
 // server behind a proxy that delays every byte by half the round trip each way.
 import axios from 'axios';
 import { BehaviorSubject, Subject } from 'rxjs';
-import { createSsmServer, mintContentToken } from '../packages/server/src/index.js';
 import {
   type LicenceAnswer,
   licenseHeaders,
   type SsmSource,
   type SsmState,
   ssmSession,
-} from '../src/index.js';
+} from '../packages/rx-ssm/src/index.js';
+import { createSsmServer, mintContentToken } from '../packages/server/src/index.js';
 import { type DelayProxy, delayProxy } from './support/delay-proxy.js';
 import { benchArgs, progress, writeResult } from './support/result.js';
 import { type Spread, spread } from './support/stats.js';

@@ -53,7 +53,7 @@ try {
     const { stdout } = await npm(['pack', '--ignore-scripts', '--pack-destination', packs], dir);
     return join(packs, stdout.trim().split('\n').at(-1));
   };
-  const sdk = await pack(root);
+  const sdk = await pack(join(root, 'packages', 'rx-ssm'));
   const server = await pack(join(root, 'packages', 'server'));
 
   const apps = {

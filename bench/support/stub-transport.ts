@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { SsmResponse, SsmTransport } from '../../src/index.js';
+import type { SsmResponse, SsmTransport } from '../../packages/rx-ssm/src/index.js';
 
 /**
  * A transport that answers every call itself, a millisecond later, the way the reference server

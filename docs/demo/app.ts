@@ -6,6 +6,15 @@
  */
 
 import {
+  type AppState,
+  fetchTransport,
+  type SsmError,
+  type SsmSession,
+  type SsmState,
+  ssmSession,
+} from 'rx-ssm';
+import { appStateFromDocument, attachSsm, shakaIntents, teardownOnPageHide } from 'rx-ssm/players';
+import {
   BehaviorSubject,
   combineLatest,
   filter,
@@ -17,20 +26,6 @@ import {
   startWith,
   timer,
 } from 'rxjs';
-import {
-  type AppState,
-  fetchTransport,
-  type SsmError,
-  type SsmSession,
-  type SsmState,
-  ssmSession,
-} from '../../src/index.js';
-import {
-  appStateFromDocument,
-  attachSsm,
-  shakaIntents,
-  teardownOnPageHide,
-} from '../../src/players/index.js';
 import { type ShakaError, shaka } from './shaka.js';
 
 const params = new URLSearchParams(location.search);

@@ -140,7 +140,7 @@ describe.skipIf(!hasChromium)(
             demoShaka: {
               shaka: Shaka;
               player: () => InstanceType<Shaka['Player']>;
-              session: () => import('../../src/index.js').SsmSession;
+              session: () => import('../../packages/rx-ssm/src/index.js').SsmSession;
             };
           }
         ).demoShaka;

@@ -1,9 +1,14 @@
 import { request } from 'node:http';
 import { BehaviorSubject, filter, firstValueFrom, Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  fetchTransport,
+  type LicenceAnswer,
+  type SsmSource,
+  ssmSession,
+} from '../../packages/rx-ssm/src/index.js';
 import { type Demo, startDemo } from '../../src/demo/serve.js';
 import { byteRange } from '../../src/demo/static-files.js';
-import { fetchTransport, type LicenceAnswer, type SsmSource, ssmSession } from '../../src/index.js';
 
 describe('startDemo(): one server for the page, media, tokens and the SSM server', () => {
   let demo: Demo;

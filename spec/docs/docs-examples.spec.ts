@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BehaviorSubject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { untilActive } from '../../docs/examples/for-await.js';
-import { ssmModel } from '../../src/testing/index.js';
+import { ssmModel } from '../../packages/rx-ssm/src/testing/index.js';
 
 describe('README: consuming session$ with rxjs-for-await', () => {
   it('is the example the README shows', () => {

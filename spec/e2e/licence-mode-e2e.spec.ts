@@ -1,6 +1,5 @@
 import { BehaviorSubject, filter, firstValueFrom, type Observable, Subject, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryStore, redisStore, type SsmStore } from '../../packages/server/src/index.js';
 import {
   type LicenceAnswer,
   licenseHeaders,
@@ -9,7 +8,8 @@ import {
   type SsmSource,
   type SsmState,
   ssmSession,
-} from '../../src/index.js';
+} from '../../packages/rx-ssm/src/index.js';
+import { memoryStore, redisStore, type SsmStore } from '../../packages/server/src/index.js';
 import { recorded } from '../support/recorded-transport.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';

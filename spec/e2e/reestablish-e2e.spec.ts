@@ -8,7 +8,7 @@ import {
   type SsmSource,
   type SsmState,
   ssmSession,
-} from '../../src/index.js';
+} from '../../packages/rx-ssm/src/index.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 
 const keys = { 'channel-1': [{ kid: 'a2lkLW9uZS0xMjM0NTY3OA', k: 'a2V5LW9uZS0xMjM0NTY3OA' }] };

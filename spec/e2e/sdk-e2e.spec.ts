@@ -9,7 +9,6 @@ import {
   timer,
 } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryStore, redisClusterStore, redisStore } from '../../packages/server/src/index.js';
 import {
   axiosTransport,
   type SsmError,
@@ -17,8 +16,9 @@ import {
   type SsmState,
   type SsmTransport,
   ssmSession,
-} from '../../src/index.js';
-import { ssmRequest } from '../../src/wire.js';
+} from '../../packages/rx-ssm/src/index.js';
+import { ssmRequest } from '../../packages/rx-ssm/src/wire/wire.js';
+import { memoryStore, redisClusterStore, redisStore } from '../../packages/server/src/index.js';
 import { recorded } from '../support/recorded-transport.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { type RedisCluster, sharedRedisCluster } from '../support/redis-cluster.js';

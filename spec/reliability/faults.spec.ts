@@ -1,16 +1,16 @@
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createSsmServer,
-  mintContentToken,
-  type SsmServer,
-} from '../../packages/server/src/index.js';
-import {
   axiosTransport,
   type SsmError,
   type SsmSource,
   type SsmTransport,
-} from '../../src/index.js';
+} from '../../packages/rx-ssm/src/index.js';
+import {
+  createSsmServer,
+  mintContentToken,
+  type SsmServer,
+} from '../../packages/server/src/index.js';
 import {
   type FaultProxy,
   type ProxyPlan,

@@ -6,8 +6,8 @@ import {
   type SsmError,
   type SsmSource,
   ssmSession,
-} from '../../src/index.js';
-import { ssmModel } from '../../src/testing/index.js';
+} from '../../packages/rx-ssm/src/index.js';
+import { ssmModel } from '../../packages/rx-ssm/src/testing/index.js';
 import { labels, requestLog, ssmSource, testScheduler } from '../support/marbles.js';
 import { type SpecServer, startSpecServer } from '../support/ssm-server.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { axiosTransport, type SsmSource } from '../../packages/rx-ssm/src/index.js';
 import { mintContentToken, redisStore, type SsmStore } from '../../packages/server/src/index.js';
-import { axiosTransport, type SsmSource } from '../../src/index.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type PipelineHarness, pipelineHarness } from '../support/pipeline-harness.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';

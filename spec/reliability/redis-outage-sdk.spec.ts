@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axiosTransport, type SsmSource, type SsmState } from '../../packages/rx-ssm/src/index.js';
 import { redisStore, type SsmStore } from '../../packages/server/src/index.js';
-import { axiosTransport, type SsmSource, type SsmState } from '../../src/index.js';
 import { type PipelineHarness, pipelineHarness } from '../support/pipeline-harness.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { request } from '../support/ssm-http.js';

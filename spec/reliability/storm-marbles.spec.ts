@@ -2,8 +2,8 @@ import { transform } from 'esbuild';
 import fc from 'fast-check';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ssmSession } from '../../src/index.js';
-import { ssmModel } from '../../src/testing/index.js';
+import { ssmSession } from '../../packages/rx-ssm/src/index.js';
+import { ssmModel } from '../../packages/rx-ssm/src/testing/index.js';
 import { label, requestLog, testScheduler } from '../support/marbles.js';
 import { counterexampleSpec, marble, VIRTUAL_TIMING } from '../support/storm-marbles.js';
 import {

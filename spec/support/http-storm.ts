@@ -1,12 +1,17 @@
 import { config, Subject } from 'rxjs';
 import {
+  type AppState,
+  axiosTransport,
+  type SsmSource,
+  ssmSession,
+} from '../../packages/rx-ssm/src/index.js';
+import {
   createSsmServer,
   memoryStore,
   mintContentToken,
   type SsmServer,
   type SsmStore,
 } from '../../packages/server/src/index.js';
-import { type AppState, axiosTransport, type SsmSource, ssmSession } from '../../src/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 import { label } from './marbles.js';
 import {

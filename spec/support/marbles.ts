@@ -1,8 +1,8 @@
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
-import type { SsmSource, SsmState } from '../../src/index.js';
-import type { ScriptedTransport } from '../../src/testing/index.js';
+import type { SsmSource, SsmState } from '../../packages/rx-ssm/src/index.js';
+import type { ScriptedTransport } from '../../packages/rx-ssm/src/testing/index.js';
 
 /** A TestScheduler that compares with vitest's deep equality. */
 export function testScheduler(): TestScheduler {

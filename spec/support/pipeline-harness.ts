@@ -1,6 +1,12 @@
 import { Subject } from 'rxjs';
-import type { AppState, SsmError, SsmSource, SsmState, SsmTransport } from '../../src/index.js';
-import { ssmSession } from '../../src/index.js';
+import type {
+  AppState,
+  SsmError,
+  SsmSource,
+  SsmState,
+  SsmTransport,
+} from '../../packages/rx-ssm/src/index.js';
+import { ssmSession } from '../../packages/rx-ssm/src/index.js';
 import { label } from './marbles.js';
 import { sessionLedger } from './session-ledger.js';
 

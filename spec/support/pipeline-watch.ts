@@ -4,7 +4,7 @@ import {
   type SsmSession,
   type SsmSource,
   type SsmState,
-} from '../../src/index.js';
+} from '../../packages/rx-ssm/src/index.js';
 import { label } from './marbles.js';
 import type { Exchange, SessionLedger } from './session-ledger.js';
 import type { SettledExpectation } from './storm-scenario.js';

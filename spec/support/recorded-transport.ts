@@ -1,4 +1,4 @@
-import { axiosTransport, type SsmTransport } from '../../src/index.js';
+import { axiosTransport, type SsmTransport } from '../../packages/rx-ssm/src/index.js';
 
 /** A transport (the default one unless given) with every call it sent recorded, and its token. */
 export function recorded(transport: SsmTransport = axiosTransport()) {

@@ -1,5 +1,10 @@
 import { defer, finalize, tap } from 'rxjs';
-import type { SsmRequest, SsmResponse, SsmState, SsmTransport } from '../../src/index.js';
+import type {
+  SsmRequest,
+  SsmResponse,
+  SsmState,
+  SsmTransport,
+} from '../../packages/rx-ssm/src/index.js';
 
 /** One request a pipeline sent, and how it was answered. */
 export interface Exchange {

@@ -140,8 +140,8 @@ export function counterexampleSpec(input: {
       : `scheduler.schedule(() => subscription.unsubscribe(), ${endAt});`;
   const lines = [
     "import { expect, it } from 'vitest';",
-    "import { ssmSession } from '../../src/index.js';",
-    "import { ssmModel } from '../../src/testing/index.js';",
+    "import { ssmSession } from '../../packages/rx-ssm/src/index.js';",
+    "import { ssmModel } from '../../packages/rx-ssm/src/testing/index.js';",
     "import { label, requestLog, testScheduler } from '../support/marbles.js';",
     "import { STORM_APP_STATES, STORM_FAULTS, STORM_SOURCES } from '../support/storm-scenario.js';",
     '',

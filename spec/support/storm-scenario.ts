@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { AppState, SsmSource } from '../../src/index.js';
-import { type ModelFault, refused } from '../../src/testing/index.js';
+import type { AppState, SsmSource } from '../../packages/rx-ssm/src/index.js';
+import { type ModelFault, refused } from '../../packages/rx-ssm/src/testing/index.js';
 import { ssmSource } from './marbles.js';
 
 /**

@@ -1,6 +1,10 @@
 import { config, map, merge, Observable } from 'rxjs';
-import { type SsmResponse, type SsmTransport, ssmSession } from '../../src/index.js';
-import { ssmModel } from '../../src/testing/index.js';
+import {
+  type SsmResponse,
+  type SsmTransport,
+  ssmSession,
+} from '../../packages/rx-ssm/src/index.js';
+import { ssmModel } from '../../packages/rx-ssm/src/testing/index.js';
 import { label, requestLog, testScheduler } from './marbles.js';
 import {
   isTokenTimeout,

@@ -7,7 +7,7 @@ export interface PageBundle {
 }
 
 /**
- * Bundles the demo page's script (`docs/demo/app.ts`, which imports the SDK from `src/` and Shaka
+ * Bundles the demo page's script (`docs/demo/app.ts`, which imports the SDK by its package names, resolved to its source through the root tsconfig paths, and Shaka
  * Player from `node_modules`) into one browser ES module, in memory. The script points at its
  * source map as `app.js.map`, next to it.
  */

@@ -6,12 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import {
-  type ClearKey,
-  createSsmServer,
-  mintContentToken,
-  type SsmServer,
-} from '../../packages/server/src/index.js';
+import { type ClearKey, createSsmServer, mintContentToken, type SsmServer } from 'rx-ssm-server';
 import { bundlePage } from './page-bundle.js';
 import { serveFile } from './static-files.js';
 

@@ -22,7 +22,7 @@ describe('the rx-ssm command in its first hour', () => {
   it('--version prints the version of the packages (rx-ssm and rx-ssm-server share one)', async () => {
     const { io, text } = capture();
     expect(await main(['node', 'rx-ssm', '--version'], io)).toBe(0);
-    expect(text.out.trim()).toBe(manifest('../../../package.json').version);
+    expect(text.out.trim()).toBe(manifest('../../rx-ssm/package.json').version);
     expect(manifest('../package.json').version).toBe(packageVersion());
   });
 

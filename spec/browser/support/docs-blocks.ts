@@ -19,12 +19,12 @@ export function codeBlocks(markdownPath: string): Map<string, string> {
 }
 
 const ENTRIES: Record<string, string> = {
-  'rx-ssm': 'src/index.ts',
-  'rx-ssm/fetch': 'src/fetch.ts',
+  'rx-ssm': 'packages/rx-ssm/src/index.ts',
+  'rx-ssm/fetch': 'packages/rx-ssm/src/fetch.ts',
   'rx-ssm/server': 'packages/server/src/index.ts',
   'rx-ssm-server': 'packages/server/src/index.ts',
-  'rx-ssm/players': 'src/players/index.ts',
-  'rx-ssm/testing': 'src/testing/index.ts',
+  'rx-ssm/players': 'packages/rx-ssm/src/players/index.ts',
+  'rx-ssm/testing': 'packages/rx-ssm/src/testing/index.ts',
 };
 
 /** Imports of the package by name resolve to its source, as an app's imports would to dist. */

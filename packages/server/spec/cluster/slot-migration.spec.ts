@@ -7,7 +7,7 @@ import {
   type SsmError,
   type SsmSource,
   ssmSession,
-} from '../../../../src/index.js';
+} from '../../../rx-ssm/src/index.js';
 import { redisClusterStore, type SsmStore } from '../../src/index.js';
 import { routeOfAccount } from '../../src/tokens/session-token.js';
 

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { SsmError } from '../../src/index.js';
+import {
+  errorOfNoResponse,
+  errorOfResponse,
+  isTransient,
+  parseHeartbeat,
+  parseSetup,
+  parseTeardown,
+  sourceProblem,
+  ssmBaseUrl,
+  ssmRequest,
+} from '../../src/wire/wire.js';
+
+const source = { src: 'a', token: 'ct', ssmServerUrl: 'https://ssm.example.com/T/ssm' };
+
+describe('ssmBaseUrl', () => {
+  it.each([
+    ['https://ssm.example.com/TENANT/ssm', 'https://ssm.example.com/TENANT/ssm/v1'],
+    ['https://ssm.example.com/TENANT/ssm/', 'https://ssm.example.com/TENANT/ssm/v1'],
+    ['https://ssm.example.com/TENANT/ssm/v1/', 'https://ssm.example.com/TENANT/ssm/v1'],
+    ['https://ssm.example.com/TENANT/ssm/v1', 'https://ssm.example.com/TENANT/ssm/v1'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080/v1'],
+  ])('%s → %s', (given, base) => {
+    expect(ssmBaseUrl(given)).toBe(base);
+  });
+
+  it.each(['', 'ssm.example.com/ssm', 'ftp://x/ssm', 'https://', 'javascript:alert(1)'])(
+    'refuses %j with a setup error',
+    (given) => {
+      expect(() => ssmBaseUrl(given)).toThrow(SsmError);
+    },
+  );
+});
+
+describe('ssmRequest', () => {
+  it('uses the source’s token header when it names one', () => {
+    expect(ssmRequest('heartbeat', { ...source, tokenHeader: 'x-ssm' }, 'S1').headers).toEqual({
+      Accept: 'application/json',
+      'Content-Type': 'application/json; charset=utf-8',
+      'x-ssm': 'S1',
+    });
+  });
+});
+
+describe('parseSetup', () => {
+  it('accepts a token and a positive period, as JSON or as text', () => {
+    expect(parseSetup({ status: 200, body: { sessionToken: 'S', heartbeat: 5 } }, source)).toEqual({
+      grant: { sessionToken: 'S', heartbeatSeconds: 5 },
+    });
+    expect(
+      parseSetup({ status: 200, body: '{"sessionToken":"S","heartbeat":0.5}' }, source),
+    ).toEqual({
+      grant: { sessionToken: 'S', heartbeatSeconds: 0.5 },
+    });
+  });
+
+  it.each([
+    [{ heartbeat: 5 }, 'without a sessionToken', undefined],
+    [{ sessionToken: '', heartbeat: 5 }, 'without a sessionToken', undefined],
+    [{ sessionToken: 'S' }, 'with heartbeat undefined', 'S'],
+    [{ sessionToken: 'S', heartbeat: '5' }, 'with heartbeat "5"', 'S'],
+    [{ sessionToken: 'S', heartbeat: 0 }, 'with heartbeat 0', 'S'],
+    [{ sessionToken: 'S', heartbeat: -1 }, 'with heartbeat -1', 'S'],
+    ['<html>ok</html>', 'without a sessionToken', undefined],
+  ])(
+    'a 200 with %j is a failed setup (%s); a named session is handed back to tear down',
+    (body, why, orphan) => {
+      const parsed = parseSetup({ status: 200, body }, source);
+      expect('error' in parsed && parsed.error.message).toBe(
+        `SSM setup answered HTTP 200 but ${why}`,
+      );
+      expect('error' in parsed && parsed.error.code).toBe(6001);
+      expect('orphan' in parsed ? parsed.orphan : undefined).toBe(orphan);
+    },
+  );
+
+  it('maps a refusal with its server code and message', () => {
+    const parsed = parseSetup({ status: 403, body: { errorCode: 1007, message: 'max' } }, source);
+    expect('error' in parsed && parsed.error).toMatchObject({
+      code: 6001,
+      httpStatus: 403,
+      serverCode: 1007,
+      serverMessage: 'max',
+      isSessionLimit: true,
+      message: 'SSM setup failed with HTTP 403: server code 1007, "max"',
+      source,
+    });
+  });
+
+  it('says when an error body is not JSON', () => {
+    const parsed = parseSetup({ status: 502, body: '<html>' }, source);
+    expect('error' in parsed && parsed.error.message).toBe(
+      'SSM setup failed with HTTP 502: body is not JSON',
+    );
+  });
+});
+
+describe('parseHeartbeat', () => {
+  it('reads the rotated token, and a new period only when valid', () => {
+    expect(parseHeartbeat({ status: 200, body: { sessionToken: 'S2' } }, source)).toEqual({
+      renewal: { sessionToken: 'S2' },
+    });
+    expect(
+      parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: 3 } }, source),
+    ).toEqual({
+      renewal: { sessionToken: 'S2', heartbeatSeconds: 3 },
+    });
+    expect(
+      parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: -3 } }, source),
+    ).toEqual({
+      renewal: { sessionToken: 'S2' },
+    });
+  });
+
+  it('fails without a token, and on a non-2xx', () => {
+    const missing = parseHeartbeat({ status: 200, body: {} }, source);
+    expect('error' in missing && missing.error.code).toBe(6003);
+    const refused = parseHeartbeat(
+      { status: 401, body: { errorCode: 1003, message: 'x' } },
+      source,
+    );
+    expect('error' in refused && refused.error).toMatchObject({
+      httpStatus: 401,
+      serverCode: 1003,
+    });
+  });
+});
+
+describe('parseTeardown and transient errors', () => {
+  it('accepts any 2xx body and reports others as non-fatal 6002', () => {
+    expect(parseTeardown({ status: 204, body: '' }, source)).toBeUndefined();
+    expect(parseTeardown({ status: 401, body: {} }, source)).toMatchObject({
+      code: 6002,
+      fatal: false,
+    });
+  });
+
+  it('calls no response and 5xx transient, 4xx not', () => {
+    expect(isTransient(errorOfNoResponse('heartbeat', new Error('ECONNRESET'), source))).toBe(true);
+    expect(isTransient(errorOfResponse('heartbeat', { status: 503, body: '' }, source))).toBe(true);
+    expect(isTransient(errorOfResponse('heartbeat', { status: 401, body: '' }, source))).toBe(
+      false,
+    );
+    expect(errorOfNoResponse('setup', 'timeout', source).message).toBe(
+      'SSM setup got no response: timeout',
+    );
+  });
+});
+
+describe('sourceProblem', () => {
+  it.each([
+    [{ ...source, src: '' }, 'the source has no src (a non-empty string is required)'],
+    [{ ...source, ssmServerUrl: 5 }, 'ssmServerUrl must be a string'],
+    [{ ...source, token: 5 }, 'the content token must be a string'],
+    [
+      { ...source, token: 'a\r\nX-Evil: 1' },
+      'the content token contains characters a header cannot carry',
+    ],
+    [{ ...source, tokenHeader: 'a b' }, 'tokenHeader "a b" is not a valid header name'],
+    [{ ...source, ssmServerUrl: 'nope' }, 'ssmServerUrl "nope" is not an http(s) URL'],
+  ])('%j: %s', (bad, problem) => {
+    expect(sourceProblem(bad as never)).toBe(problem);
+  });
+
+  it('passes a good source', () => {
+    expect(sourceProblem(source)).toBeUndefined();
+  });
+});

@@ -1,0 +1,3 @@
+export * from './api.js';
+export { ssmSession } from './session/ssm-session.js';
+export { type AxiosTransportOptions, axiosTransport } from './transports/axios.js';

@@ -1,0 +1,69 @@
+import { filter, map, type Observable, type OperatorFunction, withLatestFrom } from 'rxjs';
+import type { LicenceAnswer, SsmSource } from '../../types.js';
+import { bytesOf, type LicenceReading, readLicenceResponse } from './licence-response.js';
+
+/** A licence answer that could be read. */
+export type ReadLicence = Extract<LicenceReading, { status: 'read' }>;
+
+/** A licence answer read, with the key system it is for. */
+export interface ReadAnswer {
+  reading: ReadLicence;
+  keySystem: string | undefined;
+  /** Set for a renewal's answer: the source it was sent for. */
+  src?: string;
+}
+
+/**
+ * The answer of a renewal an adapter sent itself (dash.js and hls.js cannot ask for a licence
+ * again), as it puts it on the player's events for the adapter's `licence$` to read.
+ */
+export interface RenewalAnswer {
+  src: string;
+  keySystem: string | undefined;
+  body: ArrayBuffer;
+}
+
+/** A renewal's answer, read; `undefined` when it cannot be. */
+export function readRenewalAnswer({ src, keySystem, body }: RenewalAnswer): ReadAnswer | undefined {
+  const reading = readLicenceResponse(keySystem, bytesOf(body));
+  return reading.status === 'read' ? { reading, keySystem, src } : undefined;
+}
+
+/** What a read licence answer tells the session of `src`. */
+export function licenceAnswerOf(
+  src: string,
+  reading: ReadLicence,
+  keySystem: string | undefined,
+): LicenceAnswer {
+  return {
+    src,
+    ...(reading.sessionToken !== undefined && { sessionToken: reading.sessionToken }),
+    ...(reading.drmEnforced !== undefined && { drmEnforced: reading.drmEnforced }),
+    ...(keySystem && { keySystem }),
+  };
+}
+
+/**
+ * Read answers as the `licence$` intent of the player's current source. An answer that says
+ * which source it was sent for (a renewal's) and is not the current one's is dropped.
+ *
+ * ```
+ * read:      --a-----r(x)--
+ * source$:   x------y------
+ * licence$:  --L(x)--------
+ * ```
+ */
+export function asLicenceAnswers(
+  source$: Observable<SsmSource | null>,
+): OperatorFunction<ReadAnswer | undefined, LicenceAnswer> {
+  return (read$) =>
+    read$.pipe(
+      filter((read): read is ReadAnswer => read !== undefined),
+      withLatestFrom(source$),
+      filter(
+        (pair): pair is [ReadAnswer, SsmSource] =>
+          pair[1] !== null && (pair[0].src === undefined || pair[0].src === pair[1].src),
+      ),
+      map(([{ reading, keySystem }, source]) => licenceAnswerOf(source.src, reading, keySystem)),
+    );
+}

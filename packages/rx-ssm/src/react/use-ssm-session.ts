@@ -1,0 +1,130 @@
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { BehaviorSubject, EMPTY, type Observable, Subject, share, switchMap, timer } from 'rxjs';
+import { type SsmSessionFactory, ssmSessionWith } from '../session/session.js';
+import { fetchTransport } from '../transports/fetch.js';
+import type {
+  AppState,
+  LicenceAnswer,
+  SsmOptions,
+  SsmSession,
+  SsmSource,
+  SsmState,
+} from '../types.js';
+
+/** What a component knows about its playback, as values (props, state). */
+export interface SsmSessionProps {
+  /** The current source; `null` unloads. A new `src` is a zap. */
+  source: SsmSource | null;
+  /** `false` stops the session (teardown); back to `true` sets up a fresh one. Default `true`. */
+  playing?: boolean;
+  /** Foreground, background or picture-in-picture. Default `'active'`. */
+  appState?: AppState;
+  /**
+   * The app state as a stream instead, e.g. `appStateFromReactNative(AppState)`; read when the
+   * component mounts, and then `appState` is ignored.
+   */
+  appState$?: Observable<AppState>;
+  /** What each licence answer said, from the player adapter (licence-driven sessions). */
+  licence$?: Observable<LicenceAnswer>;
+}
+
+/**
+ * Options of {@link useSsmSession}: those of `ssmSession`. Requests go out through
+ * `fetchTransport()` unless `transport` names another (browsers and React Native have fetch, so
+ * the hook brings no axios); `ssmSession` swaps the whole factory, e.g. the one of `rx-ssm`.
+ */
+export interface UseSsmSessionOptions extends SsmOptions {
+  /** Default: `ssmSession` with `fetchTransport()` as its default transport. */
+  ssmSession?: SsmSessionFactory;
+}
+
+const ssmSessionOnFetch = ssmSessionWith(fetchTransport);
+
+/** What {@link useSsmSession} gives the component. */
+export interface UseSsmSession {
+  /** The session's state, as `session$` says it. */
+  state: SsmState;
+  /** The pipeline itself, for `errors$`, `renewals$`, `renewWidevine`, a player adapter. */
+  session: SsmSession;
+  /** Tries again after an `error` state (e.g. 6001 at the limit); does nothing while live. */
+  play(): void;
+}
+
+const idle: SsmState = { status: 'idle' };
+
+/** The source that wants a session: none while not playing (stopped, or not started yet). */
+const wanted = ({ source, playing = true }: SsmSessionProps) => (playing ? source : null);
+
+/** One pipeline for one component: its intents as subjects, its state as an external store. */
+function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
+  const source$ = new BehaviorSubject(wanted(props));
+  const appState$ = new BehaviorSubject<AppState>(props.appState ?? 'active');
+  const licence$ = new BehaviorSubject<Observable<LicenceAnswer>>(props.licence$ ?? EMPTY);
+  const play$ = new Subject<void>();
+  const { ssmSession: create = ssmSessionOnFetch, ...sessionOptions } = options;
+  const session = create(
+    {
+      source$,
+      play$,
+      appState$: props.appState$ ?? appState$,
+      licence$: licence$.pipe(switchMap((answers$) => answers$)),
+    },
+    sessionOptions,
+  );
+  // StrictMode mounts, unmounts and mounts again at once: the pipeline outlives an unsubscribe
+  // by one macrotask, so that remount finds it running and sets up nothing new.
+  const state$ = session.session$.pipe(share({ resetOnRefCountZero: () => timer(0) }));
+  let snapshot: SsmState = idle;
+  return {
+    session,
+    intents: { source$, appState$, licence$, play$ },
+    subscribe(changed: () => void): () => void {
+      const subscription = state$.subscribe((state) => {
+        snapshot = state;
+        changed();
+      });
+      return () => subscription.unsubscribe();
+    },
+    snapshot: () => snapshot,
+  };
+}
+
+/**
+ * An SSM session owned by a React component: set up when it mounts with a source, torn down
+ * when it unmounts (even during the setup), its state rendered through `useSyncExternalStore`.
+ * Props are the intents, as values: a new `source.src` is a zap, `playing: false` a stop (and
+ * `true` again a fresh session), `null` an unload.
+ * React StrictMode's double mount sets up one session, not two.
+ *
+ * @example
+ * ```tsx
+ * function Player({ channel }: { channel: SsmSource }) {
+ *   const { state } = useSsmSession({ source: channel });
+ *   return <p>{state.status}</p>;
+ * }
+ * ```
+ */
+export function useSsmSession(
+  props: SsmSessionProps,
+  options: UseSsmSessionOptions = {},
+): UseSsmSession {
+  // One pipeline per component for its whole life; options are read when it mounts.
+  const [store] = useState(() => sessionStore(props, options));
+  const state = useSyncExternalStore(store.subscribe, store.snapshot, store.snapshot);
+
+  const { appState = 'active', licence$ } = props;
+  const source = wanted(props);
+  const { intents } = store;
+  useEffect(() => {
+    if (intents.source$.value !== source) intents.source$.next(source);
+  }, [intents, source]);
+  useEffect(() => {
+    if (intents.appState$.value !== appState) intents.appState$.next(appState);
+  }, [intents, appState]);
+  useEffect(() => {
+    if (licence$ && intents.licence$.value !== licence$) intents.licence$.next(licence$);
+  }, [intents, licence$]);
+  const play = useCallback(() => intents.play$.next(), [intents]);
+
+  return { state, session: store.session, play };
+}

@@ -1,0 +1,66 @@
+import {
+  combineLatest,
+  defer,
+  distinctUntilChanged,
+  map,
+  NEVER,
+  type Observable,
+  type SchedulerLike,
+  switchMap,
+  tap,
+  timer,
+} from 'rxjs';
+import type { AppState } from '../types.js';
+
+/** One tick: when, and whether it catches up on one that came due in the background. */
+export interface HeartbeatTick {
+  at: number;
+  /** Fired on the return to the foreground, for a heartbeat that came due meanwhile. */
+  catchUp: boolean;
+}
+
+/**
+ * When the heartbeats of one session are due: every period, measured from the last tick, while
+ * the app is in the foreground (`active` or `pip`), and never in the `background`, where the
+ * platform may freeze timers. Back in the foreground, a tick that came due meanwhile fires at
+ * once and the period restarts from it; otherwise the next tick comes when it was due. A new
+ * period counts from the last tick.
+ *
+ * ```
+ * period$ (s):  2------------------
+ * appState$:    a-----b---------a--
+ * ticks:        --t-t-----------t-t
+ * ```
+ */
+export function heartbeatTicks(
+  periodSeconds$: Observable<number>,
+  appState$: Observable<AppState>,
+  scheduler: SchedulerLike,
+): Observable<HeartbeatTick> {
+  return defer(() => {
+    let lastTickAt = scheduler.now();
+    let wasBackground = false;
+    const foreground$ = appState$.pipe(
+      map((state) => state !== 'background'),
+      distinctUntilChanged(),
+    );
+    return combineLatest([foreground$, periodSeconds$.pipe(distinctUntilChanged())]).pipe(
+      switchMap(([foreground, seconds]) => {
+        if (!foreground) {
+          wasBackground = true;
+          return NEVER;
+        }
+        const periodMs = seconds * 1000;
+        const due = lastTickAt + periodMs - scheduler.now();
+        const catchUp = wasBackground && due <= 0;
+        wasBackground = false;
+        return timer(Math.max(0, due), periodMs, scheduler).pipe(
+          map((n): HeartbeatTick => ({ at: scheduler.now(), catchUp: catchUp && n === 0 })),
+        );
+      }),
+      tap((tick) => {
+        lastTickAt = tick.at;
+      }),
+    );
+  });
+}

@@ -1,0 +1,346 @@
+import {
+  BehaviorSubject,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  filter,
+  finalize,
+  map,
+  merge,
+  mergeMap,
+  type Observable,
+  of,
+  Subject,
+  share,
+  startWith,
+  takeUntil,
+  takeWhile,
+} from 'rxjs';
+import { SsmError } from '../error.js';
+import type { SsmRenewalMode, SsmResponse, SsmSource, SsmState } from '../types.js';
+import {
+  authorizationOf,
+  clampPeriod,
+  isRenewedByLicence,
+  isSendable,
+  isTransient,
+  parseHeartbeat,
+  parseWidevineRenewal,
+  type RequestExtras,
+  type SessionGrant,
+} from '../wire/wire.js';
+import { heartbeatTicks } from './heartbeat-ticks.js';
+import { licenceRenewal } from './licence-renewal.js';
+import { type RenewalOutcome, renewalCall } from './renewal-call.js';
+import { requestLane } from './request-lane.js';
+import type { SessionContext, WidevineJob } from './session-context.js';
+import { ssmCall } from './ssm-call.js';
+import { active, failed } from './states.js';
+
+/**
+ * Keeps the token a teardown would use now: a renewal in flight may rotate it, so the teardown
+ * waits for its answer; `undefined` when the session is dead and needs none.
+ */
+export type TokenAtEnd = (token$: Observable<string | undefined> | undefined) => void;
+
+/** What changed a live session. */
+type Update =
+  | {
+      sessionToken?: string;
+      heartbeatSeconds?: number;
+      renewal?: SsmRenewalMode;
+      /** Licence answers carry the next token: each licence renewal has a deadline. */
+      tokensDue?: boolean;
+    }
+  | {
+      error: SsmError;
+      /**
+       * The catch-up renewal after the background found the session gone: refused (heartbeat
+       * mode) or no licence answer (licence mode), rather than a network that is still down.
+       */
+      expired?: boolean;
+    };
+
+/**
+ * A session that died on its catch-up renewal after the background (it expired meanwhile), when
+ * the app asked for re-establishment: the lifecycle sets up a new one for the same source.
+ */
+export interface Reestablish {
+  status: 'reestablish';
+  error: SsmError;
+}
+
+/** An SSM renewal answer, whichever call it came from. */
+interface Renewed {
+  sessionToken: string;
+  heartbeatSeconds?: number;
+  license?: Uint8Array;
+}
+
+/**
+ * A live session: `active` at once, then kept alive on every tick of one timer, until it dies.
+ *
+ * - Heartbeat mode (`renewal: 'heartbeat'`): a heartbeat call per tick, each success re-emitting
+ *   `active` with the rotated token. A tick that meets a pending heartbeat is skipped (async) or
+ *   waits (sync). No response or a 5xx is retried within the period; a 4xx or running out of
+ *   retries ends the session with a 6003 `error` state.
+ * - A licence answer for this source that carries a token, or a Widevine answer with
+ *   `drmEnforced`, switches it to licence mode (`renewal: 'licence'`), as does a heartbeat
+ *   answered "renewed by licence" (1006): from then on each tick asks the player to renew the
+ *   licence (`renewals$`), and each licence answer's token becomes the newest one.
+ * - Widevine renewals (`renewWidevine`) run one at a time on the session's own calls, beside the
+ *   heartbeats, and adopt the token they bring.
+ *
+ * ```
+ * ticks:      -----t-----t-----------t--------t
+ * heartbeat:       -r|   -r|
+ * licence$:                  L(T)         L(T')
+ * renewals$:                         R
+ * liveSession A----A'----A''-A(T,l)-------A(T',l)
+ * ```
+ */
+export function liveSession(
+  source: SsmSource,
+  grant: SessionGrant,
+  ctx: SessionContext,
+  tokenAtEnd: TokenAtEnd,
+): Observable<SsmState | Reestablish> {
+  return defer(() => {
+    let sessionToken = grant.sessionToken;
+    let renewal: SsmRenewalMode = 'heartbeat';
+    let tokensDue = false;
+    const period$ = new BehaviorSubject(usablePeriod(grant.heartbeatSeconds, source, ctx));
+    const toLicenceMode = new Subject<void>();
+    // This session's renewal calls, one at a time: each uses the token the one before brought,
+    // and each runs to its answer even if the session ends meanwhile (a teardown waits for it).
+    const calls = requestLane(concatMap);
+    tokenAtEnd(of(sessionToken));
+
+    /** One renewal call with the current token; a teardown meanwhile waits for its answer. */
+    const sendRenewal = (
+      call: 'heartbeat' | 'renewal',
+      parse: (response: SsmResponse) => RenewalOutcome<Renewed>,
+      extras?: RequestExtras,
+    ): Observable<RenewalOutcome<Renewed>> =>
+      defer(() => {
+        const sent = sessionToken;
+        const outcome$ = ctx.lane.detach(
+          ssmCall(ctx.transport, call, source, sent, extras).pipe(
+            map((response) =>
+              response instanceof SsmError ? { error: response } : parse(response),
+            ),
+          ),
+        );
+        // After a refusal (4xx) the session is dead and needs no teardown.
+        tokenAtEnd(
+          outcome$.pipe(
+            map((outcome) => {
+              if ('answer' in outcome) return outcome.answer.sessionToken;
+              return isTransient(outcome.error) ? sent : undefined;
+            }),
+          ),
+        );
+        return outcome$;
+      });
+
+    const heartbeat = (): Observable<Update> =>
+      renewalCall(
+        defer(() =>
+          calls.queue(
+            sendRenewal('heartbeat', (response) => asOutcome(parseHeartbeat(response, source))),
+          ),
+        ),
+        () => period$.value,
+        ctx,
+      ).pipe(
+        // A licence answer that switched the session meanwhile has the newer token.
+        takeUntil(toLicenceMode),
+        mergeMap((outcome): Observable<Update> => {
+          if ('answer' in outcome) return of(outcome.answer);
+          if (!isRenewedByLicence(outcome.error)) return of(outcome);
+          // The server renews this session through its licence: ask the player at once.
+          return concat(
+            of({ renewal: 'licence', tokensDue: true } as const),
+            defer(renewByLicence),
+          );
+        }),
+      );
+
+    const renewByLicence = (): Observable<Update> =>
+      licenceRenewal(
+        source,
+        () => ({
+          source,
+          sessionToken,
+          authorization: authorizationOf(source.token ?? '', sessionToken),
+        }),
+        tokensDue ? tokenAnswers$ : undefined,
+        period$.value,
+        ctx,
+      );
+
+    const answers$ = ctx.licence$.pipe(
+      filter((answer) => answer.src === source.src),
+      share(),
+    );
+    const tokenAnswers$ = answers$.pipe(filter((answer) => answer.sessionToken !== undefined));
+    const fromLicences$ = answers$.pipe(
+      filter((answer) => answer.sessionToken !== undefined || answer.drmEnforced === true),
+      map((answer): Update => {
+        const token = answer.sessionToken;
+        if (token === undefined) return { renewal: 'licence' };
+        if (typeof token !== 'string' || !isSendable(token)) {
+          return {
+            error: new SsmError({
+              kind: 'heartbeat',
+              message: 'a licence answer carried a session token that cannot be sent in a header',
+              source,
+            }),
+          };
+        }
+        return { renewal: 'licence', sessionToken: token, tokensDue: true };
+      }),
+    );
+
+    /**
+     * A Widevine renewal: its caller gets the licence bytes after `active` has the new token, or
+     * the error; a session that ends first fails it, so no caller waits forever.
+     */
+    const widevineRenewal = (job: WidevineJob): Observable<Update> => {
+      let answered = false;
+      let inFlight: Observable<RenewalOutcome<Renewed>> | undefined;
+      const reply = (outcome: RenewalOutcome<Renewed>) => {
+        answered = true;
+        if ('error' in outcome) job.reply.error(outcome.error);
+        else job.reply.next(outcome.answer.license ?? new Uint8Array());
+      };
+      return renewalCall(
+        defer(() => {
+          inFlight = calls.queue(
+            sendRenewal(
+              'renewal',
+              (response) => asOutcome(parseWidevineRenewal(response, source)),
+              { challenge: job.challenge },
+            ),
+          );
+          return inFlight;
+        }),
+        () => period$.value,
+        ctx,
+      ).pipe(
+        mergeMap((outcome): Observable<Update> => {
+          if ('error' in outcome) {
+            reply(outcome);
+            return of(outcome);
+          }
+          // `active` has the new token before the caller hands the licence to the CDM.
+          const update = { sessionToken: outcome.answer.sessionToken, renewal: 'licence' } as const;
+          return concat(
+            of(update),
+            defer(() => {
+              reply(outcome);
+              return EMPTY;
+            }),
+          );
+        }),
+        finalize(() => {
+          if (answered) return;
+          // The session ended (a zap, a stop) with the request in flight: its answer still
+          // belongs to the caller, and the teardown uses the token it brought.
+          if (inFlight) inFlight.subscribe(reply);
+          else job.reply.error(sessionEnded(source));
+        }),
+      );
+    };
+
+    const fromTicks$ = heartbeatTicks(period$, ctx.appState$, ctx.scheduler).pipe(
+      ctx.mode.ticks((tick) =>
+        (renewal === 'heartbeat' ? heartbeat() : renewByLicence()).pipe(
+          map((update) =>
+            tick.catchUp && 'error' in update
+              ? { ...update, expired: renewal === 'licence' || !isTransient(update.error) }
+              : update,
+          ),
+        ),
+      ),
+    );
+
+    const fromWidevine$ = ctx.widevine$.pipe(mergeMap(widevineRenewal));
+
+    /** Applies an update; true when `active` has something new to say (or it is an error). */
+    const apply = (update: Update): boolean => {
+      if ('error' in update) {
+        tokenAtEnd(undefined);
+        return true;
+      }
+      let changed = false;
+      if (update.sessionToken !== undefined && update.sessionToken !== sessionToken) {
+        sessionToken = update.sessionToken;
+        tokenAtEnd(of(sessionToken));
+        changed = true;
+      }
+      if (update.renewal !== undefined && update.renewal !== renewal) {
+        renewal = update.renewal;
+        tokenAtEnd(of(sessionToken));
+        toLicenceMode.next();
+        changed = true;
+      }
+      tokensDue ||= update.tokensDue === true;
+      if (update.heartbeatSeconds !== undefined) {
+        const period = usablePeriod(update.heartbeatSeconds, source, ctx);
+        changed ||= period !== period$.value;
+        period$.next(period);
+      }
+      // A renewal answer re-emits `active` even with the same token: the session was renewed.
+      return changed || update.sessionToken !== undefined;
+    };
+
+    return merge(fromLicences$, fromTicks$, fromWidevine$).pipe(
+      filter(apply),
+      takeWhile((update) => !('error' in update), true),
+      map((update): SsmState | Reestablish => {
+        if (!('error' in update)) return active(source, sessionToken, period$.value, renewal);
+        return update.expired && ctx.reestablishAfterBackground
+          ? { status: 'reestablish', error: update.error }
+          : failed(source, update.error);
+      }),
+      startWith(active(source, sessionToken, period$.value, renewal)),
+    );
+  });
+}
+
+/** The error a Widevine renewal gets when its session ended before it was answered. */
+function sessionEnded(source: SsmSource): SsmError {
+  return new SsmError({
+    kind: 'heartbeat',
+    message: 'the SSM session ended before the Widevine renewal was answered',
+    source,
+    fatal: false,
+  });
+}
+
+/** A parsed answer as a renewal outcome. */
+function asOutcome(
+  parsed:
+    | { renewal: { sessionToken: string; heartbeatSeconds?: number } }
+    | { widevine: { sessionToken: string; license: Uint8Array } }
+    | { error: SsmError },
+): RenewalOutcome<Renewed> {
+  if ('error' in parsed) return parsed;
+  return { answer: 'renewal' in parsed ? parsed.renewal : parsed.widevine };
+}
+
+/** A server period clamped into the usable range; a clamp is reported, once per answer. */
+function usablePeriod(seconds: number, source: SsmSource, ctx: SessionContext): number {
+  const used = clampPeriod(seconds, ctx.minHeartbeatSeconds);
+  if (used !== seconds) {
+    ctx.diagnose({
+      kind: 'heartbeat-clamped',
+      source,
+      requestedSeconds: seconds,
+      usedSeconds: used,
+    });
+  }
+  return used;
+}

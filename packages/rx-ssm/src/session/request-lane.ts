@@ -1,0 +1,89 @@
+import {
+  BehaviorSubject,
+  catchError,
+  EMPTY,
+  filter,
+  finalize,
+  map,
+  type Observable,
+  ReplaySubject,
+  Subject,
+  take,
+  tap,
+} from 'rxjs';
+import type { SsmSource } from '../types.js';
+import type { Flatten } from './mode.js';
+
+/** A teardown queued and not yet answered. */
+export interface PendingTeardown {
+  readonly source: SsmSource;
+}
+
+/**
+ * Where a pipeline's SSM requests run. Requests outlive the subscriber that asked for them: a
+ * setup superseded in flight must still be answered so its session can be torn down, and the
+ * teardown after the last unsubscribe must still go out.
+ */
+export interface RequestLane {
+  /** Queues a setup or teardown job in the mode's order; returns its outcome, replayed. */
+  queue<T>(job: Observable<T>): Observable<T>;
+  /** Runs a job now, beside the queue, to its end; returns its outcome, replayed. */
+  detach<T>(job: Observable<T>): Observable<T>;
+  /** Queues a teardown job, tracked as pending until it completes. */
+  queueTeardown(source: SsmSource, job: Observable<unknown>): void;
+  /** Teardowns queued and not yet answered, oldest first. */
+  readonly pendingTeardowns$: Observable<readonly PendingTeardown[]>;
+  /** The pending teardowns right now. */
+  pendingTeardowns(): readonly PendingTeardown[];
+  /** Emits once none of `teardowns` is pending any more. */
+  answered(teardowns: readonly PendingTeardown[]): Observable<void>;
+}
+
+/**
+ * A lane whose queued jobs are flattened by `flatten`: `mergeMap` lets them overlap,
+ * `concatMap` runs them one at a time in the order they were queued.
+ */
+export function requestLane(flatten: Flatten): RequestLane {
+  const jobs = new Subject<Observable<unknown>>();
+  // Never unsubscribed on purpose: see the interface. Jobs are finite, so this holds nothing.
+  jobs.pipe(flatten((job: Observable<unknown>) => job)).subscribe();
+  const pending = new BehaviorSubject<readonly PendingTeardown[]>([]);
+  // Read the list as it is when an update arrives: a teardown that completes while another
+  // update is being delivered makes a nested update, and the outer one would be stale.
+  const pending$ = pending.pipe(map(() => pending.value));
+
+  const withOutcome = <T>(job: Observable<T>, outcome: Subject<T>) =>
+    job.pipe(
+      tap(outcome),
+      catchError(() => EMPTY),
+    );
+
+  const queue = <T>(job: Observable<T>): Observable<T> => {
+    const outcome = new ReplaySubject<T>();
+    jobs.next(withOutcome(job, outcome));
+    return outcome.asObservable();
+  };
+
+  return {
+    queue,
+    detach<T>(job: Observable<T>): Observable<T> {
+      const outcome = new ReplaySubject<T>();
+      withOutcome(job, outcome).subscribe();
+      return outcome.asObservable();
+    },
+    queueTeardown(source, job) {
+      const entry: PendingTeardown = { source };
+      pending.next([...pending.value, entry]);
+      queue(job.pipe(finalize(() => pending.next(pending.value.filter((e) => e !== entry)))));
+    },
+    pendingTeardowns$: pending$,
+    pendingTeardowns: () => pending.value,
+    answered(teardowns) {
+      return pending$.pipe(
+        filter((now) => !teardowns.some((t) => now.includes(t))),
+        take(1),
+        map(() => undefined),
+      );
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { SsmError } from '../error.js';
+import type { AppState, LicenceAnswer, SsmDiagnostic, SsmRenewal, SsmTransport } from '../types.js';
+import type { Mode } from './mode.js';
+import type { RequestLane } from './request-lane.js';
+
+/** A Widevine `license-renewal` challenge on its way to the live session, and where its answer goes. */
+export interface WidevineJob {
+  readonly challenge: Uint8Array;
+  readonly reply: { next(license: Uint8Array): void; error(error: SsmError): void };
+}
+
+/** What every step of one pipeline shares: its options, resolved, and its request lane. */
+export interface SessionContext {
+  readonly mode: Mode;
+  readonly lane: RequestLane;
+  readonly transport: SsmTransport;
+  readonly scheduler: SchedulerLike;
+  readonly tokenTimeoutMs: number;
+  readonly heartbeatRetries: number;
+  /** The shortest heartbeat period used, in seconds. */
+  readonly minHeartbeatSeconds: number;
+  /** A session found expired on its return from the background is set up again. */
+  readonly reestablishAfterBackground: boolean;
+  /** A fresh `Idempotency-Key` per setup, when the app asked for one. */
+  readonly setupIdempotencyKey: (() => string) | undefined;
+  /** The app state, replaying the current one; `active` until told otherwise. */
+  readonly appState$: Observable<AppState>;
+  /** Play intents, shared. */
+  readonly play$: Observable<unknown>;
+  /** Licence answers, shared. */
+  readonly licence$: Observable<LicenceAnswer>;
+  /** Widevine renewals asked for by the player; the live session takes them. */
+  readonly widevine$: Observable<WidevineJob>;
+  /** Hands an error to `errors$`. */
+  readonly report: (error: SsmError) => void;
+  /** Asks the player to renew the licence (`renewals$`). */
+  readonly askRenewal: (renewal: SsmRenewal) => void;
+  /** Hands a diagnostic to `diagnostics$`. */
+  readonly diagnose: (diagnostic: SsmDiagnostic) => void;
+}

@@ -1,0 +1,157 @@
+import {
+  asyncScheduler,
+  defer,
+  distinctUntilChanged,
+  ignoreElements,
+  map,
+  merge,
+  NEVER,
+  type Observable,
+  of,
+  ReplaySubject,
+  Subject,
+  share,
+  startWith,
+  switchMap,
+  tap,
+  throwError,
+} from 'rxjs';
+import { SsmError } from '../error.js';
+import type {
+  AppState,
+  SsmDiagnostic,
+  SsmIntents,
+  SsmOptions,
+  SsmRenewal,
+  SsmSession,
+  SsmState,
+  SsmTransport,
+} from '../types.js';
+import { MIN_HEARTBEAT_SECONDS, sourceProblem } from '../wire/wire.js';
+import { asyncMode, syncMode } from './mode.js';
+import { requestLane } from './request-lane.js';
+import type { SessionContext, WidevineJob } from './session-context.js';
+import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
+import { failed, idle, tearingDown } from './states.js';
+import { sameSession, wantedSource } from './wanted-source.js';
+
+/** The signature of {@link ssmSession}. */
+export type SsmSessionFactory = (intents: SsmIntents, options?: SsmOptions) => SsmSession;
+
+/**
+ * `ssmSession` with the transport used when the options name none. The pipeline, top to bottom:
+ * intents → the wanted source → one lifecycle per wanted source (setup → renewals → teardown,
+ * switched on every zap or stop) → states. Each entry point picks its default transport here,
+ * so an app that uses `fetchTransport` bundles no axios.
+ */
+export function ssmSessionWith(defaultTransport: () => SsmTransport): SsmSessionFactory {
+  return (intents, options = {}) => ssmPipeline(intents, options, defaultTransport);
+}
+
+function ssmPipeline(
+  intents: SsmIntents,
+  options: SsmOptions,
+  defaultTransport: () => SsmTransport,
+): SsmSession {
+  const mode = options.syncMode ? syncMode : asyncMode;
+  // One lane per pipeline, outliving its subscriptions: a teardown still in flight after the
+  // last unsubscribe is known to the next subscription's setup.
+  const lane = requestLane(mode.requests);
+  const errors = new Subject<SsmError>();
+  const renewals = new Subject<SsmRenewal>();
+  const diagnostics = new Subject<SsmDiagnostic>();
+  // Taken by the live session, if any: a renewal with no session to take it fails at once.
+  const widevine = new Subject<WidevineJob>();
+
+  const state$: Observable<SsmState> = defer(() => {
+    // Intents the app did not pass cost no subscription: a pipeline is kept by the thousand.
+    const play$ = intents.play$?.pipe(share({ resetOnComplete: false }));
+    const appState$ = intents.appState$?.pipe(
+      startWith<AppState>('active'),
+      share({ connector: () => new ReplaySubject<AppState>(1), resetOnComplete: false }),
+    );
+    const licence$ = intents.licence$?.pipe(share({ resetOnComplete: false }));
+    const ctx: SessionContext = {
+      mode,
+      lane,
+      transport: options.transport ?? defaultTransport(),
+      scheduler: options.scheduler ?? asyncScheduler,
+      tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
+      heartbeatRetries: options.heartbeatRetries ?? 2,
+      minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
+      setupIdempotencyKey: options.setupIdempotencyKey,
+      reestablishAfterBackground: options.reestablishAfterBackground ?? false,
+      appState$: appState$ ?? of<AppState>('active'),
+      play$: play$ ?? NEVER,
+      licence$: licence$ ?? NEVER,
+      widevine$: widevine,
+      report: (error) => errors.next(error),
+      askRenewal: (renewal) => renewals.next(renewal),
+      diagnose: (diagnostic) => diagnostics.next(diagnostic),
+    };
+    const wanted$ = wantedSource(intents.source$, play$, intents.stop$).pipe(share());
+
+    const states$ = wanted$.pipe(
+      distinctUntilChanged(sameSession),
+      switchMap((source) => {
+        if (source === null) return settled(ctx);
+        const problem = sourceProblem(source);
+        if (problem)
+          return of(failed(source, new SsmError({ kind: 'setup', message: problem, source })));
+        return sourceLifecycle(source, wanted$.pipe(updatesOf(source.src)), ctx);
+      }),
+      tap((state) => state.status === 'error' && ctx.report(state.error)),
+    );
+    // The shared intents stay connected for as long as the pipeline runs.
+    const held = [appState$, play$, licence$].flatMap((intent) =>
+      intent ? [intent.pipe(ignoreElements())] : [],
+    );
+    return merge(...held, states$);
+  }).pipe(share({ connector: () => new ReplaySubject<SsmState>(1) }));
+
+  const running$ = state$.pipe(ignoreElements());
+  return {
+    session$: state$,
+    errors$: merge(errors, running$),
+    authorization$: state$.pipe(
+      map((state) => (state.status === 'active' ? state.authorization : null)),
+      distinctUntilChanged(),
+    ),
+    renewals$: merge(renewals, running$),
+    diagnostics$: merge(diagnostics, running$),
+    renewWidevine: (challenge) =>
+      defer(() => {
+        if (!widevine.observed) return throwError(() => noLiveSession());
+        const reply = new ReplaySubject<Uint8Array>(1);
+        widevine.next({
+          challenge,
+          reply: {
+            next: (license) => {
+              reply.next(license);
+              reply.complete();
+            },
+            error: (error) => reply.error(error),
+          },
+        });
+        return reply.asObservable();
+      }),
+  };
+}
+
+/** A Widevine renewal asked for while no session is live: it ends no session. */
+function noLiveSession(): SsmError {
+  return new SsmError({
+    kind: 'heartbeat',
+    message: 'no live SSM session to renew the Widevine licence for',
+    fatal: false,
+  });
+}
+
+/** No session wanted: `tearing-down` while teardowns of this pipeline are in flight, then `idle`. */
+function settled({ lane }: SessionContext): Observable<SsmState> {
+  return lane.pendingTeardowns$.pipe(
+    map((pending) => pending[pending.length - 1]?.source),
+    distinctUntilChanged(),
+    map((source) => (source ? tearingDown(source) : idle)),
+  );
+}

@@ -1,0 +1,144 @@
+import {
+  concat,
+  defer,
+  filter,
+  finalize,
+  first,
+  map,
+  merge,
+  type Observable,
+  of,
+  repeat,
+  share,
+  switchMap,
+  takeUntil,
+  timer,
+} from 'rxjs';
+import { SsmError } from '../error.js';
+import type { SsmSource, SsmState } from '../types.js';
+import { liveSession } from './live-session.js';
+import type { SessionContext } from './session-context.js';
+import { setupSession } from './setup.js';
+import { awaitingToken, failed, settingUp } from './states.js';
+import { teardownSession } from './teardown.js';
+
+/**
+ * Everything that happens for one wanted source, until the source is no longer wanted
+ * (unsubscribe): wait for its content token, set up, heartbeat, and tear down.
+ *
+ * ```
+ * updates$:   a------a'(token)
+ * states:     W------S----A----A----A
+ * ```
+ * `W` awaiting-token, `S` setting-up, `A` active. No token within `tokenTimeoutMs` is a setup
+ * error; a token that still comes later starts the setup.
+ */
+export function sourceLifecycle(
+  source: SsmSource,
+  updates$: Observable<SsmSource>,
+  ctx: SessionContext,
+): Observable<SsmState> {
+  if (source.token) return sessionRuns(source, ctx);
+  const ready$ = updates$.pipe(
+    first((update) => !!update.token),
+    share(),
+  );
+  const waiting$ = concat(
+    of(awaitingToken(source)),
+    timer(ctx.tokenTimeoutMs, ctx.scheduler).pipe(
+      map(() =>
+        failed(
+          source,
+          new SsmError({
+            kind: 'setup',
+            message: `no content token for "${source.src}" within ${ctx.tokenTimeoutMs} ms`,
+            source,
+          }),
+        ),
+      ),
+    ),
+  );
+  return merge(
+    waiting$.pipe(takeUntil(ready$)),
+    ready$.pipe(switchMap((update) => sessionRuns(update, ctx))),
+  );
+}
+
+/** Session runs for one source: after a run ends in an error, the next `play$` starts another. */
+function sessionRuns(source: SsmSource, ctx: SessionContext): Observable<SsmState> {
+  return sessionRun(source, ctx).pipe(repeat({ delay: () => ctx.play$ }));
+}
+
+/**
+ * One session: `setting-up`, then live until unsubscribed or dead. On unsubscribe the session
+ * is torn down with its newest token, even when its setup or a heartbeat is still in flight:
+ * the teardown waits for that answer, so nothing is orphaned on the server.
+ *
+ * A session found expired on its return from the background (with `reestablishAfterBackground`)
+ * is followed at once by a new run for the same source, shown as `setting-up` with
+ * `reestablishing`; its error reaches `errors$` as not fatal.
+ *
+ * ```
+ * appState$:  a---b------a
+ * requests:   S----------H(401)S
+ * states:     sA---------------s(re)A'
+ * ```
+ */
+function sessionRun(
+  source: SsmSource,
+  ctx: SessionContext,
+  reestablishing?: SsmError,
+): Observable<SsmState> {
+  return defer(() => {
+    let abandoned = false;
+    let tokenAtEnd$: Observable<string | undefined> | undefined;
+    const setup$ = ctx.lane.queue(setupSession(source, ctx, () => abandoned));
+    tokenAtEnd$ = setup$.pipe(
+      map((outcome) => ('grant' in outcome ? outcome.grant.sessionToken : undefined)),
+    );
+    return concat(
+      of(settingUp(source, reestablishing)),
+      setup$.pipe(
+        switchMap((outcome) => {
+          if ('grant' in outcome) {
+            return liveSession(source, outcome.grant, ctx, (token$) => {
+              tokenAtEnd$ = token$;
+            }).pipe(
+              switchMap((state) => {
+                if (state.status !== 'reestablish') return of(state);
+                const error = notFatal(state.error);
+                ctx.report(error);
+                return sessionRun(source, ctx, error);
+              }),
+            );
+          }
+          tokenAtEnd$ = undefined;
+          return of(failed(source, outcome.error));
+        }),
+      ),
+    ).pipe(
+      finalize(() => {
+        abandoned = true;
+        if (tokenAtEnd$) ctx.lane.queueTeardown(source, teardownSession(source, tokenAtEnd$, ctx));
+      }),
+    );
+  });
+}
+
+/** The error of a session that is being re-established: it ended no session for the app. */
+function notFatal(error: SsmError): SsmError {
+  return new SsmError({
+    kind: error.kind,
+    message: `${error.message}; the session expired in the background and is set up again`,
+    fatal: false,
+    ...(error.httpStatus !== undefined && { httpStatus: error.httpStatus }),
+    ...(error.serverCode !== undefined && { serverCode: error.serverCode }),
+    ...(error.serverMessage !== undefined && { serverMessage: error.serverMessage }),
+    ...(error.source !== undefined && { source: error.source }),
+    cause: error,
+  });
+}
+
+/** Updates of `source$` for the source whose `src` is given. */
+export const updatesOf = (src: string) => (want$: Observable<SsmSource | null>) =>
+  want$.pipe(filter((update): update is SsmSource => update?.src === src));

@@ -1,0 +1,326 @@
+import { SsmError, type SsmErrorKind } from '../error.js';
+import type { SsmRequest, SsmResponse, SsmSource } from '../types.js';
+
+/**
+ * The SSM wire format: URLs, headers, bodies, response parsing and error mapping.
+ * Nothing else in the SDK knows a path, a header name or a response field.
+ */
+
+/** Header that carries the tokens unless the source names another. */
+export const DEFAULT_TOKEN_HEADER = 'nv-authorizations';
+
+/** A live session as the server gave it. */
+export interface SessionGrant {
+  sessionToken: string;
+  heartbeatSeconds: number;
+}
+
+/** A renewal as the server gave it; `heartbeatSeconds` only when the server changed the period. */
+export interface Renewal {
+  sessionToken: string;
+  heartbeatSeconds?: number;
+}
+
+/** A Widevine licence renewal through SSM: the next token and the licence bytes for the CDM. */
+export interface WidevineRenewal {
+  sessionToken: string;
+  license: Uint8Array;
+}
+
+/** Header of a setup that a server may answer twice without taking a second slot. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** The longest period used, in seconds: longer ones overflow platform timers (2^31 ms). */
+export const MAX_HEARTBEAT_SECONDS = 86_400;
+
+/** The shortest period used by default, in seconds. */
+export const MIN_HEARTBEAT_SECONDS = 1;
+
+/** `seconds` clamped into `min … MAX_HEARTBEAT_SECONDS`. */
+export function clampPeriod(seconds: number, min: number): number {
+  return Math.min(MAX_HEARTBEAT_SECONDS, Math.max(min, seconds));
+}
+
+/** The header name of a source. */
+export function tokenHeaderOf(source: SsmSource): string {
+  return source.tokenHeader || DEFAULT_TOKEN_HEADER;
+}
+
+/** `contentToken,sessionToken`: what every licence request of a live session carries. */
+export function authorizationOf(contentToken: string, sessionToken: string): string {
+  return `${contentToken},${sessionToken}`;
+}
+
+/**
+ * The base URL of an SSM service: one trailing `/` dropped, `/v1` appended unless the path
+ * already ends in it. Throws a setup {@link SsmError} for a URL that is not http(s).
+ */
+export function ssmBaseUrl(ssmServerUrl: string, source?: SsmSource): string {
+  // A pattern rather than `new URL`: React Native's URL leaves most getters unimplemented.
+  if (!/^https?:\/\/[^/\s?#]+[^\s]*$/i.test(ssmServerUrl)) {
+    throw new SsmError({
+      kind: 'setup',
+      message: `ssmServerUrl "${ssmServerUrl}" is not an http(s) URL`,
+      ...(source && { source }),
+    });
+  }
+  const base = ssmServerUrl.replace(/[?#].*$/, '').replace(/\/$/, '');
+  return base.endsWith('/v1') ? base : `${base}/v1`;
+}
+
+/** What a call may add to its request: a Widevine challenge, a setup's idempotency key. */
+export interface RequestExtras {
+  challenge?: Uint8Array;
+  idempotencyKey?: string;
+}
+
+const PATHS: Record<SsmRequest['call'], string> = {
+  setup: 'sessions/setup',
+  heartbeat: 'sessions/heartbeat',
+  teardown: 'sessions/teardown',
+  renewal: 'renewal-license-wv',
+};
+
+/**
+ * The request of one SSM call; `token` is the content token for setup, else the session token
+ * (alone, also for a Widevine renewal).
+ */
+export function ssmRequest(
+  call: SsmRequest['call'],
+  source: SsmSource,
+  token: string,
+  extras: RequestExtras = {},
+): SsmRequest {
+  return {
+    call,
+    url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/${PATHS[call]}`,
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json; charset=utf-8',
+      [tokenHeaderOf(source)]: token,
+      ...(extras.idempotencyKey !== undefined && {
+        [IDEMPOTENCY_KEY_HEADER]: extras.idempotencyKey,
+      }),
+    },
+    body: extras.challenge ? JSON.stringify({ challenge: toBase64(extras.challenge) }) : '{}',
+  };
+}
+
+/** Base64 of bytes, with the platform's `btoa` (browsers, React Native's Hermes, Node). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** The bytes of a base64 (or base64url) text; `undefined` when it is not base64. */
+function fromBase64(text: string): Uint8Array | undefined {
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The response body as JSON, when it is JSON (transports may hand over text). */
+function jsonBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOk(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** The typed error of a non-2xx response, with the server's `errorCode` and `message` if any. */
+export function errorOfResponse(
+  kind: SsmErrorKind,
+  response: SsmResponse,
+  source: SsmSource,
+): SsmError {
+  const body = jsonBody(response.body);
+  const serverCode =
+    isRecord(body) && typeof body.errorCode === 'number' ? body.errorCode : undefined;
+  const serverMessage =
+    isRecord(body) && typeof body.message === 'string' ? body.message : undefined;
+  const detail = [
+    serverCode !== undefined && `server code ${serverCode}`,
+    serverMessage !== undefined && `"${serverMessage}"`,
+    serverCode === undefined && !isRecord(body) && 'body is not JSON',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return new SsmError({
+    kind,
+    message: `SSM ${kind} failed with HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
+    httpStatus: response.status,
+    source,
+    ...(serverCode !== undefined && { serverCode }),
+    ...(serverMessage !== undefined && { serverMessage }),
+  });
+}
+
+/** The typed error of a request that got no response (network failure, timeout). */
+export function errorOfNoResponse(kind: SsmErrorKind, cause: unknown, source: SsmSource): SsmError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new SsmError({ kind, message: `SSM ${kind} got no response: ${reason}`, cause, source });
+}
+
+/** A 2xx response whose body breaks the protocol. */
+function malformed(kind: SsmErrorKind, response: SsmResponse, source: SsmSource, why: string) {
+  return new SsmError({
+    kind,
+    message: `SSM ${kind} answered HTTP ${response.status} but ${why}`,
+    httpStatus: response.status,
+    source,
+  });
+}
+
+/**
+ * A setup response: a grant, or the error that says why not. A 2xx that carries a session token
+ * but no usable period is still an error; its token is returned as `orphan` so it can be torn
+ * down instead of holding a slot until it expires.
+ */
+export function parseSetup(
+  response: SsmResponse,
+  source: SsmSource,
+): { grant: SessionGrant } | { error: SsmError; orphan?: string } {
+  if (!isOk(response.status)) return { error: errorOfResponse('setup', response, source) };
+  const body = jsonBody(response.body);
+  const sessionToken =
+    isRecord(body) && typeof body.sessionToken === 'string' && body.sessionToken
+      ? body.sessionToken
+      : undefined;
+  if (sessionToken === undefined) {
+    return { error: malformed('setup', response, source, 'without a sessionToken') };
+  }
+  if (!isSendable(sessionToken)) {
+    // It could not be sent back, not even in a teardown: the server expires it.
+    return { error: malformed('setup', response, source, UNSENDABLE) };
+  }
+  const heartbeat = isRecord(body) ? body.heartbeat : undefined;
+  if (typeof heartbeat !== 'number' || !Number.isFinite(heartbeat) || heartbeat <= 0) {
+    return {
+      error: malformed('setup', response, source, `with heartbeat ${JSON.stringify(heartbeat)}`),
+      orphan: sessionToken,
+    };
+  }
+  return { grant: { sessionToken, heartbeatSeconds: heartbeat } };
+}
+
+/** A renewal answer's body with its next `sessionToken`, checked, or the heartbeat error. */
+function renewedBody(
+  response: SsmResponse,
+  source: SsmSource,
+): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
+  if (!isOk(response.status)) return { error: errorOfResponse('heartbeat', response, source) };
+  const body = jsonBody(response.body);
+  if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
+    return { error: malformed('heartbeat', response, source, 'without a sessionToken') };
+  }
+  if (!isSendable(body.sessionToken)) {
+    return { error: malformed('heartbeat', response, source, UNSENDABLE) };
+  }
+  return { body: body as Record<string, unknown> & { sessionToken: string } };
+}
+
+/** A heartbeat response: the rotated token (and a new period, if any), or the error. */
+export function parseHeartbeat(
+  response: SsmResponse,
+  source: SsmSource,
+): { renewal: Renewal } | { error: SsmError } {
+  const renewed = renewedBody(response, source);
+  if ('error' in renewed) return renewed;
+  const { body } = renewed;
+  const heartbeat = body.heartbeat;
+  const changesPeriod =
+    typeof heartbeat === 'number' && Number.isFinite(heartbeat) && heartbeat > 0;
+  return {
+    renewal: {
+      sessionToken: body.sessionToken,
+      ...(changesPeriod && { heartbeatSeconds: heartbeat }),
+    },
+  };
+}
+
+/**
+ * A Widevine renewal response `{sessionToken, license}`: the next token and the licence bytes,
+ * or the error (a heartbeat error: the renewal is this session's heartbeat).
+ */
+export function parseWidevineRenewal(
+  response: SsmResponse,
+  source: SsmSource,
+): { widevine: WidevineRenewal } | { error: SsmError } {
+  const renewed = renewedBody(response, source);
+  if ('error' in renewed) return renewed;
+  const { body } = renewed;
+  const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
+  if (!license)
+    return { error: malformed('heartbeat', response, source, 'without a base64 license') };
+  return { widevine: { sessionToken: body.sessionToken, license } };
+}
+
+/** A teardown response: `undefined` when it worked, else the error. Any 2xx body is fine. */
+export function parseTeardown(response: SsmResponse, source: SsmSource): SsmError | undefined {
+  return isOk(response.status) ? undefined : errorOfResponse('teardown', response, source);
+}
+
+/** Worth another try within the period: no response at all, or a 5xx. */
+export function isTransient(error: SsmError): boolean {
+  return error.httpStatus === undefined || error.httpStatus >= 500;
+}
+
+/** Server code of a heartbeat call for a session that its licence renews (409). */
+const RENEWED_BY_LICENCE_SERVER_CODE = 1006;
+
+/** The server says this session is renewed by its licence, not by heartbeat calls. */
+export function isRenewedByLicence(error: SsmError): boolean {
+  return error.serverCode === RENEWED_BY_LICENCE_SERVER_CODE;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** What a session token must look like to go back out in a header: visible ASCII. */
+const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
+const UNSENDABLE = 'with a sessionToken that cannot be sent in a header';
+
+/** A session token that can be sent as (part of) a header value. */
+export function isSendable(token: string): boolean {
+  return token.length <= 4096 && SENDABLE_TOKEN.test(token) && !token.includes(',');
+}
+
+/**
+ * Why a source cannot be sent, in plain words, or `undefined` when it can. Catches what would
+ * otherwise throw inside a transport or smuggle a header: a missing `src`, a non-string token,
+ * a token with line breaks, an invalid header name.
+ */
+export function sourceProblem(source: SsmSource): string | undefined {
+  if (typeof source.src !== 'string' || source.src === '') {
+    return 'the source has no src (a non-empty string is required)';
+  }
+  if (typeof source.ssmServerUrl !== 'string') return 'ssmServerUrl must be a string';
+  if (source.token !== undefined && typeof source.token !== 'string') {
+    return 'the content token must be a string';
+  }
+  if (source.token !== undefined && !HEADER_VALUE.test(source.token)) {
+    return 'the content token contains characters a header cannot carry';
+  }
+  if (source.tokenHeader !== undefined && !HEADER_NAME.test(source.tokenHeader)) {
+    return `tokenHeader "${String(source.tokenHeader)}" is not a valid header name`;
+  }
+  try {
+    ssmBaseUrl(source.ssmServerUrl);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}

@@ -1,3 +1,0 @@
-export * from './api.js';
-export { ssmSession } from './ssm-session.js';
-export { type AxiosTransportOptions, axiosTransport } from './transports/axios.js';
