@@ -157,3 +157,53 @@ describe.each([
     expect(requestLog(transport)).toEqual(['1 setup ct-a', '3000 heartbeat S1']);
   });
 });
+
+describe.each([
+  ['async', false],
+  ['sync', true],
+])('a source$ that completes before the token came (%s)', (_mode, syncMode) => {
+  it('waits, then ends in the token timeout’s 6001 as with a BehaviorSubject; session$ neither errors nor completes', () => {
+    const transport = unused();
+    testScheduler().run(({ cold, expectObservable }) => {
+      const tokenless = ssmSource('a', { token: undefined });
+      const session = ssmSession(
+        { source$: cold('-(a|)', { a: tokenless }) },
+        { transport, syncMode, tokenTimeoutMs: 300 },
+      );
+      expectObservable(labels(session.session$), '^ 1000ms !').toBe('iw 299ms e', {
+        i: 'idle',
+        w: 'wait a',
+        e: 'error a 6001',
+      });
+      expectObservable(
+        session.errors$.pipe(map((e) => `${e.code} ${e.fatal} ${e.message}`)),
+        '^ 1000ms !',
+      ).toBe('- 300ms e', { e: '6001 true no content token for "a.mpd" within 300 ms' });
+    });
+    expect(transport.requests).toEqual([]);
+  });
+
+  it('a token in the last emission before completing still sets up', () => {
+    let transport = unused();
+    testScheduler().run(({ cold, expectObservable }) => {
+      transport = scriptedTransport((req) =>
+        cold('--r|', {
+          r: req.call === 'setup' ? ok({ sessionToken: 'S1', heartbeat: 1 }) : ok({}),
+        }),
+      );
+      const session = ssmSession(
+        {
+          source$: cold('-a-(b|)', { a: ssmSource('a', { token: undefined }), b: ssmSource('a') }),
+        },
+        { transport, syncMode, tokenTimeoutMs: 300 },
+      );
+      expectObservable(labels(session.session$), '^ 100ms !').toBe('iw-s-A', {
+        i: 'idle',
+        w: 'wait a',
+        s: 'setup a',
+        A: 'active a S1',
+      });
+    });
+    expect(requestLog(transport)).toEqual(['3 setup ct-a', '101 teardown S1']);
+  });
+});

@@ -3,14 +3,15 @@ import {
   defer,
   filter,
   finalize,
-  first,
   map,
   merge,
+  NEVER,
   type Observable,
   of,
   repeat,
   share,
   switchMap,
+  take,
   takeUntil,
   timer,
 } from 'rxjs';
@@ -39,8 +40,11 @@ export function sourceLifecycle(
   ctx: SessionContext,
 ): Observable<SsmState> {
   if (source.token) return sessionRuns(source, ctx);
+  // Not `first`: a source$ that completes before the token came must end in the token timeout's
+  // setup error, as the contract says of every SSM failure, never in an EmptyError.
   const ready$ = updates$.pipe(
-    first((update) => !!update.token),
+    filter((update) => !!update.token),
+    take(1),
     share(),
   );
   const waiting$ = concat(
@@ -61,6 +65,8 @@ export function sourceLifecycle(
   return merge(
     waiting$.pipe(takeUntil(ready$)),
     ready$.pipe(switchMap((update) => sessionRuns(update, ctx))),
+    // Held open as every other lifecycle is: a source$ that completed ends nothing by itself.
+    NEVER,
   );
 }
 
