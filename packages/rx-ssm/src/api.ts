@@ -17,6 +17,7 @@ export {
 } from './transports/transport-error.js';
 export type {
   AppState,
+  CheckedSource,
   LicenceAnswer,
   SsmDiagnostic,
   SsmDrm,

@@ -27,10 +27,28 @@ export interface SsmSource {
   drm?: SsmDrm;
 }
 
+/**
+ * A source type as `ssmSession` accepts it: a key that differs from one of SsmSource's only in
+ * case (`ssmServerURL`, `Token`) is a type error naming the key; other keys of an app's own
+ * source type (a title, a channel number) are fine.
+ */
+export type CheckedSource<S> = [MisspeltKeys<S>] extends [never]
+  ? S
+  : S & { [K in MisspeltKeys<S>]: `"${K & string}" is not a key of SsmSource: check its case` };
+
+/** Keys of `S` that are not SsmSource's but spell one of them in another case. */
+type MisspeltKeys<S> = {
+  [K in keyof S]: K extends keyof SsmSource
+    ? never
+    : Lowercase<K & string> extends Lowercase<keyof SsmSource>
+      ? K
+      : never;
+}[keyof S];
+
 /** What the player wants, as streams. */
-export interface SsmIntents {
+export interface SsmIntents<S extends SsmSource = SsmSource> {
   /** The current source; `null` unloads. */
-  source$: Observable<SsmSource | null>;
+  source$: Observable<S | null>;
   /** Play after a stop sets up a fresh session for the current source. */
   play$?: Observable<unknown>;
   /** Stop tears the session down. */
@@ -75,15 +93,33 @@ export interface SsmRenewal {
   authorization: string;
 }
 
-/** Something worth knowing that is not an error, e.g. a server period that was clamped. */
-export type SsmDiagnostic = {
-  kind: 'heartbeat-clamped';
-  source: SsmSource;
-  /** The period the server asked for, in seconds. */
-  requestedSeconds: number;
-  /** The period used instead. */
-  usedSeconds: number;
-};
+/**
+ * Something worth knowing that is not an error: a server period that was clamped, and, in
+ * development builds (any where `process.env.NODE_ENV` is not `production`), a source that
+ * looks wrong, reported once per `src`.
+ */
+export type SsmDiagnostic =
+  | {
+      kind: 'heartbeat-clamped';
+      source: SsmSource;
+      /** The period the server asked for, in seconds. */
+      requestedSeconds: number;
+      /** The period used instead. */
+      usedSeconds: number;
+    }
+  | {
+      /** The source has a key SsmSource does not know; the SDK ignores it. */
+      kind: 'source-unknown-key';
+      source: SsmSource;
+      key: string;
+      /** The key it misspells, when only the case differs (`ssmServerURL` → `ssmServerUrl`). */
+      didYouMean?: keyof SsmSource;
+    }
+  | {
+      /** The source has no `ssmServerUrl`: it plays with no SSM session and the state stays `idle`. */
+      kind: 'source-without-ssm';
+      source: SsmSource;
+    };
 
 /** One SSM request as a transport sends it. */
 export interface SsmRequest {

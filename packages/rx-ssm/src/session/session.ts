@@ -19,24 +19,31 @@ import {
 import { SsmError } from '../error.js';
 import type {
   AppState,
+  CheckedSource,
   SsmDiagnostic,
   SsmIntents,
   SsmOptions,
   SsmRenewal,
   SsmSession,
+  SsmSource,
   SsmState,
   SsmTransport,
 } from '../types.js';
 import { MIN_HEARTBEAT_SECONDS, sourceProblem } from '../wire/wire.js';
+import { checkIntents } from './checked-intents.js';
 import { asyncMode, syncMode } from './mode.js';
 import { requestLane } from './request-lane.js';
 import type { SessionContext, WidevineJob } from './session-context.js';
+import { diagnosedSources, isDevelopment } from './source-diagnostics.js';
 import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
 import { failed, idle, tearingDown } from './states.js';
 import { sameSession, wantedSource } from './wanted-source.js';
 
 /** The signature of {@link ssmSession}. */
-export type SsmSessionFactory = (intents: SsmIntents, options?: SsmOptions) => SsmSession;
+export type SsmSessionFactory = <S extends SsmSource>(
+  intents: SsmIntents<S> & { source$: Observable<CheckedSource<S> | null> },
+  options?: SsmOptions,
+) => SsmSession;
 
 /**
  * `ssmSession` with the transport used when the options name none. The pipeline, top to bottom:
@@ -45,7 +52,10 @@ export type SsmSessionFactory = (intents: SsmIntents, options?: SsmOptions) => S
  * so an app that uses `fetchTransport` bundles no axios.
  */
 export function ssmSessionWith(defaultTransport: () => SsmTransport): SsmSessionFactory {
-  return (intents, options = {}) => ssmPipeline(intents, options, defaultTransport);
+  return (intents, options) => {
+    checkIntents(intents, options);
+    return ssmPipeline(intents, options ?? {}, defaultTransport);
+  };
 }
 
 function ssmPipeline(
@@ -89,7 +99,10 @@ function ssmPipeline(
       askRenewal: (renewal) => renewals.next(renewal),
       diagnose: (diagnostic) => diagnostics.next(diagnostic),
     };
-    const wanted$ = wantedSource(intents.source$, play$, intents.stop$).pipe(share());
+    const source$ = isDevelopment()
+      ? intents.source$.pipe(diagnosedSources(ctx.diagnose))
+      : intents.source$;
+    const wanted$ = wantedSource(source$, play$, intents.stop$).pipe(share());
 
     const states$ = wanted$.pipe(
       distinctUntilChanged(sameSession),
