@@ -818,7 +818,7 @@ describe('bad input', () => {
         F: 'error b 6001',
       });
       expectObservable(errors$.pipe(map((e) => e.message)), UNTIL).toBe('-x---y', {
-        x: 'SSM setup got no response: boom',
+        x: `SSM setup got no response: boom (${SETUP_URL})`,
         y: expect.stringContaining('SSM setup got no response'),
       });
     });
@@ -873,7 +873,7 @@ describe('edges', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const { errors$ } = ssmSession({ source$: hot('-a', { a }) }, { transport: () => EMPTY });
       expectObservable(errors$.pipe(map((e) => e.message)), UNTIL).toBe('-e', {
-        e: 'SSM setup got no response: the transport completed without a response',
+        e: `SSM setup got no response: the transport completed without a response (${SETUP_URL})`,
       });
     });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SsmError } from '../../src/index.js';
+import { answerTooLarge } from '../../src/transports/transport-error.js';
 import {
   errorOfNoResponse,
   errorOfResponse,
@@ -13,6 +14,7 @@ import {
 } from '../../src/wire/wire.js';
 
 const source = { src: 'a', token: 'ct', ssmServerUrl: 'https://ssm.example.com/T/ssm' };
+const SETUP = 'https://ssm.example.com/T/ssm/v1/sessions/setup';
 
 describe('ssmBaseUrl', () => {
   it.each([
@@ -68,7 +70,7 @@ describe('parseSetup', () => {
     (body, why, orphan) => {
       const parsed = parseSetup({ status: 200, body }, source);
       expect('error' in parsed && parsed.error.message).toBe(
-        `SSM setup answered HTTP 200 but ${why}`,
+        `SSM setup answered HTTP 200 but ${why} (${SETUP})`,
       );
       expect('error' in parsed && parsed.error.code).toBe(6001);
       expect('orphan' in parsed ? parsed.orphan : undefined).toBe(orphan);
@@ -83,16 +85,37 @@ describe('parseSetup', () => {
       serverCode: 1007,
       serverMessage: 'max',
       isSessionLimit: true,
-      message: 'SSM setup failed with HTTP 403: server code 1007, "max"',
+      message: `SSM setup failed with HTTP 403: server code 1007, "max" (${SETUP})`,
       source,
     });
   });
 
-  it('says when an error body is not JSON', () => {
-    const parsed = parseSetup({ status: 502, body: '<html>' }, source);
-    expect('error' in parsed && parsed.error.message).toBe(
-      'SSM setup failed with HTTP 502: body is not JSON',
+  it('says when an error body is not JSON, and what a 404, a redirect or an empty body mean', () => {
+    const message = (status: number, body: unknown) => {
+      const parsed = parseSetup({ status, body }, source);
+      return 'error' in parsed ? parsed.error.message : undefined;
+    };
+    expect(message(502, '<html>')).toBe(
+      `SSM setup failed with HTTP 502: with a body that is not JSON (6 characters) (${SETUP})`,
     );
+    expect(message(404, '<h1>Not Found</h1>')).toBe(
+      `SSM setup failed with HTTP 404: nothing answers at this URL: check ssmServerUrl (${SETUP})`,
+    );
+    for (const status of [0, 302]) {
+      expect(message(status, '')).toBe(
+        `SSM setup failed with HTTP ${status}: the server answered with a redirect, which is not followed (a token never leaves for another URL) (${SETUP})`,
+      );
+    }
+    expect(message(500, '')).toBe(`SSM setup failed with HTTP 500: with an empty body (${SETUP})`);
+  });
+
+  it('names the URL of the call without user info, query or fragment, and never a token', () => {
+    const secretive = { ...source, ssmServerUrl: 'https://user:pw@ssm.example.com/T/ssm?key=k#f' };
+    const parsed = parseSetup({ status: 500, body: '' }, secretive);
+    expect('error' in parsed && parsed.error.message).toBe(
+      `SSM setup failed with HTTP 500: with an empty body (${SETUP})`,
+    );
+    expect('error' in parsed && parsed.error.message).not.toMatch(/ct|user|pw|key=/);
   });
 });
 
@@ -143,7 +166,10 @@ describe('parseTeardown and transient errors', () => {
       false,
     );
     expect(errorOfNoResponse('setup', 'timeout', source).message).toBe(
-      'SSM setup got no response: timeout',
+      `SSM setup got no response: timeout (${SETUP})`,
+    );
+    expect(errorOfNoResponse('heartbeat', answerTooLarge(65_536), source, 'renewal').message).toBe(
+      'SSM heartbeat refused the answer: answer larger than 65536 bytes (https://ssm.example.com/T/ssm/v1/renewal-license-wv)',
     );
   });
 });

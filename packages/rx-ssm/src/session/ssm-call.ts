@@ -26,7 +26,7 @@ export function ssmCall(
       of(
         cause instanceof SsmError
           ? cause
-          : errorOfNoResponse(call === 'renewal' ? 'heartbeat' : call, cause, source),
+          : errorOfNoResponse(call === 'renewal' ? 'heartbeat' : call, cause, source, call),
       ),
     ),
   );

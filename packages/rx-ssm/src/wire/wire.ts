@@ -141,11 +141,35 @@ function isOk(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
+/**
+ * Where a call went, for messages: the call's URL without user info, query or fragment (a
+ * token never travels in the URL, and nothing after the path is shown).
+ */
+export function callUrlOf(call: SsmRequest['call'], source: SsmSource): string {
+  const base = (source.ssmServerUrl ?? '').replace(/[?#].*$/, '').replace(/\/\/[^/@]*@/, '//');
+  try {
+    return `${ssmBaseUrl(base)}/${PATHS[call]}`;
+  } catch {
+    return `${base} (not an http(s) URL)`;
+  }
+}
+
+/** Why a non-2xx answer failed, when its body does not say. */
+function statusCause(status: number, body: unknown): string | undefined {
+  if (status === 0 || (status >= 300 && status < 400)) {
+    return 'the server answered with a redirect, which is not followed (a token never leaves for another URL)';
+  }
+  if (status === 404) return 'nothing answers at this URL: check ssmServerUrl';
+  if (typeof body === 'string' && body.trim() === '') return 'with an empty body';
+  return `with a body that is not JSON (${typeof body === 'string' ? `${body.length} characters` : typeof body})`;
+}
+
 /** The typed error of a non-2xx response, with the server's `errorCode` and `message` if any. */
 export function errorOfResponse(
   kind: SsmErrorKind,
   response: SsmResponse,
   source: SsmSource,
+  call: SsmRequest['call'] = kind,
 ): SsmError {
   const body = jsonBody(response.body);
   const serverCode =
@@ -155,13 +179,13 @@ export function errorOfResponse(
   const detail = [
     serverCode !== undefined && `server code ${serverCode}`,
     serverMessage !== undefined && `"${serverMessage}"`,
-    serverCode === undefined && !isRecord(body) && 'body is not JSON',
+    serverCode === undefined && !isRecord(body) && statusCause(response.status, response.body),
   ]
     .filter(Boolean)
     .join(', ');
   return new SsmError({
     kind,
-    message: `SSM ${kind} failed with HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
+    message: `SSM ${kind} failed with HTTP ${response.status}${detail ? `: ${detail}` : ''} (${callUrlOf(call, source)})`,
     httpStatus: response.status,
     source,
     ...(serverCode !== undefined && { serverCode }),
@@ -169,17 +193,44 @@ export function errorOfResponse(
   });
 }
 
-/** The typed error of a request that got no response (network failure, timeout). */
-export function errorOfNoResponse(kind: SsmErrorKind, cause: unknown, source: SsmSource): SsmError {
+/**
+ * The typed error of a request that got no response handed to the SDK: the network failed, or
+ * the transport gave up (its deadline, an answer over its size cap, a header it cannot send),
+ * each said as what it is.
+ */
+export function errorOfNoResponse(
+  kind: SsmErrorKind,
+  cause: unknown,
+  source: SsmSource,
+  call: SsmRequest['call'] = kind,
+): SsmError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new SsmError({ kind, message: `SSM ${kind} got no response: ${reason}`, cause, source });
+  const failure = (cause as { reason?: unknown } | null)?.reason;
+  const what =
+    failure === 'too-large'
+      ? 'refused the answer'
+      : failure === 'unsendable-header'
+        ? 'was not sent'
+        : 'got no response';
+  return new SsmError({
+    kind,
+    message: `SSM ${kind} ${what}: ${reason} (${callUrlOf(call, source)})`,
+    cause,
+    source,
+  });
 }
 
 /** A 2xx response whose body breaks the protocol. */
-function malformed(kind: SsmErrorKind, response: SsmResponse, source: SsmSource, why: string) {
+function malformed(
+  kind: SsmErrorKind,
+  response: SsmResponse,
+  source: SsmSource,
+  why: string,
+  call: SsmRequest['call'] = kind,
+) {
   return new SsmError({
     kind,
-    message: `SSM ${kind} answered HTTP ${response.status} but ${why}`,
+    message: `SSM ${kind} answered HTTP ${response.status} but ${why} (${callUrlOf(call, source)})`,
     httpStatus: response.status,
     source,
   });
@@ -221,14 +272,17 @@ export function parseSetup(
 function renewedBody(
   response: SsmResponse,
   source: SsmSource,
+  call: 'heartbeat' | 'renewal',
 ): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
-  if (!isOk(response.status)) return { error: errorOfResponse('heartbeat', response, source) };
+  if (!isOk(response.status)) {
+    return { error: errorOfResponse('heartbeat', response, source, call) };
+  }
   const body = jsonBody(response.body);
   if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
-    return { error: malformed('heartbeat', response, source, 'without a sessionToken') };
+    return { error: malformed('heartbeat', response, source, 'without a sessionToken', call) };
   }
   if (!isSendable(body.sessionToken)) {
-    return { error: malformed('heartbeat', response, source, UNSENDABLE) };
+    return { error: malformed('heartbeat', response, source, UNSENDABLE, call) };
   }
   return { body: body as Record<string, unknown> & { sessionToken: string } };
 }
@@ -238,7 +292,7 @@ export function parseHeartbeat(
   response: SsmResponse,
   source: SsmSource,
 ): { renewal: Renewal } | { error: SsmError } {
-  const renewed = renewedBody(response, source);
+  const renewed = renewedBody(response, source, 'heartbeat');
   if ('error' in renewed) return renewed;
   const { body } = renewed;
   const heartbeat = body.heartbeat;
@@ -260,12 +314,14 @@ export function parseWidevineRenewal(
   response: SsmResponse,
   source: SsmSource,
 ): { widevine: WidevineRenewal } | { error: SsmError } {
-  const renewed = renewedBody(response, source);
+  const renewed = renewedBody(response, source, 'renewal');
   if ('error' in renewed) return renewed;
   const { body } = renewed;
   const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
   if (!license)
-    return { error: malformed('heartbeat', response, source, 'without a base64 license') };
+    return {
+      error: malformed('heartbeat', response, source, 'without a base64 license', 'renewal'),
+    };
   return { widevine: { sessionToken: body.sessionToken, license } };
 }
 

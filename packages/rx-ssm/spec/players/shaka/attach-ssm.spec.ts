@@ -1,4 +1,4 @@
-import { BehaviorSubject, NEVER } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, NEVER } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SsmError, type SsmSource, ssmSession } from '../../../src/index.js';
 import { attachSsm } from '../../../src/players/index.js';
@@ -63,7 +63,12 @@ describe('attachSsm(player, session) with Shaka’s real networking engine', () 
       { transport: model.transport, minHeartbeatSeconds: 0.01 },
     );
     const attached = attachSsm(player, session);
-    await settle(80);
+    // Once a heartbeat has rotated the token (S1 → S1.n), however loaded the machine is.
+    await firstValueFrom(
+      session.session$.pipe(
+        filter((state) => state.status === 'active' && /\.\d+$/.test(state.sessionToken)),
+      ),
+    );
 
     await request(player, LICENSE, 'spec://licence');
     const rotated = sent[0]?.headers['x-ssm'];
