@@ -158,9 +158,10 @@ export interface SsmOptions {
   /** Transient heartbeat failures retried within one period. Default 2. */
   heartbeatRetries?: number;
   /**
-   * The shortest heartbeat period used, in seconds. A server period outside
-   * `minHeartbeatSeconds … 86 400` is clamped into it and reported on `diagnostics$`.
-   * Default 1; marble specs may lower it.
+   * The shortest heartbeat period used, in seconds. A positive server period outside
+   * `minHeartbeatSeconds … 86 400` is clamped into it and reported on `diagnostics$`; a setup
+   * answer whose `heartbeat` is missing, not a number, zero or negative is a failed setup
+   * (6001) instead, and the session it named is torn down. Default 1; marble specs may lower it.
    */
   minHeartbeatSeconds?: number;
   /**

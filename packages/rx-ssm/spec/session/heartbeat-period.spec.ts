@@ -109,3 +109,38 @@ describe('a hostile heartbeat period never makes the client hammer the server', 
     ]);
   });
 });
+
+describe('a setup answer whose period is not a positive number is refused, not clamped (README, "Options")', () => {
+  it.each([
+    ['0', 0],
+    ['-1', -1],
+    ['the string "5"', '5'],
+    ['null', null],
+    ['missing', undefined],
+  ])(
+    'heartbeat %s: 6001 naming the period, and the session it named is torn down at once',
+    (_name, heartbeat) => {
+      let transport = scriptedTransport(() => {
+        throw new Error('unused');
+      });
+      testScheduler().run(({ hot, cold, expectObservable }) => {
+        transport = scriptedTransport((req) =>
+          cold('--r|', {
+            r: req.call === 'setup' ? ok({ sessionToken: 'S1', heartbeat }) : ok({}),
+          }),
+        );
+        const session = ssmSession({ source$: hot('-a', { a }) }, { transport });
+        expectObservable(labels(session.session$), '^ 10s !').toBe('is---e', {
+          i: 'idle',
+          s: 'setup a',
+          e: 'error a 6001',
+        });
+        // The error comes once the orphan's teardown is answered: nothing is left on the server.
+        expectObservable(session.errors$.pipe(map((e) => e.message)), '^ 10s !').toBe('-----m', {
+          m: expect.stringContaining(`but with heartbeat ${JSON.stringify(heartbeat)}`),
+        });
+      });
+      expect(requestLog(transport)).toEqual(['1 setup ct-a', '3 teardown S1']);
+    },
+  );
+});
