@@ -156,6 +156,6 @@ describe('rx-ssm serve', () => {
     expect(
       await main(['node', 'rx-ssm', 'serve', '--port', '0', '--clearkey-file', keysFile], io),
     ).toBe(1);
-    expect(text.err).toMatch(/bad-keys\.json is not a JSON object/);
+    expect(text.err).toMatch(/--clearkey-file \S*bad-keys\.json: not a JSON object/);
   });
 });

@@ -7,7 +7,7 @@ import { redisClusterStore, redisStore } from '../stores/redis/redis-store.js';
 import { DEV_SECRET, mintContentToken } from '../tokens/content-token.js';
 import { cliLogger, type LogFormat } from './cli-logger.js';
 import { packageVersion } from './package-version.js';
-import { serveBanner } from './serve-banner.js';
+import { serveBanner, ssmServerUrlLine } from './serve-banner.js';
 import { isWorker, primaryGone, reportListening, runPrimary, workerCount } from './workers.js';
 
 /** Where the CLI writes, and what stops `serve`; the process's own by default. */
@@ -73,6 +73,33 @@ function heartbeatPeriod(value: string): number {
   return parsed;
 }
 
+/** A `redis://` or `rediss://` URL, checked before anything starts. */
+function redisUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new InvalidArgumentError(
+      'expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+    );
+  }
+  return value;
+}
+
+/** Nodes of a Redis Cluster, `host:port[,host:port…]`, checked before anything starts. */
+function clusterNodes(value: string): string {
+  const nodes = value.split(',').map((node) => node.trim());
+  if (!nodes.every((node) => /^[^\s:,]+:\d{1,5}$/.test(node))) {
+    throw new InvalidArgumentError(
+      'expected host:port[,host:port…], e.g. 127.0.0.1:7000,127.0.0.1:7001',
+    );
+  }
+  return value;
+}
+
 function secretOptions(command: Command): Command {
   return command
     .addOption(
@@ -81,17 +108,41 @@ function secretOptions(command: Command): Command {
     .option('--secret-file <file>', 'read the HS256 secret from a file');
 }
 
+/** What a file-reading error means, in words: `ENOENT` is "no such file". */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+};
+
+/** The text of the file a flag names; a file that cannot be read is an error naming the flag. */
+async function flagFile(flag: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new Error(`${flag} ${file}: ${FILE_ERRORS[code] ?? (error as Error).message}`);
+  }
+}
+
 /** The configured secret, or undefined for the development secret. */
 async function secretOf({ secret, secretFile }: SecretOptions): Promise<string | undefined> {
   if (secretFile === undefined) return secret;
-  const fromFile = (await readFile(secretFile, 'utf8')).trim();
-  if (!fromFile) throw new Error(`secret file ${secretFile} is empty`);
+  const fromFile = (await flagFile('--secret-file', secretFile)).trim();
+  if (!fromFile) throw new Error(`--secret-file ${secretFile}: the file is empty`);
   return fromFile;
 }
 
 async function clearKeysOf(file: string | undefined): Promise<Record<string, ClearKey[]>> {
   if (file === undefined) return {};
-  const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await flagFile('--clearkey-file', file));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new Error(`--clearkey-file ${file}: not JSON`);
+    throw error;
+  }
   const isKey = (key: unknown) =>
     typeof key === 'object' &&
     key !== null &&
@@ -103,7 +154,9 @@ async function clearKeysOf(file: string | undefined): Promise<Record<string, Cle
     !Array.isArray(parsed) &&
     Object.values(parsed).every((keys) => Array.isArray(keys) && keys.every(isKey));
   if (!valid) {
-    throw new Error(`${file} is not a JSON object of contentId → [{"kid": "…", "k": "…"}]`);
+    throw new Error(
+      `--clearkey-file ${file}: not a JSON object of contentId → [{"kid": "…", "k": "…"}]`,
+    );
   }
   return parsed as Record<string, ClearKey[]>;
 }
@@ -242,7 +295,8 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
-    .showHelpAfterError();
+    // One line for a mistake, and where the flags are: the whole help would scroll it away.
+    .showHelpAfterError('(add --help for the flags)');
 
   secretOptions(
     root
@@ -255,11 +309,13 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
       .option(
         '--redis <url>',
         'keep sessions in Redis (redis://host:port) to share limits between servers',
+        redisUrl,
       )
       .option(
         '--redis-cluster <nodes>',
         'keep sessions in a Redis Cluster (or Valkey cluster): some of its nodes, host:port[,host:port…]; ' +
           "every account's keys share one hash slot, so each operation stays atomic",
+        clusterNodes,
       )
       .option(
         '--replica-acks <n>',
@@ -345,5 +401,8 @@ export async function main(argv: string[] = process.argv, io: CliIo = {}): Promi
 
 /** What the primary of `serve --workers` prints once every worker listens. */
 function workerBanner(url: string, workers: number): string {
-  return `rx-ssm reference SSM server listening on ${url} with ${workers} worker processes\n`;
+  return (
+    `rx-ssm reference SSM server listening on ${url} with ${workers} worker processes\n` +
+    `${ssmServerUrlLine(url)}\n`
+  );
 }

@@ -15,6 +15,11 @@ function quoted(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+/** The line that tells an app what to put in its sources: the SDK's `ssmServerUrl`. */
+export function ssmServerUrlLine(url: string): string {
+  return `ssmServerUrl for the SDK's sources: ${url}/ssm`;
+}
+
 /**
  * The text `rx-ssm serve` prints once listening: the curl commands for a whole session (setup,
  * heartbeat, teardown), ready to paste into a shell, with an example content token when one is
@@ -33,6 +38,7 @@ export function serveBanner(input: ServeBannerInput): string {
       : `TOKEN=${quoted(token)}`;
   return [
     `rx-ssm reference SSM server listening on ${url}`,
+    ssmServerUrlLine(url),
     '',
     token === undefined
       ? `Mint a content token with the server's secret: account "${accountId}", content ` +
