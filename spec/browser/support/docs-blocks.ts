@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -53,11 +54,101 @@ export async function bundleBlock(code: string, name: string): Promise<string> {
   return result.outputFiles[0]?.text ?? '';
 }
 
+/** The package a bare import names: `rxjs/operators` → `rxjs`, `@scope/name/x` → `@scope/name`. */
+function packageOf(path: string): string {
+  const parts = path.split('/');
+  return path.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? path);
+}
+
+/** The dependencies npm installs with each of the repository's packages, by source folder. */
+const DEPENDENCIES_OF: Record<string, string[]> = Object.fromEntries(
+  ['rx-ssm', 'server'].map((folder) => {
+    const manifest = JSON.parse(
+      readFileSync(join(ROOT, 'packages', folder, 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string> };
+    return [join(ROOT, 'packages', folder, 'src'), Object.keys(manifest.dependencies ?? {})];
+  }),
+);
+
+/**
+ * The imports of a code block (and of the rx-ssm sources it pulls in) that an app with only
+ * `installs` could not resolve, each with who imports it: bundled with esbuild as the app's
+ * bundler would. rx-ssm's own names map to the sources; a package's own dependencies come with
+ * it; everything else must be installed by the app. Empty when the block builds.
+ */
+export async function unresolvedImports(
+  code: string,
+  installs: string[],
+  app: { node: boolean },
+): Promise<string[]> {
+  // The first importer of each missing package is enough to say why it is needed.
+  const missing = new Map<string, string>();
+  const installedOnly: Plugin = {
+    name: 'installed-only',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, ({ path, importer }) => {
+        if (path.startsWith('node:')) return { path, external: true };
+        const name = packageOf(path);
+        const from = Object.entries(DEPENDENCIES_OF).find(([src]) => importer.startsWith(src));
+        const needs = path === 'rx-ssm/server' ? ['rx-ssm', 'rx-ssm-server'] : [name];
+        const comes = (pkg: string) =>
+          installs.includes(pkg) || from?.[1].includes(pkg) || (from && pkg === 'rx-ssm');
+        for (const pkg of needs.filter((pkg) => !comes(pkg))) {
+          const by = importer.startsWith(ROOT) ? importer.slice(ROOT.length + 1) : 'the block';
+          if (!missing.has(pkg)) {
+            missing.set(pkg, `${pkg} (imported by ${by}; the app installs ${installs.join(', ')})`);
+          }
+        }
+        // What a package brings with it is built into it: not followed, as in the app.
+        const entry = from ? undefined : ENTRIES[path];
+        return entry ? { path: join(ROOT, entry) } : { path, external: true };
+      });
+    },
+  };
+  await build({
+    stdin: { contents: code, loader: 'ts', resolveDir: join(ROOT, 'docs'), sourcefile: 'block.ts' },
+    bundle: true,
+    format: 'esm',
+    platform: app.node ? 'node' : 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+    plugins: [installedOnly],
+  });
+  return [...missing.values()].sort();
+}
+
+/**
+ * A code block bundled for Node into a file under node_modules/.cache (so that its packages
+ * other than rx-ssm resolve from the repository's node_modules, as an app's would from its own),
+ * with rx-ssm's names mapped to the sources. Resolves the file and its removal.
+ */
+export async function bundleBlockForNode(
+  code: string,
+  name: string,
+): Promise<{ file: string; remove: () => Promise<void> }> {
+  const dir = join(ROOT, 'node_modules', '.cache', 'rx-ssm-docs');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${name}-${process.pid}-${Date.now()}.mjs`);
+  await build({
+    stdin: { contents: code, loader: 'ts', resolveDir: join(ROOT, 'docs'), sourcefile: name },
+    outfile: file,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent',
+    plugins: [packageBySource],
+  });
+  return { file, remove: () => rm(file, { force: true }) };
+}
+
 /**
  * Type errors of code blocks, checked as an app with a bundler would check them (`Bundler`
  * resolution, DOM types, strict), with the package's names mapped to its source.
  */
-export function typeErrors(blocks: Record<string, string>): string[] {
+export function typeErrors(blocks: Record<string, string>, app: { node?: boolean } = {}): string[] {
   const files = new Map(
     Object.entries(blocks).map(([name, code]) => [join(ROOT, 'docs', `${name}.ts`), code]),
   );
@@ -71,7 +162,7 @@ export function typeErrors(blocks: Record<string, string>): string[] {
     skipLibCheck: true,
     esModuleInterop: true,
     isolatedModules: true,
-    types: [],
+    types: app.node ? ['node'] : [],
     baseUrl: ROOT,
     paths: Object.fromEntries(Object.entries(ENTRIES).map(([name, path]) => [name, [path]])),
   };
