@@ -4,13 +4,23 @@ import type { SsmMetrics } from '../http/metrics.js';
 import {
   badRequest,
   renewalModeMismatch,
-  SsmHttpError,
-  SsmServerErrorCode,
+  type SsmHttpError,
+  sessionLimit,
   sessionTokenInvalid,
 } from '../http/ssm-http-error.js';
-import type { SsmStore } from '../stores/store.js';
-import { contentTokenVerifier, type SigningKeys } from '../tokens/content-token.js';
-import { newSessionToken, routeOfAccount, tokenFingerprint } from '../tokens/session-token.js';
+import type { HeldSession, LimitRule, SsmStore } from '../stores/store.js';
+import {
+  type ContentClaims,
+  contentTokenVerifier,
+  type SigningKeys,
+} from '../tokens/content-token.js';
+import {
+  newSessionId,
+  newSessionToken,
+  routeOfAccount,
+  tokenFingerprint,
+} from '../tokens/session-token.js';
+import { evictedBody, heldSessionBody, holderOf, setupDeviceOf } from './session-device.js';
 import { sessionRenewal } from './session-renewal.js';
 
 /** What the SSM calls work with. */
@@ -52,6 +62,18 @@ export function idempotencyKeyOf(headerValue: string | undefined): string | unde
   return headerValue;
 }
 
+/** The 403/1007 of a refused admission: the rule, its limit and the sessions that hold it. */
+function limitRefusal(
+  rule: LimitRule,
+  holders: readonly HeldSession[],
+  claims: ContentClaims,
+  deviceHash: string | undefined,
+): SsmHttpError {
+  const limit = rule === 'maxSessions' ? claims.maxSessions : (claims.limits[rule] ?? 0);
+  const sessions = holders.map((held) => heldSessionBody(held, deviceHash));
+  return sessionLimit(rule, limit, sessions);
+}
+
 /** setup, heartbeat and teardown: each takes the token header's value and answers the body. */
 export function sessionCalls(context: SessionContext) {
   const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
@@ -65,14 +87,19 @@ export function sessionCalls(context: SessionContext) {
      * the first session is live and not yet renewed, gets the first answer again and takes no
      * second slot; a refused setup is not remembered, so its retry is evaluated afresh.
      */
-    async setup(headerValue: string | undefined, idempotencyKey?: string) {
+    async setup(headerValue: string | undefined, idempotencyKey?: string, body: unknown = {}) {
       const now = clock();
       const claims = verify(headerValue, now);
+      const device = setupDeviceOf(body);
       const sessionToken = newSessionToken(routeOfAccount(claims.accountId));
-      const { admitted, expired, replayed } = await store.admit(
+      const sessionId = newSessionId();
+      const holder = holderOf(claims.accountId, sessionId, device, claims.contentGroup);
+      const result = await store.admit(
         {
           sessionToken,
           maxSessions: claims.maxSessions,
+          limits: claims.limits,
+          holder,
           ...(idempotencyKey !== undefined && {
             idempotencyKey,
             replayMs: heartbeatSeconds * 1000,
@@ -87,17 +114,13 @@ export function sessionCalls(context: SessionContext) {
         },
         now,
       );
+      const { admitted, expired, replayed, evicted = [] } = result;
       metrics.expiries += expired;
       if (!admitted) {
-        debugLog(log)?.debug(
-          { accountId: claims.accountId },
-          'setup refused: session limit reached',
-        );
-        throw new SsmHttpError(
-          403,
-          SsmServerErrorCode.SessionLimit,
-          `account already has its maximum of ${claims.maxSessions} concurrent sessions`,
-        );
+        const rule = result.refusedBy ?? 'maxSessions';
+        metrics.limitRefusals.set(rule, (metrics.limitRefusals.get(rule) ?? 0) + 1);
+        debugLog(log)?.debug({ accountId: claims.accountId, rule }, 'setup refused at a limit');
+        throw limitRefusal(rule, result.holders ?? [], claims, holder.deviceHash);
       }
       if (replayed) {
         metrics.replays += 1;
@@ -105,9 +128,14 @@ export function sessionCalls(context: SessionContext) {
           { sid: tokenFingerprint(replayed.sessionToken) },
           'setup repeated: same answer',
         );
-        return { sessionToken: replayed.sessionToken, heartbeat: heartbeatSeconds };
+        return {
+          sessionToken: replayed.sessionToken,
+          heartbeat: heartbeatSeconds,
+          ...(replayed.sessionId && { sessionId: replayed.sessionId }),
+        };
       }
       metrics.setups += 1;
+      metrics.evictions += evicted.length;
       debugLog(log)?.debug(
         {
           accountId: claims.accountId,
@@ -116,7 +144,12 @@ export function sessionCalls(context: SessionContext) {
         },
         'session set up',
       );
-      return { sessionToken, heartbeat: heartbeatSeconds };
+      return {
+        sessionToken,
+        heartbeat: heartbeatSeconds,
+        sessionId,
+        ...(evicted.length > 0 && { evicted: evicted.map(evictedBody) }),
+      };
     },
 
     /** Rotates a heartbeat-mode session; 409/1006 for one renewed by its licence. */
@@ -128,8 +161,10 @@ export function sessionCalls(context: SessionContext) {
 
     async teardown(headerValue: string | undefined) {
       const token = sessionTokenOf(headerValue);
-      const { session, expired } = await store.remove(token, clock());
+      const { session, expired, ended } = await store.remove(token, clock());
       metrics.expiries += expired;
+      // A session stopped or evicted is already gone: its teardown has nothing left to do.
+      if (ended) return {};
       if (!session) throw sessionTokenInvalid();
       metrics.teardowns += 1;
       debugLog(log)?.debug({ sid: tokenFingerprint(token) }, 'session torn down');

@@ -1,5 +1,10 @@
 import { debugLog } from '../http/logger.js';
-import { SsmHttpError, SsmServerErrorCode, sessionTokenInvalid } from '../http/ssm-http-error.js';
+import {
+  SsmHttpError,
+  SsmServerErrorCode,
+  sessionEnded,
+  sessionTokenInvalid,
+} from '../http/ssm-http-error.js';
 import type { RenewalTerms, StoredSession } from '../stores/store.js';
 import { newSessionToken, routeOfToken, tokenFingerprint } from '../tokens/session-token.js';
 import type { SessionContext } from './session-calls.js';
@@ -22,7 +27,8 @@ export function sessionRenewal(context: SessionContext) {
 
   /**
    * Renews the session of `token` if it is renewed `by` this kind of call. Throws 401/1003 when
-   * `token` is not live, 403/1003 when the session is not `owner`'s.
+   * `token` is not live, 403/1003 when the session is not `owner`'s, 403/1008 when it was
+   * stopped from another device or evicted for a newer one.
    */
   return async function renew(
     token: string,
@@ -34,7 +40,7 @@ export function sessionRenewal(context: SessionContext) {
     const terms: RenewalTerms = owner
       ? { by, replayMs: periodMs, owner }
       : { by, replayMs: periodMs };
-    const { session, expired, replayed, refused } = await store.rotate(
+    const { session, expired, replayed, refused, ended } = await store.rotate(
       token,
       sessionToken,
       now + 2 * periodMs,
@@ -42,6 +48,7 @@ export function sessionRenewal(context: SessionContext) {
       terms,
     );
     metrics.expiries += expired;
+    if (ended) throw sessionEnded(ended);
     if (!session) throw sessionTokenInvalid();
     if (refused === 'owner') {
       throw new SsmHttpError(
