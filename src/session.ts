@@ -33,7 +33,7 @@ import type {
   SsmTransport,
 } from './types.js';
 import { sameSession, wantedSource } from './wanted-source.js';
-import { MIN_HEARTBEAT_SECONDS, sourceProblem } from './wire.js';
+import { deviceProblem, MIN_HEARTBEAT_SECONDS, sourceProblem } from './wire.js';
 
 /** The signature of {@link ssmSession}. */
 export type SsmSessionFactory = (intents: SsmIntents, options?: SsmOptions) => SsmSession;
@@ -80,6 +80,7 @@ function ssmPipeline(
       heartbeatRetries: options.heartbeatRetries ?? 2,
       minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
       setupIdempotencyKey: options.setupIdempotencyKey,
+      device: options.device,
       reestablishAfterBackground: options.reestablishAfterBackground ?? false,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,
@@ -95,7 +96,7 @@ function ssmPipeline(
       distinctUntilChanged(sameSession),
       switchMap((source) => {
         if (source === null) return settled(ctx);
-        const problem = sourceProblem(source);
+        const problem = sourceProblem(source) ?? deviceProblem(ctx.device);
         if (problem)
           return of(failed(source, new SsmError({ kind: 'setup', message: problem, source })));
         return sourceLifecycle(source, wanted$.pipe(updatesOf(source.src)), ctx);
