@@ -53,6 +53,7 @@ describe('verifyContentToken', () => {
       sessionControlEnabled: true,
       maxSessions: 2,
       drmEnforced: false,
+      limits: {},
     };
     expect(await verifyContentToken(await mint(), { secret }, now)).toEqual(claims);
     expect(await verifyContentToken(`${await mint()},whatever,else`, { secret }, now)).toEqual(

@@ -47,7 +47,13 @@ it('two server processes on one Redis enforce one limit under 500 concurrent set
   expect(admitted).toHaveLength(3);
   expect(refused).toHaveLength(497);
   for (const response of refused) {
-    expect(response.body).toEqual({ errorCode: 1007, message: expect.any(String) });
+    expect(response.body).toEqual({
+      errorCode: 1007,
+      message: expect.any(String),
+      rule: 'maxSessions',
+      sessions: expect.any(Array),
+    });
+    expect((response.body as { sessions: unknown[] }).sessions).toHaveLength(3);
   }
 
   // A session set up on one process is renewed and torn down on the other.

@@ -19,6 +19,7 @@ describe('setup', () => {
     expect(response.body).toEqual({
       sessionToken: expect.stringMatching(/^[\w-]{45}$/),
       heartbeat: 5,
+      sessionId: expect.stringMatching(/^s\.[\w-]{22}$/),
     });
     expect(await spec.server.liveSessions('alice')).toBe(1);
   });

@@ -100,3 +100,40 @@ function parseResponse(received: Buffer): SpecResponse | undefined {
   }
   return { status: Number(statusLine.split(' ')[1]), headers, body };
 }
+
+/** A setup whose body carries `body` (e.g. `{device}`), else as {@link ssmCall}. */
+export function setupWith(base: string, token: string, body: unknown): Promise<SpecResponse> {
+  return request(`${base}/sessions/setup`, {
+    method: 'POST',
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json; charset=utf-8',
+      'nv-authorizations': token,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** `GET {base}/sessions` with a content token and, if given, the device id header. */
+export function listSessions(base: string, token?: string, deviceId?: string) {
+  return request(`${base}/sessions`, {
+    headers: {
+      Accept: 'application/json',
+      ...(token !== undefined && { 'nv-authorizations': token }),
+      ...(deviceId !== undefined && { 'X-SSM-Device-Id': deviceId }),
+    },
+  });
+}
+
+/** `POST {base}/sessions/stop` with a content token and `{sessionId}` (or any `body`). */
+export function stopSession(base: string, token: string | undefined, body: unknown) {
+  return request(`${base}/sessions/stop`, {
+    method: 'POST',
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json; charset=utf-8',
+      ...(token !== undefined && { 'nv-authorizations': token }),
+    },
+    body: JSON.stringify(body),
+  });
+}

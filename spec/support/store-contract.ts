@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { SsmStore, StoredSession } from '../../src/server/index.js';
+import type {
+  Admission,
+  SessionHolder,
+  SessionLimits,
+  SsmStore,
+  StoredSession,
+} from '../../src/server/index.js';
 import { StoreUnavailableError } from '../../src/server/index.js';
+import { limitDecision } from '../../src/server/limit-decision.js';
 
 const T0 = 1_700_000_000_000;
 const LIFETIME = 10_000;
@@ -41,7 +48,7 @@ export function describeStoreContract(name: string, open: () => SsmStore): void 
         expect(await store.admit(admission, T0)).toEqual({ admitted: true, expired: 0 });
       }
       const third = { sessionToken: token(), session: session(alice), maxSessions: 2 };
-      expect(await store.admit(third, T0)).toEqual({ admitted: false, expired: 0 });
+      expect(await store.admit(third, T0)).toMatchObject({ admitted: false, expired: 0 });
       expect(await store.count(alice, T0)).toBe(2);
       expect((await store.find(third.sessionToken, T0)).session).toBeUndefined();
       await store.close();
@@ -191,6 +198,288 @@ export function describeStoreContract(name: string, open: () => SsmStore): void 
       expect(results.filter((result) => result.admitted)).toHaveLength(3);
       expect(await store.count(alice, T0)).toBe(3);
       await store.close();
+    });
+
+    describe('the concurrency policy', () => {
+      /** An admission of a counted session with its holder, its id `id`. */
+      const policed = (
+        accountId: string,
+        id: string,
+        limits: SessionLimits & { maxSessions?: number },
+        {
+          contentId = 'channel-1',
+          ...holder
+        }: Partial<SessionHolder> & { contentId?: string } = {},
+      ): Admission => {
+        const { maxSessions = 10, ...rest } = limits;
+        return {
+          sessionToken: token(id),
+          session: session(accountId, { contentId }),
+          maxSessions,
+          limits: rest,
+          holder: { sessionId: id, ...holder },
+        };
+      };
+      const ids = (held: Array<{ sessionId: string }> | undefined) =>
+        (held ?? []).map((one) => one.sessionId);
+
+      it('refuses a new device past maxDevices, naming the holders; a known device still gets in', async () => {
+        const store = open();
+        const alice = account();
+        const limits = { maxDevices: 2 };
+        await store.admit(policed(alice, 'a', limits, { deviceHash: 'tv' }), T0);
+        await store.admit(policed(alice, 'b', limits, { deviceHash: 'phone' }), T0 + 1);
+        const laptop = await store.admit(
+          policed(alice, 'c', limits, { deviceHash: 'laptop' }),
+          T0 + 2,
+        );
+        expect(laptop).toMatchObject({ admitted: false, refusedBy: 'maxDevices' });
+        expect(ids(laptop.holders)).toEqual(['a', 'b']);
+        const phone = await store.admit(
+          policed(alice, 'd', limits, { deviceHash: 'phone' }),
+          T0 + 3,
+        );
+        expect(phone.admitted).toBe(true);
+        expect(await store.count(alice, T0 + 3)).toBe(3);
+        await store.close();
+      });
+
+      it('counts a session that names no device as a device of its own', async () => {
+        const store = open();
+        const alice = account();
+        const limits = { maxDevices: 2 };
+        expect((await store.admit(policed(alice, 'a', limits), T0)).admitted).toBe(true);
+        expect((await store.admit(policed(alice, 'b', limits), T0)).admitted).toBe(true);
+        const third = await store.admit(policed(alice, 'c', limits), T0);
+        expect(third).toMatchObject({ admitted: false, refusedBy: 'maxDevices' });
+        await store.close();
+      });
+
+      it('refuses past maxSessionsPerContent with the holders of that content only', async () => {
+        const store = open();
+        const alice = account();
+        const limits = { maxSessionsPerContent: 1 };
+        await store.admit(policed(alice, 'a', limits, { contentId: 'news' }), T0);
+        await store.admit(policed(alice, 'b', limits, { contentId: 'film' }), T0);
+        const again = await store.admit(policed(alice, 'c', limits, { contentId: 'news' }), T0);
+        expect(again).toMatchObject({ admitted: false, refusedBy: 'maxSessionsPerContent' });
+        expect(ids(again.holders)).toEqual(['a']);
+        await store.close();
+      });
+
+      it('refuses past maxSessionsPerGroup with the holders of that group only', async () => {
+        const store = open();
+        const alice = account();
+        const limits = { maxSessionsPerGroup: 1 };
+        await store.admit(
+          policed(alice, 'a', limits, { contentId: 'f1', contentGroup: 'sports' }),
+          T0,
+        );
+        await store.admit(policed(alice, 'b', limits, { contentId: 'news' }), T0);
+        const other = policed(alice, 'c', limits, { contentId: 'golf', contentGroup: 'sports' });
+        const refused = await store.admit(other, T0);
+        expect(refused).toMatchObject({ admitted: false, refusedBy: 'maxSessionsPerGroup' });
+        expect(ids(refused.holders)).toEqual(['a']);
+        const film = policed(alice, 'd', limits, { contentId: 'film', contentGroup: 'movies' });
+        expect((await store.admit(film, T0)).admitted).toBe(true);
+        await store.close();
+      });
+
+      it('names maxSessions first, with every session of the account', async () => {
+        const store = open();
+        const alice = account();
+        const limits = { maxSessions: 2, maxDevices: 1 };
+        await store.admit(policed(alice, 'a', limits, { deviceHash: 'tv' }), T0);
+        await store.admit(policed(alice, 'b', limits, { deviceHash: 'tv' }), T0 + 1);
+        const refused = await store.admit(
+          policed(alice, 'c', limits, { deviceHash: 'pc' }),
+          T0 + 2,
+        );
+        expect(refused).toMatchObject({ admitted: false, refusedBy: 'maxSessions' });
+        expect(ids(refused.holders)).toEqual(['a', 'b']);
+        await store.close();
+      });
+
+      it('evict-oldest ends the least recently set-up blocking session, whose token then says evicted', async () => {
+        const store = open();
+        const alice = account();
+        const limits = { maxSessionsPerContent: 1, onLimit: 'evict-oldest' as const };
+        const first = policed(alice, 'a', limits, { contentId: 'news', deviceName: 'TV' });
+        const film = policed(alice, 'b', limits, { contentId: 'film' });
+        await store.admit(first, T0);
+        await store.admit(film, T0 + 1);
+        const second = policed(alice, 'c', limits, { contentId: 'news' });
+        const result = await store.admit(second, T0 + 2);
+        expect(result.admitted).toBe(true);
+        expect(result.evicted).toEqual([
+          expect.objectContaining({ sessionId: 'a', contentId: 'news', deviceName: 'TV' }),
+        ]);
+        expect(ids((await store.sessions(alice, T0 + 2)).sessions)).toEqual(['b', 'c']);
+        const renewal = await store.rotate(first.sessionToken, token(), T0 + LIFETIME, T0 + 3);
+        expect(renewal).toEqual({ ended: 'evicted', expired: 0 });
+        expect(await store.find(first.sessionToken, T0 + 3)).toEqual({ expired: 0 });
+        expect(await store.remove(first.sessionToken, T0 + 3)).toEqual({
+          ended: 'evicted',
+          expired: 0,
+        });
+        expect(await store.remove(first.sessionToken, T0 + 3)).toEqual({ expired: 0 });
+        await store.close();
+      });
+
+      it('evict-oldest ends as many as it takes, oldest first, and refuses when a limit is 0', async () => {
+        const store = open();
+        const alice = account();
+        const evict = { maxSessions: 2, onLimit: 'evict-oldest' as const };
+        for (const [id, at] of [
+          ['a', 0],
+          ['b', 1],
+        ] as const) {
+          await store.admit(policed(alice, id, evict), T0 + at);
+        }
+        const one = await store.admit(policed(alice, 'c', { ...evict, maxSessions: 1 }), T0 + 2);
+        expect(ids(one.evicted)).toEqual(['a', 'b']);
+        const none = await store.admit(policed(alice, 'd', { ...evict, maxSessions: 0 }), T0 + 3);
+        expect(none).toMatchObject({ admitted: false, refusedBy: 'maxSessions' });
+        expect(ids((await store.sessions(alice, T0 + 3)).sessions)).toEqual(['c']);
+        const zero = { onLimit: 'evict-oldest' as const, maxSessionsPerContent: 0 };
+        const refused = await store.admit(policed(alice, 'e', zero, { contentId: 'x' }), T0 + 4);
+        expect(refused).toMatchObject({ admitted: false, refusedBy: 'maxSessionsPerContent' });
+        expect(ids((await store.sessions(alice, T0 + 4)).sessions)).toEqual(['c']);
+        await store.close();
+      });
+
+      it('lists the account’s live sessions with their holder and times, renewals moving renewedAt', async () => {
+        const store = open();
+        const [alice, bob] = [account(), account()];
+        const tv = policed(
+          alice,
+          'a',
+          {},
+          {
+            contentId: 'news',
+            contentGroup: 'info',
+            deviceHash: 'h1',
+            deviceName: 'Living room',
+            deviceType: 'tv',
+          },
+        );
+        await store.admit(tv, T0);
+        await store.admit(policed(alice, 'b', {}, { deviceName: '' }), T0 + 5);
+        await store.admit(policed(bob, 'z', {}), T0);
+        await store.admit(
+          { ...policed(alice, 'u', {}), session: session(alice, { counted: false }) },
+          T0,
+        );
+        await store.rotate(tv.sessionToken, token(), T0 + 50 + LIFETIME, T0 + 50);
+        const { sessions } = await store.sessions(alice, T0 + 60);
+        expect(sessions).toEqual([
+          {
+            sessionId: 'a',
+            contentId: 'news',
+            contentGroup: 'info',
+            deviceHash: 'h1',
+            deviceName: 'Living room',
+            deviceType: 'tv',
+            startedAt: T0,
+            renewedAt: T0 + 50,
+          },
+          {
+            sessionId: 'b',
+            contentId: 'channel-1',
+            deviceName: '',
+            startedAt: T0 + 5,
+            renewedAt: T0 + 5,
+          },
+        ]);
+        expect(ids((await store.sessions(alice, T0 + LIFETIME + 5)).sessions)).toEqual(['a']);
+        expect((await store.sessions(account(), T0)).sessions).toEqual([]);
+        await store.close();
+      });
+
+      it('stops a session of the account: the slot is free at once and its token says stopped until it would expire', async () => {
+        const store = open();
+        const [alice, bob] = [account(), account()];
+        const first = policed(alice, 'a', { maxSessions: 1 });
+        await store.admit(first, T0);
+        expect(await store.stop(bob, 'a', T0)).toEqual({ expired: 0 });
+        expect(await store.stop(alice, 'nope', T0)).toEqual({ expired: 0 });
+        expect(await store.count(alice, T0)).toBe(1);
+        const stopped = await store.stop(alice, 'a', T0 + 1);
+        expect(stopped.stopped).toMatchObject({ sessionId: 'a', contentId: 'channel-1' });
+        expect(await store.stop(alice, 'a', T0 + 1)).toEqual({ expired: 0 });
+        expect(await store.count(alice, T0 + 1)).toBe(0);
+        expect((await store.admit(policed(alice, 'b', { maxSessions: 1 }), T0 + 2)).admitted).toBe(
+          true,
+        );
+        const terms = { by: 'heartbeat' as const, replayMs: 0 };
+        expect(await store.rotate(first.sessionToken, token(), T0 + 9, T0 + 3, terms)).toEqual({
+          ended: 'stopped',
+          expired: 0,
+        });
+        // Kept no longer than the session would have lived.
+        const after = T0 + LIFETIME;
+        expect(await store.rotate(first.sessionToken, token(), after + 9, after, terms)).toEqual({
+          expired: 0,
+        });
+        await store.close();
+      });
+
+      it('answers the same session id for a repeated setup', async () => {
+        const store = open();
+        const alice = account();
+        const first = { ...policed(alice, 'a', {}), idempotencyKey: 'k', replayMs: 1000 };
+        await store.admit(first, T0);
+        const again = await store.admit(
+          { ...first, sessionToken: token(), holder: { sessionId: 'b' } },
+          T0 + 1,
+        );
+        expect(again.replayed).toEqual({ sessionToken: first.sessionToken, sessionId: 'a' });
+        await store.close();
+      });
+
+      it('admits exactly what every rule allows out of many concurrent admissions', async () => {
+        const store = open();
+        const alice = account();
+        const limits = {
+          maxSessions: 3,
+          maxDevices: 2,
+          maxSessionsPerContent: 1,
+          maxSessionsPerGroup: 1,
+        };
+        const results = await Promise.all(
+          Array.from({ length: 60 }, (_, n) =>
+            store.admit(
+              policed(alice, `s${n}`, limits, {
+                contentId: `c${n % 4}`,
+                deviceHash: `d${n % 3}`,
+                ...(n % 4 >= 2 && { contentGroup: 'sports' }),
+              }),
+              T0,
+            ),
+          ),
+        );
+        const { sessions } = await store.sessions(alice, T0);
+        const admitted = results.flatMap((result, n) => (result.admitted ? [`s${n}`] : []));
+        expect(ids(sessions).sort()).toEqual(admitted.sort());
+        // Within every limit, and no refused one would fit beside what got in.
+        expect(sessions.length).toBeLessThanOrEqual(3);
+        expect(new Set(sessions.map((one) => one.deviceHash)).size).toBeLessThanOrEqual(2);
+        expect(new Set(sessions.map((one) => one.contentId)).size).toBe(sessions.length);
+        expect(sessions.filter((one) => one.contentGroup === 'sports').length).toBeLessThanOrEqual(
+          1,
+        );
+        results.forEach((result, n) => {
+          if (result.admitted) return;
+          const wanted = {
+            contentId: `c${n % 4}`,
+            deviceHash: `d${n % 3}`,
+            ...(n % 4 >= 2 && { contentGroup: 'sports' }),
+          };
+          const { maxSessions, ...rest } = limits;
+          expect(limitDecision(sessions, wanted, maxSessions, rest).admitted, `s${n}`).toBe(false);
+        });
+        await store.close();
+      });
     });
 
     it('answers StoreUnavailableError once closed', async () => {

@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { contentTokenMalformed, contentTokenRejected } from './ssm-http-error.js';
+import type { OnLimit, SessionLimits } from './store.js';
 
 /**
  * The signing secret used when none is configured. Anyone can read it here, so a server that
@@ -18,6 +19,10 @@ export interface ContentClaims {
   maxSessions: number;
   /** True: sessions are renewed by their licence requests, not by heartbeats (DRM enforcement). */
   drmEnforced: boolean;
+  /** The other limits of the concurrency policy and what happens at one (session control on). */
+  limits: SessionLimits;
+  /** The channel group the content belongs to, for `limits.maxSessionsPerGroup`. */
+  contentGroup?: string;
 }
 
 /** The keys a server verifies content tokens with. */
@@ -42,6 +47,16 @@ export interface MintContentTokenOptions {
   sessionControlEnabled?: boolean;
   /** True mints a token whose sessions are renewed by licence requests instead of heartbeats. */
   drmEnforced?: boolean;
+  /** Distinct devices holding the account's sessions; default no limit. */
+  maxDevices?: number;
+  /** The account's sessions of this content; default no limit. */
+  maxSessionsPerContent?: number;
+  /** The content's channel group, for `maxSessionsPerGroup`. */
+  contentGroup?: string;
+  /** The account's sessions of `contentGroup`; default no limit. */
+  maxSessionsPerGroup?: number;
+  /** What happens at a limit; default `deny` (left out of the token). */
+  onLimit?: OnLimit;
   /** Lifetime of the token, default 3600 seconds. */
   ttlSeconds?: number;
   /** Issue time in ms since the epoch, default `Date.now()`. */
@@ -68,6 +83,15 @@ export function mintContentToken(options: MintContentTokenOptions): Promise<stri
           maxSessions: options.maxSessions ?? 2,
           sessionControlEnabled: options.sessionControlEnabled ?? true,
           ...(options.drmEnforced && { drmEnforced: true }),
+          ...(options.maxDevices !== undefined && { maxDevices: options.maxDevices }),
+          ...(options.maxSessionsPerContent !== undefined && {
+            maxSessionsPerContent: options.maxSessionsPerContent,
+          }),
+          ...(options.contentGroup !== undefined && { contentGroup: options.contentGroup }),
+          ...(options.maxSessionsPerGroup !== undefined && {
+            maxSessionsPerGroup: options.maxSessionsPerGroup,
+          }),
+          ...(options.onLimit !== undefined && { onLimit: options.onLimit }),
         },
       },
     ],
@@ -264,6 +288,7 @@ export function claimsOf(payload: Record<string, unknown>): ContentClaims {
       sessionControlEnabled: false,
       maxSessions: 0,
       drmEnforced: false,
+      limits: {},
     };
   }
   if (!isRecord(control)) throw contentTokenMalformed('has a malformed sessionControl');
@@ -272,11 +297,49 @@ export function claimsOf(payload: Record<string, unknown>): ContentClaims {
   if (sessionControlEnabled && !(Number.isSafeInteger(maxSessions) && Number(maxSessions) >= 0)) {
     throw contentTokenMalformed('has no valid sessionControl.maxSessions');
   }
+  const { limits, contentGroup } = policyOf(control);
   return {
     accountId,
     contentId,
     sessionControlEnabled,
     maxSessions: sessionControlEnabled ? Number(maxSessions) : 0,
     drmEnforced: control.drmEnforced === true,
+    limits: sessionControlEnabled ? limits : {},
+    ...(contentGroup !== undefined && { contentGroup }),
   };
+}
+
+const LIMIT_FIELDS = ['maxDevices', 'maxSessionsPerContent', 'maxSessionsPerGroup'] as const;
+const ON_LIMIT: readonly unknown[] = ['deny', 'evict-oldest'] satisfies OnLimit[];
+
+/**
+ * The concurrency policy of a `sessionControl`: each limit, when present, a whole number ≥ 0;
+ * `maxSessionsPerGroup` only with a `contentGroup`; `onLimit` one of `deny`, `evict-oldest`.
+ * Anything else is 401/1001, as a bad `maxSessions` is.
+ */
+function policyOf(control: Record<string, unknown>): {
+  limits: SessionLimits;
+  contentGroup?: string;
+} {
+  const limits: SessionLimits = {};
+  for (const field of LIMIT_FIELDS) {
+    const value = control[field];
+    if (value === undefined) continue;
+    if (!(Number.isSafeInteger(value) && Number(value) >= 0)) {
+      throw contentTokenMalformed(`has no valid sessionControl.${field}`);
+    }
+    limits[field] = Number(value);
+  }
+  const { contentGroup, onLimit } = control;
+  if (contentGroup !== undefined && !isId(contentGroup)) {
+    throw contentTokenMalformed('has no valid sessionControl.contentGroup');
+  }
+  if (limits.maxSessionsPerGroup !== undefined && contentGroup === undefined) {
+    throw contentTokenMalformed('has sessionControl.maxSessionsPerGroup without a contentGroup');
+  }
+  if (onLimit !== undefined && !ON_LIMIT.includes(onLimit)) {
+    throw contentTokenMalformed('has no valid sessionControl.onLimit ("deny" or "evict-oldest")');
+  }
+  if (onLimit !== undefined) limits.onLimit = onLimit as OnLimit;
+  return contentGroup === undefined ? { limits } : { limits, contentGroup };
 }

@@ -24,7 +24,7 @@ export function corsHeaders(
     Vary: 'Origin',
     'Access-Control-Allow-Origin': origin,
     'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-    'Access-Control-Allow-Headers': `Accept, Content-Type, Idempotency-Key, ${tokenHeader}`,
+    'Access-Control-Allow-Headers': `Accept, Content-Type, Idempotency-Key, X-SSM-Device-Id, ${tokenHeader}`,
     'Access-Control-Max-Age': '600',
   };
 }

@@ -1,5 +1,9 @@
 import { expiryQueue, type Scheduled, scheduledQueue } from './expiry-queue.js';
+import { limitDecision } from './limit-decision.js';
 import {
+  type Admission,
+  type EndReason,
+  type HeldSession,
   type RenewalTerms,
   type SsmStore,
   type StoredSession,
@@ -19,10 +23,18 @@ export interface MemoryStoreOptions {
 interface Held extends Scheduled {
   token: string;
   session: StoredSession;
+  /** What the account's listing shows of it. */
+  holder: HeldSession;
   /** The token the last renewal replaced: a repeat of that renewal gets the same answer. */
   replaced: string | undefined;
   replayUntil: number;
   replayBy: RenewalTerms['by'] | undefined;
+}
+
+/** Why a session that left the store before its expiry ended, kept until that expiry. */
+interface Ended {
+  reason: EndReason;
+  until: number;
 }
 
 /** The answer of a setup with an idempotency key. */
@@ -45,19 +57,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
   /** Sessions by the token their last renewal replaced, while that renewal may be repeated. */
   const renewals = new Map<string, Held>();
   const setups = new Map<string, KeptSetup>();
+  /** Tokens of sessions stopped or evicted, until the session would have expired. */
+  const ended = new Map<string, Ended>();
   const expiries = scheduledQueue<Held>();
   /** The scopes of kept setup answers, by when they are forgotten. */
   const setupsDue = expiryQueue<string>();
+  /** The tokens of ended sessions, by when they are forgotten. */
+  const endedDue = expiryQueue<string>();
   let closed = false;
 
   function open(): void {
     if (closed) throw new StoreUnavailableError('memory store is closed');
   }
 
-  function insert(token: string, session: StoredSession): void {
+  function insert(token: string, session: StoredSession, holder: HeldSession): void {
     const record: Held = {
       token,
       session,
+      holder,
       dueAt: session.expiresAt,
       heapIndex: -1,
       replaced: undefined,
@@ -100,6 +117,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
     return { record, expired: 0 };
   }
 
+  /** Drops a live session on purpose: its token answers why until it would have expired. */
+  function end(record: Held, reason: EndReason, now: number): void {
+    drop(record);
+    const until = record.session.expiresAt;
+    if (until <= now) return;
+    ended.set(record.token, { reason, until });
+    endedDue.push(until, record.token);
+  }
+
+  /** Why the session of `token` ended, while that is remembered. */
+  function endedAs(token: string, now: number): EndReason | undefined {
+    const end = ended.get(token);
+    return end && end.until > now ? end.reason : undefined;
+  }
+
   function pruneAccount(accountId: string, now: number): number {
     let expired = 0;
     for (const record of slots.get(accountId) ?? []) {
@@ -118,6 +150,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
     for (const { value: scope } of setupsDue.takeDue(now)) {
       if ((setups.get(scope)?.until ?? now) <= now) setups.delete(scope);
     }
+    for (const { value: token } of endedDue.takeDue(now)) {
+      if ((ended.get(token)?.until ?? now) <= now) ended.delete(token);
+    }
     return due.length;
   }
 
@@ -134,7 +169,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
 
   return {
     async admit(
-      { sessionToken, session, maxSessions, idempotencyKey, replayMs = 0 },
+      { sessionToken, session, maxSessions, limits, holder, idempotencyKey, replayMs = 0 },
       now = clock(),
     ) {
       open();
@@ -144,18 +179,37 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       if (kept && kept.until > now) {
         const first = held(kept.sessionToken, now).record;
         if (first?.session.contentId === session.contentId) {
-          return { admitted: true, expired, replayed: { sessionToken: kept.sessionToken } };
+          const replayed = { sessionToken: kept.sessionToken, sessionId: first.holder.sessionId };
+          return { admitted: true, expired, replayed };
         }
       }
-      if (session.counted && (slots.get(session.accountId)?.size ?? 0) >= maxSessions) {
-        return { admitted: false, expired };
+      const record = heldSession(session, holder, now);
+      let evicted: HeldSession[] = [];
+      if (session.counted) {
+        const account = [...(slots.get(session.accountId) ?? [])];
+        const decision = limitDecision(
+          account.map((other) => other.holder),
+          record,
+          maxSessions,
+          limits,
+        );
+        if (!decision.admitted) {
+          const holders = decision.holders.map((other) => ({ ...other }));
+          return { admitted: false, expired, refusedBy: decision.rule, holders };
+        }
+        for (const other of account) {
+          if (decision.evict.includes(other.holder)) end(other, 'evicted', now);
+        }
+        evicted = decision.evict.map((other) => ({ ...other }));
       }
-      insert(sessionToken, stored(session));
+      insert(sessionToken, stored(session), record);
       if (scope !== undefined && replayMs > 0) {
         setups.set(scope, { sessionToken, until: now + replayMs });
         setupsDue.push(now + replayMs, scope);
       }
-      return { admitted: true, expired };
+      return evicted.length > 0
+        ? { admitted: true, expired, evicted }
+        : { admitted: true, expired };
     },
 
     async find(sessionToken, now = clock()) {
@@ -169,7 +223,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       const { record, expired } = held(sessionToken, now);
       if (!record) {
         const kept = terms && expired === 0 && keptRenewal(sessionToken, terms, now);
-        return kept ? { ...kept, expired: 0 } : { expired };
+        if (kept) return { ...kept, expired: 0 };
+        const reason = endedAs(sessionToken, now);
+        return reason ? { expired, ended: reason } : { expired };
       }
       const before = { ...record.session };
       if (terms && !ownedBy(before, terms)) return { session: before, expired, refused: 'owner' };
@@ -180,6 +236,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       record.token = nextToken;
       sessions.set(nextToken, record);
       record.session.expiresAt = expiresAt;
+      record.holder.renewedAt = now;
       record.dueAt = expiresAt;
       expiries.moved(record);
       forgetRenewal(record);
@@ -195,10 +252,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
     async remove(sessionToken, now = clock()) {
       open();
       const { record, expired } = held(sessionToken, now);
-      if (!record) return { expired };
+      if (!record) {
+        const reason = endedAs(sessionToken, now);
+        ended.delete(sessionToken);
+        return reason ? { expired, ended: reason } : { expired };
+      }
       drop(record);
       // Dropped from the store, so the caller may have the object itself.
       return { session: record.session, expired };
+    },
+
+    async sessions(accountId, now = clock()) {
+      open();
+      const expired = pruneAccount(accountId, now);
+      const account = [...(slots.get(accountId) ?? [])];
+      return { expired, sessions: account.map((record) => ({ ...record.holder })) };
+    },
+
+    async stop(accountId, sessionId, now = clock()) {
+      open();
+      const expired = pruneAccount(accountId, now);
+      for (const record of slots.get(accountId) ?? []) {
+        if (record.holder.sessionId !== sessionId) continue;
+        end(record, 'stopped', now);
+        return { expired, stopped: { ...record.holder } };
+      }
+      return { expired };
     },
 
     async count(accountId, now = clock()) {
@@ -234,6 +313,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       slots.clear();
       renewals.clear();
       setups.clear();
+      ended.clear();
     },
   };
 }
@@ -249,6 +329,24 @@ function stored({
   return enforced
     ? { accountId, contentId, counted, expiresAt, enforced }
     : { accountId, contentId, counted, expiresAt };
+}
+
+/** What the listing shows of a session admitted at `now`: its holder, set up and renewed then. */
+function heldSession(
+  session: StoredSession,
+  holder: Admission['holder'],
+  now: number,
+): HeldSession {
+  return {
+    sessionId: holder?.sessionId ?? '',
+    contentId: session.contentId,
+    ...(holder?.contentGroup !== undefined && { contentGroup: holder.contentGroup }),
+    ...(holder?.deviceHash !== undefined && { deviceHash: holder.deviceHash }),
+    ...(holder?.deviceName !== undefined && { deviceName: holder.deviceName }),
+    ...(holder?.deviceType !== undefined && { deviceType: holder.deviceType }),
+    startedAt: now,
+    renewedAt: now,
+  };
 }
 
 function ownedBy(session: StoredSession, { owner }: RenewalTerms): boolean {

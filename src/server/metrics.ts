@@ -10,6 +10,12 @@ export interface SsmMetrics {
   expiries: number;
   /** Error responses by `errorCode`. */
   refusals: Map<number, number>;
+  /** Setups refused at a limit (1007), by the rule that refused them. */
+  limitRefusals: Map<string, number>;
+  /** Sessions ended by `onLimit: evict-oldest` for a newer setup. */
+  evictions: number;
+  /** Sessions stopped by `POST {base}/sessions/stop`. */
+  remoteStops: number;
 }
 
 /** Fresh counters, all zero. */
@@ -22,6 +28,9 @@ export function ssmMetrics(): SsmMetrics {
     replays: 0,
     expiries: 0,
     refusals: new Map(),
+    limitRefusals: new Map(),
+    evictions: 0,
+    remoteStops: 0,
   };
 }
 
@@ -42,6 +51,9 @@ export function prometheusText(metrics: SsmMetrics, liveSessions: number | undef
   const refusals = [...metrics.refusals.entries()]
     .sort(([a], [b]) => a - b)
     .map(([code, total]) => `rx_ssm_refusals_total{errorCode="${code}"} ${total}`);
+  const limitRefusals = [...metrics.limitRefusals.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([rule, total]) => `rx_ssm_limit_refusals_total{rule="${rule}"} ${total}`);
   return `${[
     family('rx_ssm_store_up', 'gauge', '1 when the session store answered.', [
       `rx_ssm_store_up ${liveSessions === undefined ? 0 : 1}`,
@@ -70,6 +82,21 @@ export function prometheusText(metrics: SsmMetrics, liveSessions: number | undef
     ]),
     family('rx_ssm_expiries_total', 'counter', 'Sessions expired without renewal.', [
       `rx_ssm_expiries_total ${metrics.expiries}`,
+    ]),
+    family(
+      'rx_ssm_limit_refusals_total',
+      'counter',
+      'Setups refused at a limit (1007), by rule.',
+      limitRefusals,
+    ),
+    family(
+      'rx_ssm_evictions_total',
+      'counter',
+      'Sessions ended for a newer setup (evict-oldest).',
+      [`rx_ssm_evictions_total ${metrics.evictions}`],
+    ),
+    family('rx_ssm_remote_stops_total', 'counter', 'Sessions stopped from another device.', [
+      `rx_ssm_remote_stops_total ${metrics.remoteStops}`,
     ]),
   ].join('\n')}\n`;
 }

@@ -3,7 +3,13 @@
  * server processes share one limit. Layout:
  *
  * - a hash per session (`a` account, `c` content, `n` 1 when counted, `e` expiry in ms, `d` 1
- *   when renewed by licence requests);
+ *   when renewed by licence requests; and what the account's listing shows of it: `i` its
+ *   public session id, `g` its content group, `h` its device hash, `m` device name, `y` device
+ *   type, `t` set up at, `w` last renewed at, in ms, `o` its place in the account's setups);
+ * - per account, a counter of its counted setups, which orders them: two setups in one ms are
+ *   still told apart, whichever server ran them;
+ * - per session stopped or evicted, a hash under its last token (`r` why: `stopped` or
+ *   `evicted`, `u` until when: the session's expiry), its key TTL twice what was left of it;
  * - per account, a sorted set of its counted sessions scored by expiry;
  * - one sorted set of every session scored by expiry (the expiry index), which decides what has
  *   expired and lets the sweep and the live count cost what expired, not what is stored;
@@ -73,11 +79,110 @@ if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', now) end
 `;
 
 /**
- * KEYS: account, session, expiry index, setup record. ARGV: now, maxSessions, token, expiresAt,
+ * The account's live counted sessions, least recently set up first (by `o`, the account's setup
+ * counter when it was admitted), each
+ * `{token, e, c, i, g, h, m, y, t, w}` with the fields of the session hash ('' when absent; `m`
+ * and `y` '=' and the value when present); `held(s)` is one as a reply lists it; `finish(s,
+ * reason)` ends one on purpose and keeps why under its token until its expiry. Needs `account`,
+ * `now`, `prefix`, `routed`.
+ */
+const heldSessions = `
+local function heldSessions()
+  local all = redis.call('ZRANGE', account, 0, -1, 'WITHSCORES')
+  local live = {}
+  for n = 1, #all, 2 do
+    local f = redis.call('HMGET', routed(prefix, all[n], 's'), 'c', 'i', 'g', 'h', 'm', 'y', 't', 'w', 'o')
+    if f[1] then
+      live[#live + 1] = {
+        token = all[n], e = tonumber(all[n + 1]), c = f[1], i = f[2] or '', g = f[3] or '',
+        h = f[4] or '', m = f[5] and ('=' .. f[5]) or '', y = f[6] and ('=' .. f[6]) or '',
+        t = f[7] or '0', w = f[8] or f[7] or '0', o = tonumber(f[9] or 0)
+      }
+    end
+  end
+  table.sort(live, function(x, y)
+    if x.o ~= y.o then return x.o < y.o end
+    return tonumber(x.t) < tonumber(y.t)
+  end)
+  return live
+end
+local function held(s) return {s.i, s.c, s.g, s.h, s.m, s.y, s.t, s.w} end
+local function finish(s, reason)
+  redis.call('DEL', routed(prefix, s.token, 's'))
+  redis.call('ZREM', account, s.token)
+  redis.call('ZREM', routed(prefix, s.token, 'i'), s.token)
+  local left = s.e - now
+  if left > 0 then
+    local ended = routed(prefix, s.token, 'x')
+    redis.call('HSET', ended, 'r', reason, 'u', s.e)
+    redis.call('PEXPIRE', ended, left * 2)
+  end
+end
+`;
+
+/**
+ * The concurrency policy, as `limit-decision.ts` decides it. `decide(live)` answers
+ * `rule, holders` for the first rule the new session breaks (nil when none), then
+ * `evictions(live)` the sessions `evict-oldest` ends, or `rule, holders` when it refuses. Needs
+ * ARGV of the admission script.
+ */
+const limitDecision = `
+local maxSessions = tonumber(ARGV[2])
+local maxDevices, maxPerContent, maxPerGroup = tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21])
+local wantedContent, wantedGroup, wantedDevice = ARGV[6], ARGV[15], ARGV[16]
+local function deviceOf(s) if s.h ~= '' then return s.h end return 'session:' .. s.i end
+local function sameAs(live, field, value)
+  local same = {}
+  for _, s in ipairs(live) do if s[field] == value then same[#same + 1] = s end end
+  return same
+end
+local function decide(live)
+  if #live >= maxSessions then return 'maxSessions', live end
+  if maxDevices then
+    local seen, devices = {}, 0
+    for _, s in ipairs(live) do
+      local d = deviceOf(s)
+      if not seen[d] then seen[d] = true; devices = devices + 1 end
+    end
+    if not (wantedDevice ~= '' and seen[wantedDevice]) and devices >= maxDevices then
+      return 'maxDevices', live
+    end
+  end
+  if maxPerContent then
+    local same = sameAs(live, 'c', wantedContent)
+    if #same >= maxPerContent then return 'maxSessionsPerContent', same end
+  end
+  if maxPerGroup and wantedGroup ~= '' then
+    local same = sameAs(live, 'g', wantedGroup)
+    if #same >= maxPerGroup then return 'maxSessionsPerGroup', same end
+  end
+  return nil
+end
+local function evictions(live)
+  local evict = {}
+  while true do
+    local rule, holders = decide(live)
+    if not rule then return nil, evict end
+    if ARGV[22] ~= 'evict-oldest' or #holders == 0 then return rule, holders end
+    local oldest = holders[1]
+    evict[#evict + 1] = oldest
+    local rest = {}
+    for _, s in ipairs(live) do if s ~= oldest then rest[#rest + 1] = s end end
+    live = rest
+  end
+end
+`;
+
+/**
+ * KEYS: account, session, expiry index, setup record, the account's setup counter. ARGV: now, maxSessions, token, expiresAt,
  * accountId, contentId, counted ('1'|'0'), keyTtlMs, key prefix, enforced ('1'|'0'),
- * deadline, replayMs, keyed ('1' when the setup has an idempotency key). Returns {-2} past the
- * deadline, {1, expired} admitted, {0, expired} refused, {2, expired, token} the session an
- * earlier setup with the same key admitted.
+ * deadline, replayMs, keyed ('1' when the setup has an idempotency key), sessionId, content
+ * group, device hash, device name, device type (these three '' when absent; name and type '='
+ * and the value when present), maxDevices, maxSessionsPerContent, maxSessionsPerGroup ('' for
+ * none), onLimit ('deny'|'evict-oldest'), policy ('1' when any limit beyond maxSessions or
+ * eviction applies). Returns {-2} past the deadline, {1, expired, evicted} admitted, {0,
+ * expired, rule, holders} refused, {2, expired, token, sessionId} the session an earlier setup
+ * with the same key admitted; each session of `evicted` and `holders` as `held` lists it.
  */
 export const admitScript = `
 local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -87,20 +192,44 @@ ${routed}
 if late(tonumber(ARGV[11])) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
+${heldSessions}
 local keyed, replayMs = ARGV[13] == '1', tonumber(ARGV[12])
 if keyed then
   local kept = redis.call('HMGET', setup, 't', 'u')
   if kept[1] and tonumber(kept[2]) > now then
-    local first = redis.call('HMGET', routed(prefix, kept[1], 's'), 'c', 'e')
-    if first[1] == ARGV[6] and tonumber(first[2]) > now then return {2, expired, kept[1]} end
+    local first = redis.call('HMGET', routed(prefix, kept[1], 's'), 'c', 'e', 'i')
+    if first[1] == ARGV[6] and tonumber(first[2]) > now then
+      return {2, expired, kept[1], first[3] or ''}
+    end
   end
 end
+local evicted = {}
 if ARGV[7] == '1' then
-  if redis.call('ZCARD', account) >= tonumber(ARGV[2]) then return {0, expired} end
+  -- maxSessions alone, with room: no session needs reading.
+  if ARGV[23] == '1' or redis.call('ZCARD', account) >= tonumber(ARGV[2]) then
+${limitDecision}
+    local rule, chosen = evictions(heldSessions())
+    if rule then
+      local holders = {}
+      for _, s in ipairs(chosen) do holders[#holders + 1] = held(s) end
+      return {0, expired, rule, holders}
+    end
+    for _, s in ipairs(chosen) do
+      finish(s, 'evicted')
+      evicted[#evicted + 1] = held(s)
+    end
+  end
   redis.call('ZADD', account, ARGV[4], ARGV[3])
   extend(account, ttl)
+  redis.call('HSET', session, 'o', redis.call('INCR', KEYS[5]))
+  extend(KEYS[5], ttl)
 end
-redis.call('HSET', session, 'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10])
+redis.call('HSET', session, 'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10],
+  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1])
+if ARGV[15] ~= '' then redis.call('HSET', session, 'g', ARGV[15]) end
+if ARGV[16] ~= '' then redis.call('HSET', session, 'h', ARGV[16]) end
+if ARGV[17] ~= '' then redis.call('HSET', session, 'm', string.sub(ARGV[17], 2)) end
+if ARGV[18] ~= '' then redis.call('HSET', session, 'y', string.sub(ARGV[18], 2)) end
 redis.call('PEXPIRE', session, ttl)
 redis.call('ZADD', index, ARGV[4], ARGV[3])
 extend(index, ttl)
@@ -108,20 +237,21 @@ if keyed and replayMs > 0 then
   redis.call('HSET', setup, 't', ARGV[3], 'u', ARGV[1] + replayMs)
   redis.call('PEXPIRE', setup, replayMs * 2)
 end
-return {1, expired}
+return {1, expired, evicted}
 `;
 
 /**
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
  * (remove). KEYS: session, next session (rotate only, else the same key), expiry index, renewal
- * record of the token. ARGV: now, mode, token, nextToken, nextExpiresAt, keyTtlMs,
+ * record of the token, the token's record of why its session ended. ARGV: now, mode, token, nextToken, nextExpiresAt, keyTtlMs,
  * key prefix, deadline, by ('heartbeat'|'licence'|'' for a bare rotation), owner account,
  * owner content ('' for any), replayMs. Returns, with the session fields
  * `accountId, contentId, counted, expiresAt, enforced`:
  * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
  * {1, …fields} found (as it was before the call), {2, …fields, nextToken} the answer of the
  * renewal that replaced the token, repeated, {3, …fields} not the owner's, {4, …fields} renewed
- * by the other kind of call.
+ * by the other kind of call, {5, reason} the token of a session stopped or evicted (a remove
+ * forgets it).
  */
 export const sessionScript = `
 local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[7]
@@ -145,6 +275,13 @@ if not s[1] then
       end
     end
   end
+  if mode ~= 'find' then
+    local ended = redis.call('HMGET', KEYS[5], 'r', 'u')
+    if ended[1] and tonumber(ended[2]) > now then
+      if mode == 'remove' then redis.call('DEL', KEYS[5]) end
+      return {5, ended[1]}
+    end
+  end
   return {0}
 end
 local account = accountKey(prefix, s[1])
@@ -160,8 +297,9 @@ if mode == 'rotate' then
     if (s[5] == '1') ~= (by == 'licence') then return {4, unpack(fields)} end
   end
   local ttl = tonumber(ARGV[6])
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'a', s[1], 'c', s[2], 'n', s[3], 'e', ARGV[5], 'd', fields[5])
+  -- The session's other fields (its id, device, start) move with it.
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  redis.call('HSET', KEYS[2], 'e', ARGV[5], 'w', ARGV[1])
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('ZREM', index, token)
   redis.call('ZADD', index, ARGV[5], ARGV[4])
@@ -181,6 +319,43 @@ elseif mode == 'remove' then
   redis.call('ZREM', index, token)
 end
 return {1, unpack(fields)}
+`;
+
+/**
+ * The account's live counted sessions. KEYS: account. ARGV: now, key prefix, deadline. Returns
+ * {-2} past the deadline, or {expired, sessions}, each session as `held` lists it.
+ */
+export const listScript = `
+local account, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+${late}
+if late(tonumber(ARGV[3])) then return {-2} end
+${routed}
+${pruneAccount}
+${heldSessions}
+local sessions = {}
+for _, s in ipairs(heldSessions()) do sessions[#sessions + 1] = held(s) end
+return {expired, sessions}
+`;
+
+/**
+ * Stops the account's live counted session of a session id. KEYS: account. ARGV: now, key
+ * prefix, deadline, sessionId. Returns {-2} past the deadline, {1, expired, session} stopped
+ * (as `held` lists it), {0, expired} no such live session of the account.
+ */
+export const stopScript = `
+local account, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+${late}
+if late(tonumber(ARGV[3])) then return {-2} end
+${routed}
+${pruneAccount}
+${heldSessions}
+for _, s in ipairs(heldSessions()) do
+  if s.i == ARGV[4] then
+    finish(s, 'stopped')
+    return {1, expired, held(s)}
+  end
+end
+return {0, expired}
 `;
 
 /**

@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { admitScript, sessionScript, sweepScript } from './redis-scripts.js';
+import {
+  admitScript,
+  listScript,
+  sessionScript,
+  stopScript,
+  sweepScript,
+} from './redis-scripts.js';
 import { routeOfAccount, routeOfToken, SESSION_ROUTES } from './session-token.js';
 import {
+  type AdmissionResult,
+  type EndReason,
+  type HeldSession,
   type RenewalTerms,
   type RotationResult,
+  type SessionLimits,
   type SsmStore,
   type StoredSession,
   StoreUnavailableError,
@@ -43,7 +53,38 @@ export interface RedisStoreOptions {
 export type RedisClusterStoreOptions = RedisStoreOptions;
 
 type Fields = [string, string, string, string, string];
-type SessionReply = [0] | [-1, number] | [1 | 3 | 4, ...Fields] | [2, ...Fields, string];
+type SessionReply =
+  | [0]
+  | [-1, number]
+  | [1 | 3 | 4, ...Fields]
+  | [2, ...Fields, string]
+  | [5, EndReason];
+
+/** A session as the scripts list it: id, content, group, device hash, name, type, start, renewal. */
+type HeldReply = [string, string, string, string, string, string, string, string];
+
+type AdmitReply =
+  | [1, number, HeldReply[]]
+  | [0, number, HeldSession['sessionId'], HeldReply[]]
+  | [2, number, string, string];
+
+/** A held session from its reply: '' is absent; a name or type is '=' and the value. */
+function heldOf([sessionId, contentId, group, hash, name, type, startedAt, renewedAt]: HeldReply) {
+  const held: HeldSession = {
+    sessionId,
+    contentId,
+    startedAt: Number(startedAt),
+    renewedAt: Number(renewedAt),
+  };
+  if (group !== '') held.contentGroup = group;
+  if (hash !== '') held.deviceHash = hash;
+  if (name !== '') held.deviceName = name.slice(1);
+  if (type !== '') held.deviceType = type.slice(1);
+  return held;
+}
+
+/** An optional string for a script: '' when absent, '=' and the value when present. */
+const present = (value: string | undefined) => (value === undefined ? '' : `=${value}`);
 
 const SWEEP_BATCH = 500;
 
@@ -118,7 +159,7 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
   const clock = options.clock ?? Date.now;
   const prefix = options.keyPrefix ?? 'rx-ssm:';
   // Every key carries its route as a hash tag: see `redis-scripts.ts`.
-  const tokenKey = (token: string, kind: 's' | 'r') =>
+  const tokenKey = (token: string, kind: 's' | 'r' | 'x') =>
     `${prefix}{${routeOfToken(token)}}${kind}:${token}`;
   const indexKey = (route: string) => `${prefix}{${route}}i`;
   const accountKey = (accountId: string, route = routeOfAccount(accountId)) =>
@@ -254,6 +295,38 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
           refused: reply[0] === 3 ? 'owner' : 'mode',
           expired: 0,
         };
+      case 5:
+        return { ended: reply[1], expired: 0 };
+    }
+  }
+
+  function admissionOf(reply: AdmitReply): AdmissionResult {
+    switch (reply[0]) {
+      case 1: {
+        const evicted = reply[2].map(heldOf);
+        return evicted.length > 0
+          ? { admitted: true, expired: reply[1], evicted }
+          : { admitted: true, expired: reply[1] };
+      }
+      case 0:
+        return {
+          admitted: false,
+          expired: reply[1],
+          refusedBy: reply[2] as AdmissionResult['refusedBy'] & string,
+          holders: reply[3].map(heldOf),
+        };
+      case 2:
+        return {
+          admitted: true,
+          expired: reply[1],
+          replayed:
+            reply[3] === ''
+              ? { sessionToken: reply[2] }
+              : {
+                  sessionToken: reply[2],
+                  sessionId: reply[3],
+                },
+        };
     }
   }
 
@@ -268,6 +341,7 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
       tokenKey(next?.token ?? token, 's'),
       indexKey(routeOfToken(token)),
       tokenKey(token, 'r'),
+      tokenKey(token, 'x'),
     ];
     const terms = next?.terms;
     const args = [
@@ -299,7 +373,10 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
   }
 
   return {
-    admit({ sessionToken, session, maxSessions, idempotencyKey, replayMs = 0 }, now = clock()) {
+    admit(
+      { sessionToken, session, maxSessions, limits = {}, holder, idempotencyKey, replayMs = 0 },
+      now = clock(),
+    ) {
       const keyed = idempotencyKey !== undefined;
       const route = routeOfAccount(session.accountId);
       const keys = [
@@ -307,6 +384,7 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
         tokenKey(sessionToken, 's'),
         indexKey(routeOfToken(sessionToken)),
         `${prefix}{${route}}k:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
+        `${prefix}{${route}}o:${session.accountId}`,
       ];
       const args = [
         now,
@@ -322,15 +400,20 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
         deadline(),
         replayMs,
         keyed ? '1' : '0',
+        holder?.sessionId ?? '',
+        holder?.contentGroup ?? '',
+        holder?.deviceHash ?? '',
+        present(holder?.deviceName),
+        present(holder?.deviceType),
+        limits.maxDevices ?? '',
+        limits.maxSessionsPerContent ?? '',
+        limits.maxSessionsPerGroup ?? '',
+        limits.onLimit ?? 'deny',
+        policed(limits) ? '1' : '0',
       ];
-      return call(async () => {
-        const reply = (await run(admitScript, keys, args, true)) as [number, number, string?];
-        const [outcome, expired, first] = reply;
-        if (outcome === 2 && first !== undefined) {
-          return { admitted: true, expired, replayed: { sessionToken: first } };
-        }
-        return { admitted: outcome === 1, expired };
-      });
+      return call(async () =>
+        admissionOf((await run(admitScript, keys, args, true)) as AdmitReply),
+      );
     },
 
     find: (sessionToken, now = clock()) => sessionCall('find', sessionToken, now),
@@ -339,6 +422,24 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
       sessionCall('rotate', sessionToken, now, { token: nextToken, expiresAt, terms }),
 
     remove: (sessionToken, now = clock()) => sessionCall('remove', sessionToken, now),
+
+    sessions(accountId, now = clock()) {
+      const args = [now, prefix, deadline()];
+      return call(async () => {
+        const reply = await run(listScript, [accountKey(accountId)], args);
+        const [expired, sessions] = reply as [number, HeldReply[]];
+        return { expired, sessions: sessions.map(heldOf) };
+      });
+    },
+
+    stop(accountId, sessionId, now = clock()) {
+      const args = [now, prefix, deadline(), sessionId];
+      return call(async () => {
+        const reply = await run(stopScript, [accountKey(accountId)], args, true);
+        const [outcome, expired, stopped] = reply as [0 | 1, number, HeldReply?];
+        return outcome === 1 && stopped ? { expired, stopped: heldOf(stopped) } : { expired };
+      });
+    },
 
     count: (accountId, now = clock()) =>
       call(() => redis.zcount(accountKey(accountId), `(${now}`, '+inf')),
@@ -379,6 +480,16 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
       acker?.disconnect();
     },
   };
+}
+
+/** True when an admission needs the account's sessions read: a limit beyond maxSessions, or eviction. */
+function policed(limits: SessionLimits): boolean {
+  return (
+    limits.maxDevices !== undefined ||
+    limits.maxSessionsPerContent !== undefined ||
+    limits.maxSessionsPerGroup !== undefined ||
+    limits.onLimit === 'evict-oldest'
+  );
 }
 
 /** Idempotency keys are scoped to the account; hashed, so no account or key can collide. */

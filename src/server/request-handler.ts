@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { accountSessionCalls } from './account-sessions.js';
 import { type ClearKey, clearKeyLicense } from './clearkey-license.js';
 import { type CorsOption, corsHeaders } from './cors.js';
 import { debugLog } from './logger.js';
@@ -40,6 +41,7 @@ const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export function requestHandler(context: HandlerContext) {
   const { tokenHeader, cors, responseDelayMs, metrics, store, clock, log } = context;
   const calls = sessionCalls(context);
+  const account = accountSessionCalls(context);
   const license = clearKeyLicense(context, context.clearKeys);
   const renewalWv = widevineRenewal(context, context.clearKeys);
 
@@ -61,11 +63,19 @@ export function requestHandler(context: HandlerContext) {
     }
     switch (route.name) {
       case 'session': {
-        await readJsonBody(req);
+        const body = await readJsonBody(req);
         if (route.call !== 'setup')
           return { status: 200, body: await calls[route.call](tokenOf(req)) };
         const idempotencyKey = idempotencyKeyOf(headerOf(req, 'idempotency-key'));
-        return { status: 200, body: await calls.setup(tokenOf(req), idempotencyKey) };
+        return { status: 200, body: await calls.setup(tokenOf(req), idempotencyKey, body) };
+      }
+      case 'account-sessions': {
+        const deviceId = headerOf(req, 'x-ssm-device-id');
+        return { status: 200, body: await account.list(tokenOf(req), deviceId) };
+      }
+      case 'session-stop': {
+        const body = await readJsonBody(req);
+        return { status: 200, body: await account.stop(tokenOf(req), body) };
       }
       case 'license': {
         const body = await readJsonBody(req);
@@ -125,6 +135,8 @@ export function requestHandler(context: HandlerContext) {
     }
     const emulatesRtt =
       route?.name === 'session' ||
+      route?.name === 'account-sessions' ||
+      route?.name === 'session-stop' ||
       route?.name === 'license' ||
       route?.name === 'renewal-license-wv';
     if (emulatesRtt && responseDelayMs > 0) await delay(responseDelayMs);

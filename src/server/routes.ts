@@ -1,6 +1,8 @@
 /** What a request path asks for. */
 export type Route =
   | { name: 'session'; call: 'setup' | 'heartbeat' | 'teardown' }
+  | { name: 'account-sessions' }
+  | { name: 'session-stop' }
   | { name: 'license' }
   | { name: 'renewal-license-wv' }
   | { name: 'healthz' }
@@ -9,6 +11,8 @@ export type Route =
 /** The methods each route answers; anything else is a 405. */
 export const allowedMethods: Record<Route['name'], readonly string[]> = {
   session: ['POST'],
+  'account-sessions': ['GET'],
+  'session-stop': ['POST'],
   license: ['POST'],
   'renewal-license-wv': ['POST'],
   healthz: ['GET', 'HEAD'],
@@ -17,6 +21,8 @@ export const allowedMethods: Record<Route['name'], readonly string[]> = {
 
 /** Any prefix, so the server can sit behind a path such as `/TENANT/ssm`. */
 const SESSION_PATH = /^(?:\/[^?#]*)?\/v1\/sessions\/(setup|heartbeat|teardown)\/?$/;
+const ACCOUNT_SESSIONS_PATH = /^(?:\/[^?#]*)?\/v1\/sessions\/?$/;
+const SESSION_STOP_PATH = /^(?:\/[^?#]*)?\/v1\/sessions\/stop\/?$/;
 const WIDEVINE_RENEWAL_PATH = /^(?:\/[^?#]*)?\/v1\/renewal-license-wv\/?$/;
 const LICENSE_PATH = /^(?:\/[^?#]*)?\/license\/clearkey\/?$/;
 
@@ -37,6 +43,8 @@ export function routeOf(target: string | undefined): Route | undefined {
   }
   const session = SESSION_PATH.exec(path);
   if (session) return { name: 'session', call: session[1] as 'setup' | 'heartbeat' | 'teardown' };
+  if (ACCOUNT_SESSIONS_PATH.test(path)) return { name: 'account-sessions' };
+  if (SESSION_STOP_PATH.test(path)) return { name: 'session-stop' };
   if (LICENSE_PATH.test(path)) return { name: 'license' };
   if (WIDEVINE_RENEWAL_PATH.test(path)) return { name: 'renewal-license-wv' };
   if (path === '/healthz') return { name: 'healthz' };

@@ -2,13 +2,18 @@ import type { Logger } from 'pino';
 import { contentTokenVerifier, type SigningKeys } from './content-token.js';
 import { debugLog } from './logger.js';
 import type { SsmMetrics } from './metrics.js';
+import { deviceBody, heldSessionBody, holderOf, setupDeviceOf } from './session-device.js';
 import { sessionRenewal } from './session-renewal.js';
-import { newSessionToken, routeOfAccount, tokenFingerprint } from './session-token.js';
+import {
+  newSessionId,
+  newSessionToken,
+  routeOfAccount,
+  tokenFingerprint,
+} from './session-token.js';
 import {
   badRequest,
   renewalModeMismatch,
-  SsmHttpError,
-  SsmServerErrorCode,
+  sessionLimit,
   sessionTokenInvalid,
 } from './ssm-http-error.js';
 import type { SsmStore } from './store.js';
@@ -65,14 +70,19 @@ export function sessionCalls(context: SessionContext) {
      * the first session is live and not yet renewed, gets the first answer again and takes no
      * second slot; a refused setup is not remembered, so its retry is evaluated afresh.
      */
-    async setup(headerValue: string | undefined, idempotencyKey?: string) {
+    async setup(headerValue: string | undefined, idempotencyKey?: string, body: unknown = {}) {
       const now = clock();
       const claims = verify(headerValue, now);
+      const device = setupDeviceOf(body);
       const sessionToken = newSessionToken(routeOfAccount(claims.accountId));
-      const { admitted, expired, replayed } = await store.admit(
+      const sessionId = newSessionId();
+      const holder = holderOf(claims.accountId, sessionId, device, claims.contentGroup);
+      const result = await store.admit(
         {
           sessionToken,
           maxSessions: claims.maxSessions,
+          limits: claims.limits,
+          holder,
           ...(idempotencyKey !== undefined && {
             idempotencyKey,
             replayMs: heartbeatSeconds * 1000,
@@ -87,17 +97,17 @@ export function sessionCalls(context: SessionContext) {
         },
         now,
       );
+      const { admitted, expired, replayed, evicted = [] } = result;
       metrics.expiries += expired;
       if (!admitted) {
-        debugLog(log)?.debug(
-          { accountId: claims.accountId },
-          'setup refused: session limit reached',
+        const rule = result.refusedBy ?? 'maxSessions';
+        metrics.limitRefusals.set(rule, (metrics.limitRefusals.get(rule) ?? 0) + 1);
+        debugLog(log)?.debug({ accountId: claims.accountId, rule }, 'setup refused at a limit');
+        const limit = rule === 'maxSessions' ? claims.maxSessions : (claims.limits[rule] ?? 0);
+        const holders = (result.holders ?? []).map((held) =>
+          heldSessionBody(held, holder.deviceHash),
         );
-        throw new SsmHttpError(
-          403,
-          SsmServerErrorCode.SessionLimit,
-          `account already has its maximum of ${claims.maxSessions} concurrent sessions`,
-        );
+        throw sessionLimit(rule, limit, holders);
       }
       if (replayed) {
         metrics.replays += 1;
@@ -105,9 +115,14 @@ export function sessionCalls(context: SessionContext) {
           { sid: tokenFingerprint(replayed.sessionToken) },
           'setup repeated: same answer',
         );
-        return { sessionToken: replayed.sessionToken, heartbeat: heartbeatSeconds };
+        return {
+          sessionToken: replayed.sessionToken,
+          heartbeat: heartbeatSeconds,
+          ...(replayed.sessionId && { sessionId: replayed.sessionId }),
+        };
       }
       metrics.setups += 1;
+      metrics.evictions += evicted.length;
       debugLog(log)?.debug(
         {
           accountId: claims.accountId,
@@ -116,7 +131,17 @@ export function sessionCalls(context: SessionContext) {
         },
         'session set up',
       );
-      return { sessionToken, heartbeat: heartbeatSeconds };
+      if (evicted.length === 0) return { sessionToken, heartbeat: heartbeatSeconds, sessionId };
+      return {
+        sessionToken,
+        heartbeat: heartbeatSeconds,
+        sessionId,
+        evicted: evicted.map((held) => ({
+          sessionId: held.sessionId,
+          contentId: held.contentId,
+          device: deviceBody(held),
+        })),
+      };
     },
 
     /** Rotates a heartbeat-mode session; 409/1006 for one renewed by its licence. */
@@ -128,8 +153,10 @@ export function sessionCalls(context: SessionContext) {
 
     async teardown(headerValue: string | undefined) {
       const token = sessionTokenOf(headerValue);
-      const { session, expired } = await store.remove(token, clock());
+      const { session, expired, ended } = await store.remove(token, clock());
       metrics.expiries += expired;
+      // A session stopped or evicted is already gone: its teardown has nothing left to do.
+      if (ended) return {};
       if (!session) throw sessionTokenInvalid();
       metrics.teardowns += 1;
       debugLog(log)?.debug({ sid: tokenFingerprint(token) }, 'session torn down');

@@ -1,7 +1,12 @@
 import { debugLog } from './logger.js';
 import type { SessionContext } from './session-calls.js';
 import { newSessionToken, routeOfToken, tokenFingerprint } from './session-token.js';
-import { SsmHttpError, SsmServerErrorCode, sessionTokenInvalid } from './ssm-http-error.js';
+import {
+  SsmHttpError,
+  SsmServerErrorCode,
+  sessionEnded,
+  sessionTokenInvalid,
+} from './ssm-http-error.js';
 import type { RenewalTerms, StoredSession } from './store.js';
 
 /** What a renewal did: rotated the token, or nothing because the session is renewed the other way. */
@@ -22,7 +27,8 @@ export function sessionRenewal(context: SessionContext) {
 
   /**
    * Renews the session of `token` if it is renewed `by` this kind of call. Throws 401/1003 when
-   * `token` is not live, 403/1003 when the session is not `owner`'s.
+   * `token` is not live, 403/1003 when the session is not `owner`'s, 403/1008 when it was
+   * stopped from another device or evicted for a newer one.
    */
   return async function renew(
     token: string,
@@ -34,7 +40,7 @@ export function sessionRenewal(context: SessionContext) {
     const terms: RenewalTerms = owner
       ? { by, replayMs: periodMs, owner }
       : { by, replayMs: periodMs };
-    const { session, expired, replayed, refused } = await store.rotate(
+    const { session, expired, replayed, refused, ended } = await store.rotate(
       token,
       sessionToken,
       now + 2 * periodMs,
@@ -42,6 +48,7 @@ export function sessionRenewal(context: SessionContext) {
       terms,
     );
     metrics.expiries += expired;
+    if (ended) throw sessionEnded(ended);
     if (!session) throw sessionTokenInvalid();
     if (refused === 'owner') {
       throw new SsmHttpError(

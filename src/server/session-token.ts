@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 
 /** Bytes of one session token: 256 bits. */
 const TOKEN_BYTES = 32;
@@ -47,6 +47,18 @@ export function newSessionToken(route: string): string {
  */
 export function routeOfAccount(accountId: string): string {
   return createHash('sha1').update(accountId).digest('hex').slice(0, ROUTE_LENGTH);
+}
+
+/** Random bytes of one session id: 128 bits. */
+const SESSION_ID_BYTES = 16;
+
+/**
+ * A fresh public session id: `s.` and 16 random bytes, base64url. It names a session in the
+ * account's listing and in a stop, and is drawn apart from the session token; its `.` is never
+ * in a session token, so it is refused as one before any lookup.
+ */
+export function newSessionId(): string {
+  return `s.${randomBytes(SESSION_ID_BYTES).toString('base64url')}`;
 }
 
 /** The route a session token carries; its renewals keep it. */

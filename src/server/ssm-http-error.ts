@@ -12,6 +12,8 @@ export const SsmServerErrorCode = {
   StoreUnavailable: 1005,
   RenewalModeMismatch: 1006,
   SessionLimit: 1007,
+  SessionEnded: 1008,
+  NoSuchSession: 1009,
 } as const;
 
 /** One of {@link SsmServerErrorCode}. */
@@ -21,6 +23,8 @@ export type SsmServerErrorCode = (typeof SsmServerErrorCode)[keyof typeof SsmSer
 export interface SsmErrorBody {
   errorCode: number;
   message: string;
+  /** What a 1007 or 1008 answer says beyond its code: `rule` and `sessions`, or `reason`. */
+  [detail: string]: unknown;
 }
 
 /**
@@ -33,6 +37,8 @@ export class SsmHttpError extends Error {
     readonly errorCode: SsmServerErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Fields of the body beyond `errorCode` and `message`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'SsmHttpError';
@@ -40,7 +46,7 @@ export class SsmHttpError extends Error {
 
   /** The JSON body of the response. */
   get body(): SsmErrorBody {
-    return { errorCode: this.errorCode, message: this.message };
+    return { errorCode: this.errorCode, message: this.message, ...this.details };
   }
 }
 
@@ -68,6 +74,33 @@ export const renewalModeMismatch = (renewedBy: 'heartbeat' | 'licence') =>
     renewedBy === 'licence'
       ? 'session is renewed by its licence requests (DRM enforcement), not by heartbeat'
       : 'session is renewed by heartbeat, not by licence renewals',
+  );
+
+/** 403/1007: a limit of the account is reached; says which and the sessions that hold it. */
+export const sessionLimit = (rule: string, limit: number, sessions: unknown[]) =>
+  new SsmHttpError(
+    403,
+    SsmServerErrorCode.SessionLimit,
+    `account already has its maximum number of concurrent sessions (${rule} ${limit})`,
+    {},
+    { rule, sessions },
+  );
+
+const ENDED_MESSAGES = {
+  stopped: 'the session was stopped from another device',
+  evicted: 'the session ended for a newer playback',
+} as const;
+
+/** 403/1008: the session was stopped from another device or evicted for a newer one. */
+export const sessionEnded = (reason: keyof typeof ENDED_MESSAGES) =>
+  new SsmHttpError(403, SsmServerErrorCode.SessionEnded, ENDED_MESSAGES[reason], {}, { reason });
+
+/** 404/1009: the account has no live session of that id. */
+export const noSuchSession = () =>
+  new SsmHttpError(
+    404,
+    SsmServerErrorCode.NoSuchSession,
+    'no live session of this account with that sessionId',
   );
 
 /** 503/1005: the session store cannot be reached; the client may try again shortly. */

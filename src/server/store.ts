@@ -13,12 +13,64 @@ export interface StoredSession {
   enforced?: boolean;
 }
 
+/** The rules of the concurrency policy, as a 1007 answer names the one that refused. */
+export type LimitRule =
+  | 'maxSessions'
+  | 'maxDevices'
+  | 'maxSessionsPerContent'
+  | 'maxSessionsPerGroup';
+
+/** What happens at a limit: the new setup is refused, or the oldest session blocking it ends. */
+export type OnLimit = 'deny' | 'evict-oldest';
+
+/** The limits of an admission beyond `maxSessions`; an absent one is no limit. */
+export interface SessionLimits {
+  /** Distinct devices holding the account's counted sessions. */
+  maxDevices?: number;
+  /** The account's counted sessions of the admission's content. */
+  maxSessionsPerContent?: number;
+  /** The account's counted sessions of the admission's `contentGroup`; needs one. */
+  maxSessionsPerGroup?: number;
+  /** Default `deny`. */
+  onLimit?: OnLimit;
+}
+
+/**
+ * A counted session as the account's listing shows it: never its token, never a raw device id.
+ * Times are ms since the epoch.
+ */
+export interface HeldSession {
+  sessionId: string;
+  contentId: string;
+  contentGroup?: string;
+  /** The hash of the device id the setup named; absent when it named none (a device of its own). */
+  deviceHash?: string;
+  deviceName?: string;
+  deviceType?: string;
+  startedAt: number;
+  renewedAt: number;
+}
+
+/** Who a session is, beyond what {@link StoredSession} says: what the listing shows of it. */
+export interface SessionHolder {
+  /** Public and random: names the session in listings and stops, never usable as a token. */
+  sessionId: string;
+  contentGroup?: string;
+  deviceHash?: string;
+  deviceName?: string;
+  deviceType?: string;
+}
+
 /** What {@link SsmStore.admit} is asked to do: insert `session` unless the account is full. */
 export interface Admission {
   sessionToken: string;
   session: StoredSession;
   /** The account's limit; ignored for a session that is not counted. */
   maxSessions: number;
+  /** The other limits and what happens at one; ignored for a session that is not counted. */
+  limits?: SessionLimits;
+  /** The session's id and device; without one the session lists with an empty id. */
+  holder?: SessionHolder;
   /**
    * The setup's `Idempotency-Key`, scoped to the session's account. While the session it admitted
    * is live, of the same content and not yet renewed, and for `replayMs` after the admission, an
@@ -32,9 +84,18 @@ export interface Admission {
 /** What {@link SsmStore.admit} answers. */
 export interface AdmissionResult extends StoreResult {
   admitted: boolean;
-  /** Set when the admission repeated an earlier one: the token that one answered. */
-  replayed?: { sessionToken: string };
+  /** Set when the admission repeated an earlier one: the token (and id) that one answered. */
+  replayed?: { sessionToken: string; sessionId?: string };
+  /** Set when refused: the first rule the admission would break. */
+  refusedBy?: LimitRule;
+  /** Set when refused: the sessions that block it, least recently set up first. */
+  holders?: HeldSession[];
+  /** Set when admitted with `evict-oldest` and it ended sessions to make room: those, in order. */
+  evicted?: HeldSession[];
 }
+
+/** Why a session's token still answers after it left the store: it was ended on purpose. */
+export type EndReason = 'stopped' | 'evicted';
 
 /** How a renewal by {@link SsmStore.rotate} is asked for, beyond a bare rotation. */
 export interface RenewalTerms {
@@ -60,6 +121,8 @@ export interface RotationResult extends StoreResult {
   replayed?: { sessionToken: string; expiresAt: number };
   /** Set when the session was found but left as it was, and why. */
   refused?: 'mode' | 'owner';
+  /** Set when the token was that of a session stopped or evicted within its lifetime. */
+  ended?: EndReason;
 }
 
 /**
@@ -77,8 +140,10 @@ export interface StoreResult {
  */
 export interface SsmStore {
   /**
-   * Inserts the session unless the account already holds `maxSessions` live counted sessions, or
-   * answers the session an earlier admission with the same idempotency key gave.
+   * Inserts the session unless one of its limits is reached (then answers the rule and the
+   * sessions that block it), or, with `onLimit: 'evict-oldest'`, ends the least recently set-up
+   * blocking sessions first; or answers the session an earlier admission with the same
+   * idempotency key gave. The decision and what it changes are one atomic step per account.
    */
   admit(admission: Admission, now?: number): Promise<AdmissionResult>;
   /** The live session of `sessionToken`, if any. */
@@ -95,8 +160,26 @@ export interface SsmStore {
     now?: number,
     terms?: RenewalTerms,
   ): Promise<RotationResult>;
-  /** Removes the session; answers it if it was live. */
-  remove(sessionToken: string, now?: number): Promise<StoreResult & { session?: StoredSession }>;
+  /**
+   * Removes the session; answers it if it was live, or why it ended if it was stopped or evicted
+   * (and forgets that).
+   */
+  remove(
+    sessionToken: string,
+    now?: number,
+  ): Promise<StoreResult & { session?: StoredSession; ended?: EndReason }>;
+  /** The account's live counted sessions, least recently set up first. */
+  sessions(accountId: string, now?: number): Promise<StoreResult & { sessions: HeldSession[] }>;
+  /**
+   * Ends the account's live counted session `sessionId` at once: its slot is free, and its token
+   * answers `ended: 'stopped'` until the session would have expired. Answers the session, or
+   * nothing when the account has no such live session.
+   */
+  stop(
+    accountId: string,
+    sessionId: string,
+    now?: number,
+  ): Promise<StoreResult & { stopped?: HeldSession }>;
   /** Live counted sessions of the account. */
   count(accountId: string, now?: number): Promise<number>;
   /**
