@@ -31,7 +31,7 @@ export type StopSession = (
   options?: StopSessionOptions,
 ) => Observable<void>;
 
-const SESSION_ID = /^[\x21-\x7e]{1,256}$/;
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** An account call that cannot be sent: nothing goes out, the caller gets why. */
 function refusedBeforeSending(source: SsmSource, problem: string): Observable<never> {
@@ -101,7 +101,7 @@ export function stopSessionWith(defaultTransport: () => SsmTransport): StopSessi
         accountSourceProblem(source) ??
         (typeof sessionId === 'string' && SESSION_ID.test(sessionId)
           ? undefined
-          : 'sessionId must be 1 to 256 visible ASCII characters');
+          : 'sessionId must be 1 to 128 visible ASCII characters');
       if (problem) return refusedBeforeSending(source, problem);
       const transport = options.transport ?? defaultTransport();
       return ssmCall(transport, 'stop', source, source.token ?? '', { sessionId }).pipe(
