@@ -222,7 +222,11 @@ function describe(previous: SsmState | null, state: SsmState): string {
 }
 
 function showSsmError(device: string, error: SsmError, list: HTMLElement): void {
-  const limit = error.isSessionLimit ? ' · session limit reached' : '';
+  const limit = error.isSessionLimit
+    ? ' · session limit reached'
+    : error.isStoppedRemotely
+      ? ' · stopped from another device'
+      : '';
   const text = `${error.kind}${limit}${error.fatal ? '' : ' (not fatal)'}: ${error.message}`;
   record.errors.push({ device, code: error.code, text, isSessionLimit: error.isSessionLimit });
   addLine(list, [
