@@ -15,7 +15,7 @@ import { axiosTransport } from './transports/axios.js';
  * );
  * ```
  */
-export const accountSessions = accountSessionsWith(axiosTransport);
+export const accountSessions = /* @__PURE__ */ accountSessionsWith(axiosTransport);
 
 /**
  * Stops one live session of the account the source's content token belongs to, e.g. one of a
@@ -28,4 +28,4 @@ export const accountSessions = accountSessionsWith(axiosTransport);
  * stopSession(source, error.heldBy[0].sessionId).subscribe(() => play$.next());
  * ```
  */
-export const stopSession = stopSessionWith(axiosTransport);
+export const stopSession = /* @__PURE__ */ stopSessionWith(axiosTransport);

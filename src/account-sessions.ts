@@ -1,7 +1,7 @@
 import { defer, map, type Observable, throwError } from 'rxjs';
 import { SsmError } from './error.js';
 import { ssmCall } from './ssm-call.js';
-import type { HeldSession, SsmDevice, SsmSource, SsmTransport } from './types.js';
+import type { HeldSession, SsmDevice, SsmResponse, SsmSource, SsmTransport } from './types.js';
 import { deviceProblem, parseAccountSessions, parseStop, sourceProblem } from './wire.js';
 
 /** Options of `accountSessions`. */
@@ -33,21 +33,39 @@ export type StopSession = (
 
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** An account call that cannot be sent: nothing goes out, the caller gets why. */
-function refusedBeforeSending(source: SsmSource, problem: string): Observable<never> {
-  return throwError(
-    () =>
-      new SsmError({ kind: 'account', message: `SSM account call not sent: ${problem}`, source }),
-  );
-}
-
-/** Why a source cannot carry an account call, or `undefined` when it can. */
-function accountSourceProblem(source: SsmSource): string | undefined {
-  if (typeof source !== 'object' || source === null) return 'the source must be an object';
-  return (
-    sourceProblem(source) ??
-    (source.token ? undefined : 'the source has no content token (the account is read from it)')
-  );
+/**
+ * One account call for `source`: refused before sending (nothing goes out) when the source, or
+ * `problem`, says it cannot be sent; else sent with the content token, its answer read by `read`,
+ * which throws the error of a refusal.
+ */
+function accountCall<T>(
+  source: SsmSource,
+  problem: string | undefined,
+  send: (transport: SsmTransport) => Observable<SsmResponse | SsmError>,
+  transport: SsmTransport,
+  read: (response: SsmResponse) => T,
+): Observable<T> {
+  return defer(() => {
+    const why =
+      typeof source !== 'object' || source === null
+        ? 'the source must be an object'
+        : (sourceProblem(source) ??
+          (source.token
+            ? problem
+            : 'the source has no content token (the account is read from it)'));
+    if (why) {
+      return throwError(
+        () =>
+          new SsmError({ kind: 'account', message: `SSM account call not sent: ${why}`, source }),
+      );
+    }
+    return send(transport).pipe(
+      map((response) => {
+        if (response instanceof SsmError) throw response;
+        return read(response);
+      }),
+    );
+  });
 }
 
 /**
@@ -66,23 +84,18 @@ function accountSourceProblem(source: SsmSource): string | undefined {
  * ```
  */
 export function accountSessionsWith(defaultTransport: () => SsmTransport): AccountSessions {
-  return (source, options = {}) =>
-    defer(() => {
-      const problem = accountSourceProblem(source) ?? deviceProblem(options.device);
-      if (problem) return refusedBeforeSending(source, problem);
-      const transport = options.transport ?? defaultTransport();
-      const device = options.device;
-      return ssmCall(transport, 'sessions', source, source.token ?? '', {
-        ...(device && { device }),
-      }).pipe(
-        map((response) => {
-          if (response instanceof SsmError) throw response;
-          const parsed = parseAccountSessions(response, source);
-          if ('error' in parsed) throw parsed.error;
-          return parsed.sessions;
-        }),
-      );
-    });
+  return (source, { transport, device } = {}) =>
+    accountCall(
+      source,
+      deviceProblem(device),
+      (t) => ssmCall(t, 'sessions', source, source.token ?? '', device && { device }),
+      transport ?? defaultTransport(),
+      (response) => {
+        const parsed = parseAccountSessions(response, source);
+        if ('error' in parsed) throw parsed.error;
+        return parsed.sessions;
+      },
+    );
 }
 
 /**
@@ -95,20 +108,17 @@ export function accountSessionsWith(defaultTransport: () => SsmTransport): Accou
  * a session that is not (or no longer) a live one of this account is `serverCode` 1009.
  */
 export function stopSessionWith(defaultTransport: () => SsmTransport): StopSession {
-  return (source, sessionId, options = {}) =>
-    defer(() => {
-      const problem =
-        accountSourceProblem(source) ??
-        (typeof sessionId === 'string' && SESSION_ID.test(sessionId)
-          ? undefined
-          : 'sessionId must be 1 to 128 visible ASCII characters');
-      if (problem) return refusedBeforeSending(source, problem);
-      const transport = options.transport ?? defaultTransport();
-      return ssmCall(transport, 'stop', source, source.token ?? '', { sessionId }).pipe(
-        map((response) => {
-          const error = response instanceof SsmError ? response : parseStop(response, source);
-          if (error) throw error;
-        }),
-      );
-    });
+  return (source, sessionId, { transport } = {}) =>
+    accountCall(
+      source,
+      typeof sessionId === 'string' && SESSION_ID.test(sessionId)
+        ? undefined
+        : 'sessionId must be 1 to 128 visible ASCII characters',
+      (t) => ssmCall(t, 'stop', source, source.token ?? '', { sessionId }),
+      transport ?? defaultTransport(),
+      (response) => {
+        const error = parseStop(response, source);
+        if (error) throw error;
+      },
+    );
 }

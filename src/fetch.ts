@@ -37,10 +37,10 @@ export const ssmSession = ssmSessionWith(fetchTransport);
  * The live sessions of the account the source's content token belongs to, as `accountSessions`
  * of `rx-ssm`, on {@link fetchTransport} unless `options.transport` names another.
  */
-export const accountSessions = accountSessionsWith(fetchTransport);
+export const accountSessions = /* @__PURE__ */ accountSessionsWith(fetchTransport);
 
 /**
  * Stops one live session of the account, as `stopSession` of `rx-ssm`, on
  * {@link fetchTransport} unless `options.transport` names another.
  */
-export const stopSession = stopSessionWith(fetchTransport);
+export const stopSession = /* @__PURE__ */ stopSessionWith(fetchTransport);
