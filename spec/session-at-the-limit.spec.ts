@@ -1,4 +1,4 @@
-import { concatMap, EMPTY, type Observable } from 'rxjs';
+import { concatMap, EMPTY, merge, type Observable, takeUntil } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   type HeldSession,
@@ -9,7 +9,13 @@ import {
   ssmSession,
   stopSession,
 } from '../src/index.js';
-import { ok, refused, type ScriptedTransport, scriptedTransport } from '../src/testing/index.js';
+import {
+  ok,
+  refused,
+  type ScriptedTransport,
+  scriptedTransport,
+  ssmModel,
+} from '../src/testing/index.js';
 import { labels, requestLog, SETUP_URL, ssmSource, testScheduler } from './support/marbles.js';
 
 const a = ssmSource('a');
@@ -331,5 +337,73 @@ describe.each([
       '2510 heartbeat S1',
       '2512 teardown S1',
     ]);
+  });
+});
+
+describe.each([
+  ['async', false],
+  ['sync', true],
+])('the at-the-limit flow on ssmModel from rx-ssm/testing (%s)', (_mode, syncMode) => {
+  it('22/23. two pipelines at a limit of 1: the refused one stops the holder and plays; the holder ends stopped remotely; one session is left', () => {
+    const model = ssmModel({ maxSessions: 1, latency: 2, heartbeatSeconds: 1 });
+    const errors: SsmError[] = [];
+    testScheduler().run(({ hot, expectObservable }) => {
+      const holder = ssmSession(
+        { source$: hot('-a', { a }) },
+        { transport: model.transport, syncMode, device: { id: 'tv-1', name: 'TV' } },
+      );
+      const refused = ssmSession(
+        {
+          source$: hot('- 9ms a', { a }),
+          play$: hot('- 19ms x').pipe(
+            concatMap(() => stopSession(a, 'sid-1', { transport: model.transport })),
+          ),
+        },
+        { transport: model.transport, syncMode, device: { id: 'phone-1', name: 'Phone' } },
+      );
+      // Both pipelines end at 1100: a live session beats for ever.
+      const end$ = hot('- 1100ms x');
+      merge(refused.errors$, holder.errors$)
+        .pipe(takeUntil(end$))
+        .subscribe((error) => errors.push(error));
+      expectObservable(labels(holder.session$), '^ 1100ms !').toBe('is-A 1001ms E', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        E: 'error a 6003',
+      });
+      expectObservable(labels(refused.session$), '^ 1100ms !').toBe('i 9ms s-E 9ms s-A 1001ms B', {
+        i: 'idle',
+        s: 'setup a',
+        E: 'error a 6001',
+        A: 'active a S2',
+        B: 'active a S2.1',
+      });
+    });
+    expect(errors.map((e) => [e.code, e.isSessionLimit, e.isStoppedRemotely])).toEqual([
+      [6001, true, false],
+      [6003, false, true],
+    ]);
+    expect(errors[0]?.heldBy).toEqual([
+      {
+        sessionId: 'sid-1',
+        contentId: 'ct-a',
+        device: { name: 'TV' },
+        sameDevice: false,
+        startedAt: new Date(1),
+        renewedAt: new Date(1),
+      },
+    ]);
+    expect(requestLog(model.transport)).toEqual([
+      '1 setup ct-a',
+      '10 setup ct-a',
+      '20 stop ct-a',
+      '22 setup ct-a',
+      '1003 heartbeat S1',
+      '1005 teardown S1',
+      '1024 heartbeat S2',
+      '1101 teardown S2.1',
+    ]);
+    expect(model.liveSessions()).toBe(0);
   });
 });
