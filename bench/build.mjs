@@ -16,6 +16,7 @@ const entries = {
   'server-throughput': 'server-throughput.ts',
   'server-profile': 'server-profile.ts',
   capacity: 'capacity.ts',
+  'policy-cost': 'policy-cost.ts',
   'rx-ssm': 'support/rx-ssm-cli.ts',
   'ssm-server-process': 'support/ssm-server-process.ts',
 };

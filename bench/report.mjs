@@ -486,6 +486,42 @@ function capacitySection(c, run) {
   return lines;
 }
 
+const ruleNames = {
+  maxSessions: '`maxSessions` alone',
+  full: 'full rule set (`maxSessions`, `maxDevices`, `maxSessionsPerContent`, `contentGroup` + `maxSessionsPerGroup`)',
+};
+
+function policySection(p, run) {
+  const lines = [
+    '## 7. Concurrency policy cost',
+    '',
+    measuredBy(run),
+    '',
+    'Setup+teardown cycles of the reference server (one process, its own) on the memory store and',
+    'on the Redis store (a local `redis-server`), with content tokens that carry the full rule set',
+    'and with tokens that carry `maxSessions` alone. Each of the',
+    `${p.connections} connections is an account of its own that already holds one session (another`,
+    'content and group, another device), so each setup with the full rule set weighs a held',
+    'session by every rule; every setup sends the same body, a device `{id, name, type}`. The load',
+    `generator is the raw keep-alive client of section 3; each run lasts ${p.durationSeconds} s, the`,
+    `${p.repetitions} repetitions are interleaved in rotating order after a warm-up. CPU is that of`,
+    'the serving processes (the server, and `redis-server` for Redis), from `/proc`. **× cost** is',
+    'the CPU per cycle with these rules as a ratio to `maxSessions` alone on the same store in the',
+    'same repetition; the goal is at most 1.15 (the rules cost at most 15 %).',
+    '',
+    '| store | rules | cycles per s | cycles per serving CPU-s | **× cost** | errors | goal |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const f of Object.values(p.figures)) {
+    const goal = f.rules === 'full' ? `≤ 1.15: ${verdict(f.costRatio.median <= 1.15)}` : '';
+    lines.push(
+      `| ${serverNames[f.kind]} | ${ruleNames[f.rules]} | ${range(f.rate, 0)} | ${range(f.perCpuSecond, 0)} | **${range(f.costRatio)}** | ${f.failures} | ${goal} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 /** The report's sections in order, by the title after their number; each renders its result. */
 const sections = [
   ['Zap latency', (results) => results.zap && zapSection(results.zap)],
@@ -497,6 +533,10 @@ const sections = [
   ['Bundle size', (results) => results.size && sizeSection(results.size)],
   ['Server CPU profile', (results, run) => results.profile && profileSection(results.profile, run)],
   ['Capacity', (results, run) => results.capacity && capacitySection(results.capacity, run)],
+  [
+    'Concurrency policy cost',
+    (results, run) => results.policy && policySection(results.policy, run),
+  ],
 ];
 
 /** `## 3. Server throughput` → `Server throughput`. */

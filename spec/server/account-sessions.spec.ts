@@ -301,6 +301,54 @@ describe.each(stores)('the account’s sessions on the %s store', (_name, open) 
     expect(await listSessions(spec.base, token, 'x'.repeat(129))).toMatchObject(refusal(400, 1004));
   });
 
+  it('10,000 list calls in a burst, good and bad: each a clear answer, only its own account, nothing changed', async () => {
+    const [alice, bob] = [account(), account()];
+    const aliceToken = await spec.contentToken({ accountId: alice, maxSessions: 3 });
+    const bobToken = await spec.contentToken({ accountId: bob, maxSessions: 3 });
+    const alices = [setupOf(await setupWith(spec.base, aliceToken, { device: { id: 'a1' } }))];
+    const bobs = [setupOf(await setupWith(spec.base, bobToken, { device: { id: 'b1' } }))];
+    const forged = `${aliceToken.slice(0, -4)}AAAA`;
+    const kinds = [
+      { token: aliceToken, status: 200, ids: alices.map((one) => one.sessionId) },
+      { token: bobToken, status: 200, ids: bobs.map((one) => one.sessionId) },
+      { token: forged, status: 401, errorCode: 1002 },
+      { token: 'garbage', status: 401, errorCode: 1001 },
+      { token: aliceToken, device: 'd'.repeat(129), status: 400, errorCode: 1004 },
+    ];
+    const foreign = [...alices, ...bobs].map((one) => one.sessionToken);
+    const answers: Array<{ kind: number; answer: SpecResponse }> = [];
+    // In waves of 500 at once, so the spec's own sockets stay within the machine's limits.
+    for (let wave = 0; wave < 20; wave += 1) {
+      const batch = await Promise.all(
+        Array.from({ length: 500 }, async (_, n) => {
+          const kind = (wave * 500 + n) % kinds.length;
+          const { token, device } = kinds[kind] as { token: string; device?: string };
+          const answer = await listSessions(spec.base, token, device);
+          return { kind, answer };
+        }),
+      );
+      answers.push(...batch);
+    }
+    expect(answers).toHaveLength(10_000);
+    for (const { kind, answer } of answers) {
+      const expected = kinds[kind] as (typeof kinds)[number];
+      expect(answer.status).toBe(expected.status);
+      const text = JSON.stringify(answer.body);
+      for (const secret of foreign) expect(text).not.toContain(secret);
+      if (expected.ids) {
+        const listed = (answer.body as { sessions: Array<{ sessionId: string }> }).sessions;
+        expect(listed.map((one) => one.sessionId)).toEqual(expected.ids);
+      } else {
+        expect(answer.body).toEqual({ errorCode: expected.errorCode, message: expect.any(String) });
+      }
+    }
+    expect(await spec.server.liveSessions(alice)).toBe(1);
+    expect(await spec.server.liveSessions(bob)).toBe(1);
+    expect(await ssmCall(spec.base, 'heartbeat', alices[0]?.sessionToken)).toMatchObject({
+      status: 200,
+    });
+  }, 120_000);
+
   it('allows GET and X-SSM-Device-Id from a browser origin', async () => {
     const preflight = await request(`${spec.base}/sessions`, {
       method: 'OPTIONS',

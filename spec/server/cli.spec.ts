@@ -68,6 +68,57 @@ describe('rx-ssm token', () => {
     await server.close();
   });
 
+  it('writes the concurrency policy flags into the token, which the server then enforces', async () => {
+    const { io, text } = capture();
+    const argv = ['node', 'rx-ssm', 'token', '--account', 'policy', '--content', 'f1'];
+    const flags = ['--max-sessions', '5', '--max-devices', '2', '--max-per-content', '3'];
+    const group = [
+      '--content-group',
+      'sports',
+      '--max-per-group',
+      '1',
+      '--on-limit',
+      'evict-oldest',
+    ];
+    expect(await main([...argv, ...flags, ...group], io)).toBe(0);
+    const token = text.out.trim();
+    const [, payload = ''] = token.split('.');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({
+      contentRights: [
+        {
+          contentId: 'f1',
+          sessionControl: {
+            maxSessions: 5,
+            maxDevices: 2,
+            maxSessionsPerContent: 3,
+            contentGroup: 'sports',
+            maxSessionsPerGroup: 1,
+            onLimit: 'evict-oldest',
+          },
+        },
+      ],
+    });
+    const base = `${devServer.url}/v1`;
+    const first = (await ssmCall(base, 'setup', token)).body as { sessionId: string };
+    // One per group, evict-oldest: the second setup ends the first.
+    expect((await ssmCall(base, 'setup', token)).body).toMatchObject({
+      evicted: [{ sessionId: first.sessionId, contentId: 'f1' }],
+    });
+  });
+
+  it('refuses a bad --on-limit and --max-per-group without --content-group', async () => {
+    const argv = ['node', 'rx-ssm', 'token', '--account', 'a', '--content', 'c'];
+    const mode = capture();
+    expect(await main([...argv, '--on-limit', 'drop-newest'], mode.io)).not.toBe(0);
+    expect(mode.text.err).toMatch(/deny, evict-oldest/);
+    const group = capture();
+    expect(await main([...argv, '--max-per-group', '1'], group.io)).not.toBe(0);
+    expect(group.text.err).toMatch(/--max-per-group needs --content-group/);
+    const count = capture();
+    expect(await main([...argv, '--max-devices', '-1'], count.io)).not.toBe(0);
+    expect(count.text.err).toMatch(/--max-devices/);
+  });
+
   it('refuses --secret with --secret-file, and a missing account', async () => {
     const both = capture();
     const argv = [

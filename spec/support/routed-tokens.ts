@@ -27,7 +27,10 @@ export function routedTokens(store: SsmStore): SsmStore {
       );
       const result = await store.admit({ ...admission, sessionToken }, now);
       return result.replayed
-        ? { ...result, replayed: { sessionToken: fromStore(result.replayed.sessionToken) } }
+        ? {
+            ...result,
+            replayed: { ...result.replayed, sessionToken: fromStore(result.replayed.sessionToken) },
+          }
         : result;
     },
     find: (token, now) => store.find(toStore(token), now),

@@ -48,6 +48,11 @@ interface TokenOptions extends SecretOptions {
   kid?: string;
   sessionControl: boolean;
   drmEnforced?: boolean;
+  maxDevices?: number;
+  maxPerContent?: number;
+  contentGroup?: string;
+  maxPerGroup?: number;
+  onLimit?: 'deny' | 'evict-oldest';
 }
 
 const DEV_SECRET_WARNING =
@@ -218,6 +223,9 @@ async function serve(
 }
 
 async function token(options: TokenOptions, io: Required<Omit<CliIo, 'signal'>>) {
+  if (options.maxPerGroup !== undefined && options.contentGroup === undefined) {
+    throw new Error('--max-per-group needs --content-group');
+  }
   const secret = await secretOf(options);
   if (secret === undefined) io.stderr.write(DEV_SECRET_WARNING);
   const minted = await mintContentToken({
@@ -227,6 +235,11 @@ async function token(options: TokenOptions, io: Required<Omit<CliIo, 'signal'>>)
     maxSessions: options.maxSessions,
     sessionControlEnabled: options.sessionControl,
     ...(options.drmEnforced && { drmEnforced: true }),
+    ...(options.maxDevices !== undefined && { maxDevices: options.maxDevices }),
+    ...(options.maxPerContent !== undefined && { maxSessionsPerContent: options.maxPerContent }),
+    ...(options.contentGroup !== undefined && { contentGroup: options.contentGroup }),
+    ...(options.maxPerGroup !== undefined && { maxSessionsPerGroup: options.maxPerGroup }),
+    ...(options.onLimit !== undefined && { onLimit: options.onLimit }),
     ttlSeconds: options.ttl,
     ...(options.kid !== undefined && { kid: options.kid }),
   });
@@ -321,6 +334,31 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
       .option(
         '--drm-enforced',
         'sessions of this token are renewed by licence requests, not heartbeats (DRM enforcement)',
+      )
+      .option(
+        '--max-devices <n>',
+        'distinct devices (setup device.id) allowed to hold sessions of the account',
+        integer(0, 1_000_000),
+      )
+      .option(
+        '--max-per-content <n>',
+        'concurrent sessions of the account for this content',
+        integer(0, 1_000_000),
+      )
+      .option(
+        '--content-group <group>',
+        'group of this content, e.g. "sports", for --max-per-group',
+      )
+      .option(
+        '--max-per-group <n>',
+        'concurrent sessions of the account for content of --content-group',
+        integer(0, 1_000_000),
+      )
+      .addOption(
+        new Option(
+          '--on-limit <mode>',
+          'at a limit, refuse the new setup (deny) or stop the oldest session blocking it',
+        ).choices(['deny', 'evict-oldest']),
       ),
   ).action((options: TokenOptions) => token(options, io));
 

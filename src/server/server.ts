@@ -78,9 +78,9 @@ function connectionsCheckingInterval(headersTimeoutMs: number): number {
 }
 
 /**
- * Creates the reference SSM server: `POST …/v1/sessions/{setup,heartbeat,teardown}` and
- * `POST …/v1/renewal-license-wv` under any prefix, `POST /license/clearkey`, `GET /healthz` and
- * `GET /metrics`, as the wire protocol describes.
+ * Creates the reference SSM server: `POST …/v1/sessions/{setup,heartbeat,teardown,stop}`,
+ * `GET …/v1/sessions` and `POST …/v1/renewal-license-wv` under any prefix,
+ * `POST /license/clearkey`, `GET /healthz` and `GET /metrics`, as the wire protocol describes.
  */
 export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
   const tokenHeader = (options.tokenHeader ?? DEFAULT_TOKEN_HEADER).toLowerCase();
