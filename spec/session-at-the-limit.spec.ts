@@ -314,6 +314,31 @@ describe.each([
     expect(caller).toEqual([errors[0]]);
   });
 
+  it('23. a licence answer refused with another code changes nothing: the renewal deadline decides, as before', () => {
+    let transport = limitServer(() => EMPTY);
+    testScheduler().run(({ cold, hot, expectObservable }) => {
+      transport = limitServer(cold);
+      const session = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          licence$: hot('- 9ms l 999ms r', {
+            l: { src: 'a.mpd', sessionToken: 'L1' },
+            r: { src: 'a.mpd', refused: { httpStatus: 401, serverCode: 1003 } },
+          }),
+        },
+        { transport, syncMode, heartbeatRetries: 0 },
+      );
+      // No licence answer with a token within the period after the ask at 1003: 6003 at 2003.
+      expectObservable(labels(session.session$), '^ 2100ms !').toBe('is-A 6ms L 1992ms E', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        L: 'licence a L1',
+        E: 'error a 6003',
+      });
+    });
+  });
+
   it('23. a catch-up heartbeat after the background refused with 1008 is not re-established behind the viewer', () => {
     let transport = limitServer(() => EMPTY);
     testScheduler().run(({ cold, hot, expectObservable }) => {
