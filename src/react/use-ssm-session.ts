@@ -109,7 +109,7 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
   // A stop goes to the SSM of the source that was refused; a stop in flight ignores the next.
   const stopped$: Observable<SsmError | undefined> = stops.pipe(
     exhaustMap((sessionId) => {
-      const source = snapshot.status === 'idle' ? wanted(props) : snapshot.source;
+      const source = snapshot.status === 'idle' ? source$.value : snapshot.source;
       if (!source) return of(noSourceToStopFor());
       const transport = sessionOptions.transport;
       return stopSessionOnFetch(source, sessionId, transport ? { transport } : {}).pipe(
