@@ -80,10 +80,10 @@ if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', now) end
 
 /**
  * The account's live counted sessions, least recently set up first (by `o`, the account's setup
- * counter when it was admitted), each
- * `{token, e, c, i, g, h, m, y, t, w}` with the fields of the session hash ('' when absent; `m`
- * and `y` '=' and the value when present); `held(s)` is one as a reply lists it; `finish(s,
- * reason)` ends one on purpose and keeps why under its token until its expiry. Needs `account`,
+ * counter when it was admitted), each `{token, e, c, i, g, h, o, t}` with what the rules weigh
+ * of the session hash ('' when absent); `held(s)` is one as a reply lists it (its name and type
+ * '=' and the value when present, '' when absent), read before the session is ended;
+ * `finish(s, reason)` ends one on purpose and keeps why under its token until its expiry. Needs `account`,
  * `now`, `prefix`, `routed`.
  */
 const heldSessions = `
@@ -91,22 +91,28 @@ local function heldSessions()
   local all = redis.call('ZRANGE', account, 0, -1, 'WITHSCORES')
   local live = {}
   for n = 1, #all, 2 do
-    local f = redis.call('HMGET', routed(prefix, all[n], 's'), 'c', 'i', 'g', 'h', 'm', 'y', 't', 'w', 'o')
+    local f = redis.call('HMGET', routed(prefix, all[n], 's'), 'c', 'i', 'g', 'h', 'o', 't')
     if f[1] then
       live[#live + 1] = {
         token = all[n], e = tonumber(all[n + 1]), c = f[1], i = f[2] or '', g = f[3] or '',
-        h = f[4] or '', m = f[5] and ('=' .. f[5]) or '', y = f[6] and ('=' .. f[6]) or '',
-        t = f[7] or '0', w = f[8] or f[7] or '0', o = tonumber(f[9] or 0)
+        h = f[4] or '', o = tonumber(f[5] or 0), t = tonumber(f[6] or 0)
       }
     end
   end
-  table.sort(live, function(x, y)
-    if x.o ~= y.o then return x.o < y.o end
-    return tonumber(x.t) < tonumber(y.t)
-  end)
+  if #live > 1 then
+    table.sort(live, function(x, y)
+      if x.o ~= y.o then return x.o < y.o end
+      return x.t < y.t
+    end)
+  end
   return live
 end
-local function held(s) return {s.i, s.c, s.g, s.h, s.m, s.y, s.t, s.w} end
+-- What a reply lists of a session; its name, type and times are read only for a reply.
+local function held(s)
+  local f = redis.call('HMGET', routed(prefix, s.token, 's'), 'm', 'y', 't', 'w')
+  local name, type = f[1] and ('=' .. f[1]) or '', f[2] and ('=' .. f[2]) or ''
+  return {s.i, s.c, s.g, s.h, name, type, f[3] or '0', f[4] or f[3] or '0'}
+end
 local function finish(s, reason)
   redis.call('DEL', routed(prefix, s.token, 's'))
   redis.call('ZREM', account, s.token)
@@ -215,21 +221,29 @@ ${limitDecision}
       return {0, expired, rule, holders}
     end
     for _, s in ipairs(chosen) do
-      finish(s, 'evicted')
       evicted[#evicted + 1] = held(s)
+      finish(s, 'evicted')
     end
   end
   redis.call('ZADD', account, ARGV[4], ARGV[3])
   extend(account, ttl)
-  redis.call('HSET', session, 'o', redis.call('INCR', KEYS[5]))
+end
+-- One HSET with every field the session has.
+local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10],
+  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1]}
+local function field(name, value)
+  fields[#fields + 1] = name
+  fields[#fields + 1] = value
+end
+if ARGV[7] == '1' then
+  field('o', redis.call('INCR', KEYS[5]))
   extend(KEYS[5], ttl)
 end
-redis.call('HSET', session, 'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10],
-  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1])
-if ARGV[15] ~= '' then redis.call('HSET', session, 'g', ARGV[15]) end
-if ARGV[16] ~= '' then redis.call('HSET', session, 'h', ARGV[16]) end
-if ARGV[17] ~= '' then redis.call('HSET', session, 'm', string.sub(ARGV[17], 2)) end
-if ARGV[18] ~= '' then redis.call('HSET', session, 'y', string.sub(ARGV[18], 2)) end
+if ARGV[15] ~= '' then field('g', ARGV[15]) end
+if ARGV[16] ~= '' then field('h', ARGV[16]) end
+if ARGV[17] ~= '' then field('m', string.sub(ARGV[17], 2)) end
+if ARGV[18] ~= '' then field('y', string.sub(ARGV[18], 2)) end
+redis.call('HSET', session, unpack(fields))
 redis.call('PEXPIRE', session, ttl)
 redis.call('ZADD', index, ARGV[4], ARGV[3])
 extend(index, ttl)
@@ -351,8 +365,9 @@ ${pruneAccount}
 ${heldSessions}
 for _, s in ipairs(heldSessions()) do
   if s.i == ARGV[4] then
+    local stopped = held(s)
     finish(s, 'stopped')
-    return {1, expired, held(s)}
+    return {1, expired, stopped}
   end
 end
 return {0, expired}

@@ -13,6 +13,7 @@ import {
   type AdmissionResult,
   type EndReason,
   type HeldSession,
+  type LimitRule,
   type RenewalTerms,
   type RotationResult,
   type SessionLimits,
@@ -65,7 +66,7 @@ type HeldReply = [string, string, string, string, string, string, string, string
 
 type AdmitReply =
   | [1, number, HeldReply[]]
-  | [0, number, HeldSession['sessionId'], HeldReply[]]
+  | [0, number, LimitRule, HeldReply[]]
   | [2, number, string, string];
 
 /** A held session from its reply: '' is absent; a name or type is '=' and the value. */
@@ -312,20 +313,17 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
         return {
           admitted: false,
           expired: reply[1],
-          refusedBy: reply[2] as AdmissionResult['refusedBy'] & string,
+          refusedBy: reply[2],
           holders: reply[3].map(heldOf),
         };
       case 2:
         return {
           admitted: true,
           expired: reply[1],
-          replayed:
-            reply[3] === ''
-              ? { sessionToken: reply[2] }
-              : {
-                  sessionToken: reply[2],
-                  sessionId: reply[3],
-                },
+          replayed: {
+            sessionToken: reply[2],
+            ...(reply[3] !== '' && { sessionId: reply[3] }),
+          },
         };
     }
   }
