@@ -307,6 +307,25 @@ export function parseStop(response: SsmResponse, source: SsmSource): SsmError | 
   return isOk(response.status) ? undefined : errorOfResponse('account', response, source);
 }
 
+/**
+ * What a refused licence answer said, for `LicenceAnswer.refused`: its status, and the SSM
+ * error body's `errorCode` and `message` when the body is one (e.g. 1008: stopped remotely).
+ */
+export function licenceRefusalOf(
+  httpStatus: number,
+  body: unknown,
+): { httpStatus: number; serverCode?: number; message?: string } {
+  const json = jsonBody(body);
+  const serverCode =
+    isRecord(json) && typeof json.errorCode === 'number' ? json.errorCode : undefined;
+  const message = isRecord(json) && typeof json.message === 'string' ? json.message : undefined;
+  return {
+    httpStatus,
+    ...(serverCode !== undefined && { serverCode }),
+    ...(message !== undefined && { message }),
+  };
+}
+
 /** The typed error of a request that got no response (network failure, timeout). */
 export function errorOfNoResponse(kind: SsmErrorKind, cause: unknown, source: SsmSource): SsmError {
   const reason = cause instanceof Error ? cause.message : String(cause);

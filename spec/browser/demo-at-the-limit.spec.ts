@@ -47,8 +47,9 @@ describe.skipIf(!hasChromium)(
     });
 
     /** A page of its own browser context (its own localStorage: its own device), named `name`. */
-    async function device(account: string, name: string) {
-      const page = await openPage(browser, `${demo.url}?account=${account}&maxSessions=1`);
+    async function device(account: string, name: string, channel = 'channel-1') {
+      const query = `account=${account}&maxSessions=1&channel=${channel}`;
+      const page = await openPage(browser, `${demo.url}?${query}`);
       await page.waitForSelector('body[data-ready="true"]');
       await page.fill('#device-name', name);
       await page.dispatchEvent('#device-name', 'change');
@@ -110,6 +111,33 @@ describe.skipIf(!hasChromium)(
         expect(page.problems.filter((p) => !p.endsWith('status of 403 (Forbidden)'))).toEqual([]);
         await page.close();
       }
+      await eventually(async () => (await demo.liveSessions(account)) === 0, 'nothing left');
+    });
+
+    it('licence mode (channel-3, DRM enforcement): the TV learns it was stopped from its refused licence renewal', async () => {
+      const account = 'at-the-limit-2';
+      const tv = await device(account, 'Living-room TV', 'channel-3');
+      await tv.click('#play');
+      await playsPast(tv, 1);
+      await eventually(async () => (await textOf(tv, '#renewal')) === 'licence', 'licence mode');
+
+      const laptop = await device(account, 'Laptop', 'channel-3');
+      await laptop.click('#play');
+      await laptop.waitForSelector('#held:not([hidden])');
+      expect(await laptop.locator('#held-list li').allTextContents()).toEqual([
+        expect.stringMatching(/^Living-room TV · channel-3 since /),
+      ]);
+      await laptop.click('#held-list button');
+      await playsPast(laptop, 1);
+      await tv.waitForSelector('#stopped-remotely:not([hidden])', { timeout: 10_000 });
+      const tvErrors = await tv.evaluate(
+        () => (window as unknown as { demo: { errors: Array<{ text: string }> } }).demo.errors,
+      );
+      expect(tvErrors.map((e) => e.text)).toContainEqual(
+        expect.stringContaining('stopped from another device'),
+      );
+      expect(await demo.liveSessions(account)).toBe(1);
+      for (const page of [tv, laptop]) await page.close();
       await eventually(async () => (await demo.liveSessions(account)) === 0, 'nothing left');
     });
   },
