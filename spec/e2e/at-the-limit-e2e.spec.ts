@@ -231,7 +231,7 @@ describe.each(everyStore('at-the-limit-e2e:'))(
         );
       };
       const viewer = playback(ssm, tv, { licence$ });
-      viewer.session.renewals$.subscribe(
+      const renewing = viewer.session.renewals$.subscribe(
         (r) => void requestLicence({ 'nv-authorizations': r.authorization }),
       );
       const active = await until(viewer.session.session$, isActive);
@@ -245,6 +245,7 @@ describe.each(everyStore('at-the-limit-e2e:'))(
       expect(viewer.sent.map((r) => r.call)).not.toContain('heartbeat');
       await expect.poll(() => viewer.sent.at(-1)?.call).toBe('teardown');
       expect(await spec.server.liveSessions(accountId)).toBe(0);
+      renewing.unsubscribe();
       viewer.end();
     });
   },
