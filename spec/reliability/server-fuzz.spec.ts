@@ -92,6 +92,8 @@ const target = fc.oneof(
       '/v1/sessions/heartbeat',
       '/v1/sessions/teardown',
       '/TENANT/ssm/v1/sessions/setup/',
+      '/v1/sessions',
+      '/v1/sessions/stop',
       '/license/clearkey',
       '/healthz',
       '/metrics',

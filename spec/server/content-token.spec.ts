@@ -187,3 +187,91 @@ describe('verifyContentToken', () => {
     );
   });
 });
+
+describe('the concurrency policy of a content token', () => {
+  const withControl = (sessionControl: Record<string, unknown>) =>
+    sign({
+      typ: 'ContentAuthZ',
+      device: { accountId: 'alice' },
+      contentRights: [{ contentId: 'f1', sessionControl: { maxSessions: 3, ...sessionControl } }],
+    });
+
+  it('reads every rule and the onLimit mode, as minted', async () => {
+    const token = await mint({
+      maxDevices: 2,
+      maxSessionsPerContent: 1,
+      contentGroup: 'sports',
+      maxSessionsPerGroup: 1,
+      onLimit: 'evict-oldest',
+    });
+    expect(await verifyContentToken(token, { secret }, now)).toMatchObject({
+      contentGroup: 'sports',
+      limits: {
+        maxDevices: 2,
+        maxSessionsPerContent: 1,
+        maxSessionsPerGroup: 1,
+        onLimit: 'evict-oldest',
+      },
+    });
+    const deny = await withControl({ maxDevices: 0, onLimit: 'deny' });
+    expect((await verifyContentToken(deny, { secret }, now)).limits).toEqual({
+      maxDevices: 0,
+      onLimit: 'deny',
+    });
+  });
+
+  it('applies no rule to content without session control', async () => {
+    const token = await withControl({ sessionControlEnabled: false, maxDevices: 1 });
+    expect((await verifyContentToken(token, { secret }, now)).limits).toEqual({});
+  });
+
+  it.each([
+    ['a negative maxDevices', { maxDevices: -1 }],
+    ['a fractional maxSessionsPerContent', { maxSessionsPerContent: 1.5 }],
+    ['a string maxDevices', { maxDevices: '2' }],
+    ['a null maxSessionsPerGroup', { contentGroup: 'g', maxSessionsPerGroup: null }],
+    ['maxSessionsPerGroup without a contentGroup', { maxSessionsPerGroup: 1 }],
+    ['an empty contentGroup', { contentGroup: '' }],
+    ['a contentGroup that is not a string', { contentGroup: 7 }],
+    ['a contentGroup over 256 characters', { contentGroup: 'g'.repeat(257) }],
+    ['an unknown onLimit', { onLimit: 'evict-newest' }],
+    ['an onLimit that is not a string', { onLimit: true }],
+  ])('refuses %s with 401/1001', async (_name, control) => {
+    const token = await withControl(control);
+    expect(await refusal(verifyContentToken(token, { secret }, now))).toEqual({
+      status: 401,
+      errorCode: 1001,
+    });
+  });
+
+  it('reads any valid rule set back as minted', async () => {
+    const limit = fc.option(fc.nat({ max: 1000 }), { nil: undefined });
+    await fc.assert(
+      fc.asyncProperty(
+        limit,
+        limit,
+        fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), fc.nat({ max: 1000 })), {
+          nil: undefined,
+        }),
+        fc.option(fc.constantFrom('deny' as const, 'evict-oldest' as const), { nil: undefined }),
+        async (maxDevices, maxSessionsPerContent, group, onLimit) => {
+          const token = await mint({
+            ...(maxDevices !== undefined && { maxDevices }),
+            ...(maxSessionsPerContent !== undefined && { maxSessionsPerContent }),
+            ...(group && { contentGroup: group[0], maxSessionsPerGroup: group[1] }),
+            ...(onLimit && { onLimit }),
+          });
+          const claims = await verifyContentToken(token, { secret }, now);
+          expect(claims.limits).toEqual({
+            ...(maxDevices !== undefined && { maxDevices }),
+            ...(maxSessionsPerContent !== undefined && { maxSessionsPerContent }),
+            ...(group && { maxSessionsPerGroup: group[1] }),
+            ...(onLimit && { onLimit }),
+          });
+          expect(claims.contentGroup).toBe(group?.[0]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -359,6 +359,8 @@ describe('random requests', () => {
       '/v1/sessions/setup',
       '/v1/sessions/heartbeat',
       '/v1/sessions/teardown',
+      '/v1/sessions/stop',
+      '/v1/sessions',
       '/license/clearkey',
     );
     const printable = fc.stringMatching(/^[\x20-\x7e]{0,300}$/);

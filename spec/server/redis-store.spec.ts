@@ -42,6 +42,20 @@ describe('redisStore', () => {
     await store.close();
   });
 
+  it('keeps why a stopped session ended no longer than twice what was left of its life', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'ended:' });
+    const client = new Redis(redis.url);
+    const sessionToken = token();
+    const holder = { sessionId: 's.ended' };
+    await store.admit({ sessionToken, session: session('erin'), maxSessions: 1, holder }, now);
+    await store.stop('erin', 's.ended', now + 4000);
+    const ttl = await client.pttl(`ended:{${routeOfToken(sessionToken)}}x:${sessionToken}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(12_000);
+    client.disconnect();
+    await store.close();
+  });
+
   it('shares one limit between two stores on one Redis', async () => {
     const [a, b] = [
       redisStore(redis.url, { keyPrefix: 'shared:' }),

@@ -424,6 +424,30 @@ export function describeStoreContract(name: string, open: () => SsmStore): void 
         await store.close();
       });
 
+      it('tells a repeat of the last renewal, whose answer was lost, that the session was stopped', async () => {
+        const store = open();
+        const alice = account();
+        const first = policed(alice, 'a', {});
+        await store.admit(first, T0);
+        const terms = { by: 'heartbeat' as const, replayMs: 5000 };
+        const next = token();
+        await store.rotate(first.sessionToken, next, T0 + LIFETIME, T0 + 1, terms);
+        await store.stop(alice, 'a', T0 + 2);
+        const repeat = await store.rotate(
+          first.sessionToken,
+          token(),
+          T0 + LIFETIME,
+          T0 + 3,
+          terms,
+        );
+        expect(repeat).toEqual({ ended: 'stopped', expired: 0 });
+        expect(await store.rotate(next, token(), T0 + LIFETIME, T0 + 3, terms)).toEqual({
+          ended: 'stopped',
+          expired: 0,
+        });
+        await store.close();
+      });
+
       it('answers the same session id for a repeated setup', async () => {
         const store = open();
         const alice = account();

@@ -119,11 +119,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
 
   /** Drops a live session on purpose: its token answers why until it would have expired. */
   function end(record: Held, reason: EndReason, now: number): void {
+    // The token the last renewal replaced is told too: a repeat of that renewal, whose answer
+    // was lost, learns why instead of hearing of an unknown token.
+    const tokens = record.replaced === undefined ? [record.token] : [record.token, record.replaced];
     drop(record);
     const until = record.session.expiresAt;
     if (until <= now) return;
-    ended.set(record.token, { reason, until });
-    endedDue.push(until, record.token);
+    for (const token of tokens) {
+      ended.set(token, { reason, until });
+      endedDue.push(until, token);
+    }
   }
 
   /** Why the session of `token` ended, while that is remembered. */

@@ -5,7 +5,8 @@
  * - a hash per session (`a` account, `c` content, `n` 1 when counted, `e` expiry in ms, `d` 1
  *   when renewed by licence requests; and what the account's listing shows of it: `i` its
  *   public session id, `g` its content group, `h` its device hash, `m` device name, `y` device
- *   type, `t` set up at, `w` last renewed at, in ms, `o` its place in the account's setups);
+ *   type, `t` set up at, `w` last renewed at, in ms, `o` its place in the account's setups, `p`
+ *   the token its last renewal replaced while that renewal may be repeated);
  * - per account, a counter of its counted setups, which orders them: two setups in one ms are
  *   still told apart, whichever server ran them;
  * - per session stopped or evicted, a hash under its last token (`r` why: `stopped` or
@@ -114,12 +115,16 @@ local function held(s)
   return {s.i, s.c, s.g, s.h, name, type, f[3] or '0', f[4] or f[3] or '0'}
 end
 local function finish(s, reason)
-  redis.call('DEL', routed(prefix, s.token, 's'))
+  local session = routed(prefix, s.token, 's')
+  -- The token the last renewal replaced is told too, for a repeat of a renewal whose answer was lost.
+  local replaced = redis.call('HGET', session, 'p')
+  redis.call('DEL', session)
   redis.call('ZREM', account, s.token)
   redis.call('ZREM', routed(prefix, s.token, 'i'), s.token)
   local left = s.e - now
-  if left > 0 then
-    local ended = routed(prefix, s.token, 'x')
+  if left <= 0 then return end
+  for _, token in ipairs({s.token, replaced or nil}) do
+    local ended = routed(prefix, token, 'x')
     redis.call('HSET', ended, 'r', reason, 'u', s.e)
     redis.call('PEXPIRE', ended, left * 2)
   end
@@ -314,6 +319,7 @@ if mode == 'rotate' then
   -- The session's other fields (its id, device, start) move with it.
   redis.call('RENAME', KEYS[1], KEYS[2])
   redis.call('HSET', KEYS[2], 'e', ARGV[5], 'w', ARGV[1])
+  if not (by ~= '' and replayMs > 0) then redis.call('HDEL', KEYS[2], 'p') end
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('ZREM', index, token)
   redis.call('ZADD', index, ARGV[5], ARGV[4])
@@ -324,6 +330,7 @@ if mode == 'rotate' then
     extend(account, ttl)
   end
   if by ~= '' and replayMs > 0 then
+    redis.call('HSET', KEYS[2], 'p', token)
     redis.call('HSET', KEYS[4], 'n', ARGV[4], 'u', ARGV[1] + replayMs, 'b', by)
     redis.call('PEXPIRE', KEYS[4], replayMs * 2)
   end

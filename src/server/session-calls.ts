@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { contentTokenVerifier, type SigningKeys } from './content-token.js';
+import { type ContentClaims, contentTokenVerifier, type SigningKeys } from './content-token.js';
 import { debugLog } from './logger.js';
 import type { SsmMetrics } from './metrics.js';
-import { deviceBody, heldSessionBody, holderOf, setupDeviceOf } from './session-device.js';
+import { evictedBody, heldSessionBody, holderOf, setupDeviceOf } from './session-device.js';
 import { sessionRenewal } from './session-renewal.js';
 import {
   newSessionId,
@@ -13,10 +13,11 @@ import {
 import {
   badRequest,
   renewalModeMismatch,
+  type SsmHttpError,
   sessionLimit,
   sessionTokenInvalid,
 } from './ssm-http-error.js';
-import type { SsmStore } from './store.js';
+import type { HeldSession, LimitRule, SsmStore } from './store.js';
 
 /** What the SSM calls work with. */
 export interface SessionContext {
@@ -55,6 +56,18 @@ export function idempotencyKeyOf(headerValue: string | undefined): string | unde
     throw badRequest('Idempotency-Key must be 1 to 128 printable ASCII characters');
   }
   return headerValue;
+}
+
+/** The 403/1007 of a refused admission: the rule, its limit and the sessions that hold it. */
+function limitRefusal(
+  rule: LimitRule,
+  holders: readonly HeldSession[],
+  claims: ContentClaims,
+  deviceHash: string | undefined,
+): SsmHttpError {
+  const limit = rule === 'maxSessions' ? claims.maxSessions : (claims.limits[rule] ?? 0);
+  const sessions = holders.map((held) => heldSessionBody(held, deviceHash));
+  return sessionLimit(rule, limit, sessions);
 }
 
 /** setup, heartbeat and teardown: each takes the token header's value and answers the body. */
@@ -103,11 +116,7 @@ export function sessionCalls(context: SessionContext) {
         const rule = result.refusedBy ?? 'maxSessions';
         metrics.limitRefusals.set(rule, (metrics.limitRefusals.get(rule) ?? 0) + 1);
         debugLog(log)?.debug({ accountId: claims.accountId, rule }, 'setup refused at a limit');
-        const limit = rule === 'maxSessions' ? claims.maxSessions : (claims.limits[rule] ?? 0);
-        const holders = (result.holders ?? []).map((held) =>
-          heldSessionBody(held, holder.deviceHash),
-        );
-        throw sessionLimit(rule, limit, holders);
+        throw limitRefusal(rule, result.holders ?? [], claims, holder.deviceHash);
       }
       if (replayed) {
         metrics.replays += 1;
@@ -131,16 +140,11 @@ export function sessionCalls(context: SessionContext) {
         },
         'session set up',
       );
-      if (evicted.length === 0) return { sessionToken, heartbeat: heartbeatSeconds, sessionId };
       return {
         sessionToken,
         heartbeat: heartbeatSeconds,
         sessionId,
-        evicted: evicted.map((held) => ({
-          sessionId: held.sessionId,
-          contentId: held.contentId,
-          device: deviceBody(held),
-        })),
+        ...(evicted.length > 0 && { evicted: evicted.map(evictedBody) }),
       };
     },
 

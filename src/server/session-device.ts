@@ -94,6 +94,11 @@ export function heldSessionBody(held: HeldSession, deviceHash: string | undefine
   };
 }
 
+/** A session a setup evicted, as its answer names it. */
+export function evictedBody(held: HeldSession) {
+  return { sessionId: held.sessionId, contentId: held.contentId, device: deviceBody(held) };
+}
+
 /** The device of a held session as an answer shows it: its name and type, as given. */
 export function deviceBody(held: HeldSession): { name?: string; type?: string } {
   return {
