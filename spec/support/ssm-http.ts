@@ -101,14 +101,20 @@ function parseResponse(received: Buffer): SpecResponse | undefined {
   return { status: Number(statusLine.split(' ')[1]), headers, body };
 }
 
-/** A setup whose body carries `body` (e.g. `{device}`), else as {@link ssmCall}. */
-export function setupWith(base: string, token: string, body: unknown): Promise<SpecResponse> {
+/** A setup whose body carries `body` (e.g. `{device}`), and any `headers`, else as {@link ssmCall}. */
+export function setupWith(
+  base: string,
+  token: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<SpecResponse> {
   return request(`${base}/sessions/setup`, {
     method: 'POST',
     headers: {
       Accept: 'application/json',
       'Content-Type': 'application/json; charset=utf-8',
       'nv-authorizations': token,
+      ...headers,
     },
     body: JSON.stringify(body),
   });
