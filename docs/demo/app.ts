@@ -8,10 +8,14 @@
 import {
   type AppState,
   fetchTransport,
+  type HeldSession,
+  type SsmDevice,
   type SsmError,
   type SsmSession,
+  type SsmSource,
   type SsmState,
   ssmSession,
+  stopSession,
 } from 'rx-ssm';
 import { appStateFromDocument, attachSsm, shakaIntents, teardownOnPageHide } from 'rx-ssm/players';
 import {
@@ -42,6 +46,8 @@ const record = {
   timeline: [] as Array<{ at: number; text: string }>,
   errors: [] as Array<{ device: string; code: number; text: string; isSessionLimit: boolean }>,
   zaps: [] as Array<{ toFirstFrameMs: number; toActiveMs: number | undefined }>,
+  /** The holders the latest refusal listed, as shown. */
+  heldBy: [] as Array<{ sessionId: string; device: string; channel: string }>,
 };
 // The browser specs reach the player and its session through `window.demoShaka`.
 Object.assign(window, {
@@ -50,6 +56,22 @@ Object.assign(window, {
 });
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/**
+ * This browser as an SSM device: a stable id kept in `localStorage`, and a name the viewer can
+ * edit. The object is the one the session's options hold: a new name goes with the next setup.
+ */
+function thisDevice(): SsmDevice {
+  const stored = (key: string, fallback: () => string) => {
+    const value = localStorage.getItem(key) || fallback();
+    localStorage.setItem(key, value);
+    return value;
+  };
+  const id = stored('rx-ssm-demo.device-id', () => crypto.randomUUID());
+  const name = stored('rx-ssm-demo.device-name', () => `Browser ${id.slice(0, 4)}`);
+  return { id, name, type: 'browser' };
+}
+const device = thisDevice();
 
 const manifestOf = (channel: string) =>
   new URL(`/media/${channel}/manifest.mpd`, location.href).href;
@@ -76,6 +98,7 @@ class Device {
     private readonly limit: number,
     private readonly appState$: Observable<AppState>,
     private readonly show: (device: Device, session: SsmSession) => Subscription,
+    private readonly ssmDevice: SsmDevice,
   ) {
     this.session = this.connect(false);
   }
@@ -110,7 +133,7 @@ class Device {
     });
     return ssmSession(
       { ...intents, appState$: this.appState$ },
-      { transport: fetchTransport(), syncMode },
+      { transport: fetchTransport(), syncMode, device: this.ssmDevice },
     );
   }
 
@@ -194,7 +217,11 @@ function describe(previous: SsmState | null, state: SsmState): string {
 }
 
 function showSsmError(device: string, error: SsmError, list: HTMLElement): void {
-  const limit = error.isSessionLimit ? ' · session limit reached' : '';
+  const limit = error.isSessionLimit
+    ? ' · session limit reached'
+    : error.isStoppedRemotely
+      ? ' · stopped from another device'
+      : '';
   const text = `${error.kind}${limit}${error.fatal ? '' : ' (not fatal)'}: ${error.message}`;
   record.errors.push({ device, code: error.code, text, isSessionLimit: error.isSessionLimit });
   addLine(list, [
@@ -246,7 +273,57 @@ function showMain(device: Device, session: SsmSession): Subscription {
     }),
   );
   shown.add(session.errors$.subscribe((error) => showSsmError(device.name, error, $('errors'))));
+  shown.add(session.session$.subscribe(showAtTheLimit));
   return shown;
+}
+
+/**
+ * At the limit: who holds the account's slots, each with "Stop it and watch here"; stopped from
+ * elsewhere: the player stops and says so until the next Play.
+ */
+function showAtTheLimit(state: SsmState): void {
+  const refusal = state.status === 'error' && state.error.isSessionLimit ? state.error : undefined;
+  const heldBy = refusal?.heldBy ?? [];
+  $('held').hidden = heldBy.length === 0;
+  $('held-list').replaceChildren(...heldBy.map((held) => heldItem(held, refusal?.source)));
+  record.heldBy = heldBy.map((held) => ({
+    sessionId: held.sessionId,
+    device: held.device.name ?? '',
+    channel: held.contentId,
+  }));
+  if (state.status === 'error' && state.error.isStoppedRemotely) {
+    $('stopped-remotely').hidden = false;
+    void main.player.unload();
+  }
+}
+
+/** One holder: its device, channel and since-when, and the button that stops it. */
+function heldItem(held: HeldSession, source: SsmSource | undefined): HTMLLIElement {
+  const item = document.createElement('li');
+  const what = document.createElement('span');
+  const name = document.createElement('b');
+  name.textContent = held.device.name ?? 'an unnamed device';
+  const since = document.createElement('span');
+  since.className = 'since';
+  since.textContent = ` since ${held.startedAt.toLocaleTimeString()}`;
+  what.append(name, ` · ${held.contentId}${held.sameDevice ? ' (this device)' : ''}`, since);
+  const stop = document.createElement('button');
+  stop.type = 'button';
+  stop.className = 'stop-held';
+  stop.textContent = 'Stop it and watch here';
+  stop.addEventListener('click', () => {
+    if (!source) return;
+    stop.disabled = true;
+    stopSession(source, held.sessionId, { transport: fetchTransport() }).subscribe({
+      complete: () => void main.load(channel),
+      error: (error: SsmError) => {
+        stop.disabled = false;
+        showSsmError(main.name, error, $('errors'));
+      },
+    });
+  });
+  item.append(what, stop);
+  return item;
 }
 
 /** The second device's session: its own state and errors. */
@@ -270,7 +347,14 @@ const appState$ = combineLatest([appStateFromDocument(document), forcedBackgroun
 let channel = CHANNELS.find((name) => name === params.get('channel')) ?? CHANNELS[0]!;
 let syncMode = false;
 let second: Device | undefined;
-const main = new Device('main', $<HTMLVideoElement>('video'), maxSessions, appState$, showMain);
+const main = new Device(
+  'main',
+  $<HTMLVideoElement>('video'),
+  maxSessions,
+  appState$,
+  showMain,
+  device,
+);
 
 $('account').textContent = account;
 $('max-sessions').textContent = String(maxSessions);
@@ -321,7 +405,15 @@ function pressed(id: string, on: boolean): void {
   $(id).setAttribute('aria-pressed', String(on));
 }
 
+const deviceName = $<HTMLInputElement>('device-name');
+deviceName.value = device.name ?? '';
+deviceName.addEventListener('change', () => {
+  device.name = deviceName.value.trim().slice(0, 64) || device.name;
+  localStorage.setItem('rx-ssm-demo.device-name', device.name ?? '');
+});
+
 $('play').addEventListener('click', async () => {
+  $('stopped-remotely').hidden = true;
   // Paused with a live session: play on. Stopped, or refused: load again (a new licence).
   const state = await firstValueFrom(main.session.session$);
   if (main.loaded && state.status === 'active') void main.video.play();
@@ -353,7 +445,11 @@ $('sync').addEventListener('click', async () => {
 });
 $('second-device').addEventListener('click', async () => {
   if (second) return;
-  second = new Device('second', $<HTMLVideoElement>('video2'), 1, appState$, showSecond);
+  second = new Device('second', $<HTMLVideoElement>('video2'), 1, appState$, showSecond, {
+    id: `${device.id}-second`,
+    name: `${device.name} (second player)`,
+    type: 'browser',
+  });
   $('second').classList.add('open');
   await second.start(syncMode);
   await second.load(channel);

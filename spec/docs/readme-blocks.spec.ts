@@ -53,7 +53,12 @@ declare const challenge: Uint8Array;
 declare const contentTokenFor: (uri: string) => Promise<string>;
 `;
 
-describe.each(['README.md', 'packages/server/README.md', 'docs/renewal-modes.md'])('%s', (path) => {
+describe.each([
+  'README.md',
+  'packages/server/README.md',
+  'docs/renewal-modes.md',
+  'docs/concurrency-policy.md',
+])('%s', (path) => {
   const blocks = tsBlocks(path);
 
   it('has TypeScript blocks', () => {

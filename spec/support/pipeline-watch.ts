@@ -13,6 +13,7 @@ const CODE_OF_KIND = {
   setup: SsmErrorCode.Setup,
   teardown: SsmErrorCode.Teardown,
   heartbeat: SsmErrorCode.Heartbeat,
+  account: SsmErrorCode.Account,
 } as const;
 
 /** The pipeline as the app sees it: every state and error, with the time it came. */

@@ -2,12 +2,19 @@
  * What every SDK entry point exports, whichever transport is its default: `rx-ssm` (axios) and
  * `rx-ssm/fetch` (fetch) each add their own `ssmSession`.
  */
+export type {
+  AccountSessions,
+  AccountSessionsOptions,
+  StopSession,
+  StopSessionOptions,
+} from './account/account-sessions.js';
 export {
   SESSION_LIMIT_SERVER_CODE,
   SsmError,
   SsmErrorCode,
   type SsmErrorInit,
   type SsmErrorKind,
+  STOPPED_REMOTELY_SERVER_CODE,
 } from './error.js';
 export type { SsmSessionFactory } from './session/session.js';
 export { type FetchTransportOptions, fetchTransport } from './transports/fetch.js';
@@ -18,10 +25,13 @@ export {
 export type {
   AppState,
   CheckedSource,
+  HeldSession,
   LicenceAnswer,
+  SsmDevice,
   SsmDiagnostic,
   SsmDrm,
   SsmIntents,
+  SsmLimitRule,
   SsmOptions,
   SsmRenewal,
   SsmRenewalMode,

@@ -1,23 +1,35 @@
-import type { SsmSource } from './types.js';
+import type { HeldSession, SsmLimitRule, SsmSource } from './types.js';
 
-/** Error codes apps already know from the vendor SDKs. */
+/**
+ * Error codes apps already know from the vendor SDKs (6001–6003), and 6004 for the account
+ * calls (`accountSessions`, `stopSession`), which no vendor SDK has.
+ */
 export enum SsmErrorCode {
   Setup = 6001,
   Teardown = 6002,
   Heartbeat = 6003,
+  /** Listing the account's sessions or stopping one failed; it ends no session. */
+  Account = 6004,
 }
 
-/** Which SSM call failed. */
-export type SsmErrorKind = 'setup' | 'teardown' | 'heartbeat';
+/**
+ * Which SSM call failed: `account` is `accountSessions` or `stopSession` (code 6004, never
+ * fatal: no pipeline's session ends with it).
+ */
+export type SsmErrorKind = 'setup' | 'teardown' | 'heartbeat' | 'account';
 
 const codeOf: Record<SsmErrorKind, SsmErrorCode> = {
   setup: SsmErrorCode.Setup,
   teardown: SsmErrorCode.Teardown,
   heartbeat: SsmErrorCode.Heartbeat,
+  account: SsmErrorCode.Account,
 };
 
 /** Server `errorCode` for "the account already has its maximum number of sessions". */
 export const SESSION_LIMIT_SERVER_CODE = 1007;
+
+/** Server `errorCode` for "this session was stopped from another device or evicted". */
+export const STOPPED_REMOTELY_SERVER_CODE = 1008;
 
 /** What {@link SsmError} is built from. */
 export interface SsmErrorInit {
@@ -28,8 +40,12 @@ export interface SsmErrorInit {
   serverMessage?: string;
   source?: SsmSource;
   cause?: unknown;
-  /** Default: every error but a teardown's. False for an error that ends no session. */
+  /** Default: every error but a teardown's or an account call's. False for one that ends no session. */
   fatal?: boolean;
+  /** On a limit refusal: the rule that refused. */
+  rule?: SsmLimitRule;
+  /** On a limit refusal: the sessions that hold the slots, when the server lists them. */
+  heldBy?: readonly HeldSession[];
 }
 
 /**
@@ -45,24 +61,44 @@ export class SsmError extends Error {
   declare readonly serverCode?: number;
   declare readonly serverMessage?: string;
   declare readonly source?: SsmSource;
+  /**
+   * On a limit refusal (1007) from a server that names it: which rule refused
+   * (`maxSessions`, `maxDevices`, `maxSessionsPerContent`, `maxSessionsPerGroup`).
+   */
+  declare readonly rule?: SsmLimitRule;
+  /**
+   * On a limit refusal from a server that lists them: the sessions that hold the slots, e.g. to
+   * offer "Stop it and watch here" with `stopSession`. Never carries a token.
+   */
+  declare readonly heldBy?: readonly HeldSession[];
 
   constructor(init: SsmErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = init.kind;
     this.code = codeOf[init.kind];
-    this.fatal = init.fatal ?? init.kind !== 'teardown';
+    this.fatal = init.fatal ?? (init.kind !== 'teardown' && init.kind !== 'account');
     // Absent, not undefined, when unknown: `httpStatus` is absent when no response came.
-    const { httpStatus, serverCode, serverMessage, source } = init;
+    const { httpStatus, serverCode, serverMessage, source, rule, heldBy } = init;
     Object.assign(this, {
       ...(httpStatus !== undefined && { httpStatus }),
       ...(serverCode !== undefined && { serverCode }),
       ...(serverMessage !== undefined && { serverMessage }),
       ...(source !== undefined && { source }),
+      ...(rule !== undefined && { rule }),
+      ...(heldBy !== undefined && { heldBy }),
     });
   }
 
   /** The server refused because the account is at its concurrent-session limit (1007). */
   get isSessionLimit(): boolean {
     return this.serverCode === SESSION_LIMIT_SERVER_CODE;
+  }
+
+  /**
+   * The session was stopped from another device (`stopSession`) or evicted for a newer
+   * playback by the server's `onLimit: evict-oldest` (1008). Playing again sets up a new one.
+   */
+  get isStoppedRemotely(): boolean {
+    return this.serverCode === STOPPED_REMOTELY_SERVER_CODE;
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { accountSessionsWith, stopSessionWith } from './account/account-sessions.js';
 import { ssmSessionWith } from './session/session.js';
 import { fetchTransport } from './transports/fetch.js';
 
@@ -31,3 +32,15 @@ export * from './api.js';
  * ```
  */
 export const ssmSession = ssmSessionWith(fetchTransport);
+
+/**
+ * The live sessions of the account the source's content token belongs to, as `accountSessions`
+ * of `rx-ssm`, on {@link fetchTransport} unless `options.transport` names another.
+ */
+export const accountSessions = /* @__PURE__ */ accountSessionsWith(fetchTransport);
+
+/**
+ * Stops one live session of the account, as `stopSession` of `rx-ssm`, on
+ * {@link fetchTransport} unless `options.transport` names another.
+ */
+export const stopSession = /* @__PURE__ */ stopSessionWith(fetchTransport);

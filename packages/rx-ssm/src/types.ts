@@ -79,6 +79,13 @@ export interface LicenceAnswer {
   drmEnforced?: boolean;
   /** E.g. `com.widevine.alpha`, for diagnostics. */
   keySystem?: string;
+  /**
+   * The licence request was refused, with the SSM error body the licence server answered, if
+   * any. A refusal whose `serverCode` is 1008 (the session was stopped from another device or
+   * evicted) ends a licence-mode session at once: a fatal 6003 with `isStoppedRemotely`. Other
+   * refusals change nothing: the renewal's deadline decides.
+   */
+  refused?: { httpStatus: number; serverCode?: number; message?: string };
 }
 
 /** How a live session is kept alive: heartbeat calls, or licence renewals (DRM enforcement). */
@@ -123,10 +130,17 @@ export type SsmDiagnostic =
 
 /** One SSM request as a transport sends it. */
 export interface SsmRequest {
-  /** `renewal`: a Widevine licence renewal through SSM (`{base}/renewal-license-wv`). */
-  call: 'setup' | 'heartbeat' | 'teardown' | 'renewal';
+  /**
+   * `renewal`: a Widevine licence renewal through SSM (`{base}/renewal-license-wv`);
+   * `sessions`: the account's sessions (`GET {base}/sessions`); `stop`: stopping one of them
+   * (`{base}/sessions/stop`).
+   */
+  call: 'setup' | 'heartbeat' | 'teardown' | 'renewal' | 'sessions' | 'stop';
+  /** The HTTP method; absent means `POST` (every call but `sessions`). */
+  method?: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
+  /** The JSON body; empty for a `GET`. */
   body: string;
 }
 
@@ -142,8 +156,49 @@ export interface SsmResponse {
  */
 export type SsmTransport = (req: SsmRequest) => Observable<SsmResponse>;
 
+/**
+ * The installation the app runs on, as the app names it. The SSM stores a hash of `id`, never
+ * the id itself, and shows `name` and `type` to the same account's other devices.
+ */
+export interface SsmDevice {
+  /** The app's own stable id for this installation (at most 128 printable characters). */
+  id: string;
+  /** What the viewer calls this device, e.g. "Living-room TV" (at most 64). */
+  name?: string;
+  /** E.g. `browser`, `tv`, `phone` (at most 32). */
+  type?: string;
+}
+
+/** Which concurrency rule refused a setup (the `rule` of a 1007 answer). */
+export type SsmLimitRule =
+  | 'maxSessions'
+  | 'maxDevices'
+  | 'maxSessionsPerContent'
+  | 'maxSessionsPerGroup';
+
+/** One live session of the account that holds a slot, as the server lists it (never a token). */
+export interface HeldSession {
+  /** Its public id, for `stopSession`; not a session token, never usable as one. */
+  sessionId: string;
+  /** The content (channel) it plays. */
+  contentId: string;
+  /** The device it plays on, as that device named itself. */
+  device: { name?: string; type?: string };
+  /** It plays on the device that asked (the same `device.id`). */
+  sameDevice: boolean;
+  startedAt: Date;
+  /** Its last renewal (heartbeat or licence). */
+  renewedAt: Date;
+}
+
 /** Options of {@link ssmSession}. */
 export interface SsmOptions {
+  /**
+   * This installation, sent in every setup body to the source's own SSM (and to no other
+   * host), so that the account's other devices can see and stop this playback and the server
+   * can count devices (`maxDevices`).
+   */
+  device?: SsmDevice;
   /** Setup and teardown wait for each other (safe, slower zaps). Default `false`. */
   syncMode?: boolean;
   /**

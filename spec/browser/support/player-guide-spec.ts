@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountSessions, stopSession } from '../../../packages/rx-ssm/src/fetch.js';
 import { type Demo, startDemo } from '../../../src/demo/serve.js';
 import { eventually, hasChromium, launchChromium, onAnswers } from './chromium.js';
 import { bundleBlock, codeBlocks, ROOT, typeErrors } from './docs-blocks.js';
@@ -205,6 +207,25 @@ export function describePlayerGuide(guide: PlayerGuide): void {
           'freed',
         );
         expect(page.problems).toEqual([]);
+        await page.close();
+      });
+
+      it('stopped from another device: the next licence renewal is refused 1008 and the page ends with isStoppedRemotely', async () => {
+        const account = `${guide.account}-stopped`;
+        const page = await openBlockPage(browser, demo, `account=${account}&channel=channel-3`);
+        await eventually(() => licences(page).length >= 2, 'licence mode', 20_000);
+        const source = {
+          src: 'channel-3',
+          token: await demo.contentToken({ accountId: account, contentId: 'channel-3' }),
+          ssmServerUrl: `${demo.url}ssm`,
+        };
+        const [held] = await firstValueFrom(accountSessions(source));
+        await firstValueFrom(stopSession(source, held?.sessionId ?? ''));
+        await eventually(
+          () => page.logs.includes('SSM error 6003 (stopped remotely)'),
+          'the page learns it was stopped',
+        );
+        expect(await demo.liveSessions(account)).toBe(0);
         await page.close();
       });
     },

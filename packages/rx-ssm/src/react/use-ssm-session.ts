@@ -1,9 +1,24 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
-import { BehaviorSubject, EMPTY, type Observable, Subject, share, switchMap, timer } from 'rxjs';
+import {
+  BehaviorSubject,
+  catchError,
+  EMPTY,
+  exhaustMap,
+  map,
+  type Observable,
+  of,
+  Subject,
+  share,
+  switchMap,
+  timer,
+} from 'rxjs';
+import { stopSessionWith } from '../account/account-sessions.js';
+import { SsmError } from '../error.js';
 import { type SsmSessionFactory, ssmSessionWith } from '../session/session.js';
 import { fetchTransport } from '../transports/fetch.js';
 import type {
   AppState,
+  HeldSession,
   LicenceAnswer,
   SsmOptions,
   SsmSession,
@@ -39,6 +54,7 @@ export interface UseSsmSessionOptions extends SsmOptions {
 }
 
 const ssmSessionOnFetch = ssmSessionWith(fetchTransport);
+const stopSessionOnFetch = stopSessionWith(fetchTransport);
 
 /** What {@link useSsmSession} gives the component. */
 export interface UseSsmSession {
@@ -48,6 +64,20 @@ export interface UseSsmSession {
   session: SsmSession;
   /** Tries again after an `error` state (e.g. 6001 at the limit); does nothing while live. */
   play(): void;
+  /**
+   * While the state is a limit refusal (6001, `isSessionLimit`) from a server that lists them:
+   * the sessions of the account that hold the slots, e.g. to show "Your account is playing on:".
+   * `undefined` otherwise.
+   */
+  heldBy: readonly HeldSession[] | undefined;
+  /**
+   * "Stop it and watch here": stops the account's session `sessionId` (one of `heldBy`) on the
+   * SSM of the refused source, then plays again. A second call while one is in flight is
+   * ignored. A stop that fails is `stopError` and plays nothing.
+   */
+  stopAndRetry(sessionId: string): void;
+  /** The 6004 `account` error of the last `stopAndRetry` that failed; cleared by the next one. */
+  stopError: SsmError | undefined;
 }
 
 const idle: SsmState = { status: 'idle' };
@@ -61,6 +91,7 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
   const appState$ = new BehaviorSubject<AppState>(props.appState ?? 'active');
   const licence$ = new BehaviorSubject<Observable<LicenceAnswer>>(props.licence$ ?? EMPTY);
   const play$ = new Subject<void>();
+  const stops = new Subject<string>();
   const { ssmSession: create = ssmSessionOnFetch, ...sessionOptions } = options;
   const session = create(
     {
@@ -75,9 +106,22 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
   // by one macrotask, so that remount finds it running and sets up nothing new.
   const state$ = session.session$.pipe(share({ resetOnRefCountZero: () => timer(0) }));
   let snapshot: SsmState = idle;
+  // A stop goes to the SSM of the source that was refused; a stop in flight ignores the next.
+  const stopped$: Observable<SsmError | undefined> = stops.pipe(
+    exhaustMap((sessionId) => {
+      const source = snapshot.status === 'idle' ? source$.value : snapshot.source;
+      if (!source) return of(noSourceToStopFor());
+      const transport = sessionOptions.transport;
+      return stopSessionOnFetch(source, sessionId, transport ? { transport } : {}).pipe(
+        map(() => undefined),
+        catchError((error: unknown) => of(error instanceof SsmError ? error : noAnswer(error))),
+      );
+    }),
+  );
   return {
     session,
-    intents: { source$, appState$, licence$, play$ },
+    intents: { source$, appState$, licence$, play$, stops },
+    stopped$,
     subscribe(changed: () => void): () => void {
       const subscription = state$.subscribe((state) => {
         snapshot = state;
@@ -88,6 +132,20 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
     snapshot: () => snapshot,
   };
 }
+
+/** `stopAndRetry` with no source known: nothing to stop a session of. */
+function noSourceToStopFor(): SsmError {
+  return new SsmError({ kind: 'account', message: 'no source to stop a session for' });
+}
+
+/** A failure that is not an `SsmError` (a transport that threw), as the account error it is. */
+function noAnswer(cause: unknown): SsmError {
+  return new SsmError({ kind: 'account', message: `SSM stop failed: ${String(cause)}`, cause });
+}
+
+/** The holders of a limit refusal, when the state is one. */
+const heldByOf = (state: SsmState) =>
+  state.status === 'error' && state.error.isSessionLimit ? state.error.heldBy : undefined;
 
 /**
  * An SSM session owned by a React component: set up when it mounts with a source, torn down
@@ -125,6 +183,28 @@ export function useSsmSession(
     if (licence$ && intents.licence$.value !== licence$) intents.licence$.next(licence$);
   }, [intents, licence$]);
   const play = useCallback(() => intents.play$.next(), [intents]);
+  const [stopError, setStopError] = useState<SsmError | undefined>(undefined);
+  useEffect(() => {
+    const subscription = store.stopped$.subscribe((error) => {
+      setStopError(error);
+      if (!error) intents.play$.next();
+    });
+    return () => subscription.unsubscribe();
+  }, [store, intents]);
+  const stopAndRetry = useCallback(
+    (sessionId: string) => {
+      setStopError(undefined);
+      intents.stops.next(sessionId);
+    },
+    [intents],
+  );
 
-  return { state, session: store.session, play };
+  return {
+    state,
+    session: store.session,
+    play,
+    heldBy: heldByOf(state),
+    stopAndRetry,
+    stopError,
+  };
 }

@@ -17,8 +17,8 @@ import {
   takeUntil,
   takeWhile,
 } from 'rxjs';
-import { SsmError } from '../error.js';
-import type { SsmRenewalMode, SsmResponse, SsmSource, SsmState } from '../types.js';
+import { SsmError, STOPPED_REMOTELY_SERVER_CODE } from '../error.js';
+import type { LicenceAnswer, SsmRenewalMode, SsmResponse, SsmSource, SsmState } from '../types.js';
 import {
   authorizationOf,
   clampPeriod,
@@ -132,12 +132,15 @@ export function liveSession(
             ),
           ),
         );
-        // After a refusal (4xx) the session is dead and needs no teardown.
+        // After a refusal (4xx) the session is dead and needs no teardown, but for a 1008.
         tokenAtEnd(
           outcome$.pipe(
             map((outcome) => {
               if ('answer' in outcome) return outcome.answer.sessionToken;
-              return isTransient(outcome.error) ? sent : undefined;
+              // A session stopped remotely still gets its teardown, best effort: nothing is left.
+              return isTransient(outcome.error) || outcome.error.isStoppedRemotely
+                ? sent
+                : undefined;
             }),
           ),
         );
@@ -186,8 +189,16 @@ export function liveSession(
     );
     const tokenAnswers$ = answers$.pipe(filter((answer) => answer.sessionToken !== undefined));
     const fromLicences$ = answers$.pipe(
-      filter((answer) => answer.sessionToken !== undefined || answer.drmEnforced === true),
+      filter(
+        (answer) =>
+          answer.sessionToken !== undefined ||
+          answer.drmEnforced === true ||
+          stoppedRemotely(answer),
+      ),
       map((answer): Update => {
+        if (answer.refused && stoppedRemotely(answer)) {
+          return { error: licenceRefusal(answer.refused, source) };
+        }
         const token = answer.sessionToken;
         if (token === undefined) return { renewal: 'licence' };
         if (typeof token !== 'string' || !isSendable(token)) {
@@ -259,7 +270,13 @@ export function liveSession(
         (renewal === 'heartbeat' ? heartbeat() : renewByLicence()).pipe(
           map((update) =>
             tick.catchUp && 'error' in update
-              ? { ...update, expired: renewal === 'licence' || !isTransient(update.error) }
+              ? {
+                  ...update,
+                  // A session stopped from another device is not set up again behind its back.
+                  expired:
+                    !update.error.isStoppedRemotely &&
+                    (renewal === 'licence' || !isTransient(update.error)),
+                }
               : update,
           ),
         ),
@@ -271,7 +288,7 @@ export function liveSession(
     /** Applies an update; true when `active` has something new to say (or it is an error). */
     const apply = (update: Update): boolean => {
       if ('error' in update) {
-        tokenAtEnd(undefined);
+        tokenAtEnd(update.error.isStoppedRemotely ? of(sessionToken) : undefined);
         return true;
       }
       let changed = false;
@@ -307,6 +324,24 @@ export function liveSession(
       }),
       startWith(active(source, sessionToken, period$.value, renewal)),
     );
+  });
+}
+
+/** A licence answer that says the licence server refused the session with 1008. */
+function stoppedRemotely(answer: LicenceAnswer): boolean {
+  return answer.refused !== undefined && answer.refused.serverCode === STOPPED_REMOTELY_SERVER_CODE;
+}
+
+/** The heartbeat error of a licence request the licence server refused. */
+function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: SsmSource) {
+  const { httpStatus, serverCode, message } = refused;
+  return new SsmError({
+    kind: 'heartbeat',
+    message: `the licence request was refused with HTTP ${httpStatus}${message ? `: "${message}"` : ''}`,
+    httpStatus,
+    source,
+    ...(serverCode !== undefined && { serverCode }),
+    ...(typeof message === 'string' && { serverMessage: message }),
   });
 }
 

@@ -1,6 +1,13 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { SsmError } from '../error.js';
-import type { AppState, LicenceAnswer, SsmDiagnostic, SsmRenewal, SsmTransport } from '../types.js';
+import type {
+  AppState,
+  LicenceAnswer,
+  SsmDevice,
+  SsmDiagnostic,
+  SsmRenewal,
+  SsmTransport,
+} from '../types.js';
 import type { Mode } from './mode.js';
 import type { RequestLane } from './request-lane.js';
 
@@ -22,6 +29,8 @@ export interface SessionContext {
   readonly minHeartbeatSeconds: number;
   /** A session found expired on its return from the background is set up again. */
   readonly reestablishAfterBackground: boolean;
+  /** This installation, sent with every setup. */
+  readonly device: SsmDevice | undefined;
   /** A fresh `Idempotency-Key` per setup, when the app asked for one. */
   readonly setupIdempotencyKey: (() => string) | undefined;
   /** The app state, replaying the current one; `active` until told otherwise. */

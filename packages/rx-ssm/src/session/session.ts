@@ -29,7 +29,7 @@ import type {
   SsmState,
   SsmTransport,
 } from '../types.js';
-import { MIN_HEARTBEAT_SECONDS, sourceProblem } from '../wire/wire.js';
+import { deviceProblem, MIN_HEARTBEAT_SECONDS, sourceProblem } from '../wire/wire.js';
 import { checkIntents } from './checked-intents.js';
 import { asyncMode, syncMode } from './mode.js';
 import { requestLane } from './request-lane.js';
@@ -90,6 +90,7 @@ function ssmPipeline(
       heartbeatRetries: options.heartbeatRetries ?? 2,
       minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
       setupIdempotencyKey: options.setupIdempotencyKey,
+      device: options.device,
       reestablishAfterBackground: options.reestablishAfterBackground ?? false,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,
@@ -108,7 +109,7 @@ function ssmPipeline(
       distinctUntilChanged(sameSession),
       switchMap((source) => {
         if (source === null) return settled(ctx);
-        const problem = sourceProblem(source);
+        const problem = sourceProblem(source) ?? deviceProblem(ctx.device);
         if (problem)
           return of(failed(source, new SsmError({ kind: 'setup', message: problem, source })));
         return sourceLifecycle(source, wanted$.pipe(updatesOf(source.src)), ctx);

@@ -53,6 +53,7 @@ function setupOnce(source: SsmSource, ctx: SessionContext): Observable<SetupOutc
   const send = () =>
     ssmCall(ctx.transport, 'setup', source, source.token ?? '', {
       ...(idempotencyKey !== undefined && { idempotencyKey }),
+      ...(ctx.device && { device: ctx.device }),
     });
   return send().pipe(
     switchMap((response) =>

@@ -24,6 +24,31 @@ export interface SsmModelOptions {
   tokenHeader?: string;
 }
 
+/** One live session of the model. */
+interface ModelSession {
+  token: string;
+  rotations: number;
+  renewedAt: number;
+  startedAt: number;
+  /** The model knows no claims: a session's content is its content token. */
+  contentId: string;
+  deviceId: string | undefined;
+  device: { name?: string; type?: string };
+}
+
+/** What the model reads of a request body. */
+function bodyOf(request: SsmRequest): {
+  sessionId?: string;
+  device?: { id?: string; name?: string; type?: string };
+} {
+  try {
+    const body: unknown = JSON.parse(request.body || '{}');
+    return typeof body === 'object' && body !== null ? body : {};
+  } catch {
+    return {};
+  }
+}
+
 /** A scripted failure: a response to give instead, or `'no-response'` for a network failure. */
 export type ModelFault = SsmResponse | 'no-response';
 
@@ -40,9 +65,12 @@ export interface SsmModel {
 }
 
 /**
- * An in-memory model of an SSM server: a concurrent-session limit (403 / 1007 past it),
- * session tokens `S1`, `S2`… that rotate on every heartbeat (`S1.1`, `S1.2`…), 401 / 1003 for a
- * token that is unknown or rotated out, and expiry after two periods without a renewal.
+ * An in-memory model of an SSM server: a concurrent-session limit (403 / 1007 past it, naming
+ * `rule: 'maxSessions'` and the sessions that hold the slots), session tokens `S1`, `S2`… that
+ * rotate on every heartbeat (`S1.1`, `S1.2`…), 401 / 1003 for a token that is unknown or rotated
+ * out, and expiry after two periods without a renewal. Sessions have ids `sid-1`, `sid-2`…: the
+ * account's listing and stop calls work (`accountSessions`, `stopSession`; 404 / 1009 for an id
+ * that is not live), and a stopped session's next heartbeat is refused 403 / 1008.
  * A request changes the model when it is sent; the answer arrives `latency` later.
  *
  * @example
@@ -60,8 +88,10 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
   const periodMs = (options.heartbeatSeconds ?? 5) * 1000;
   const latency = options.latency ?? 10;
   const header = (options.tokenHeader ?? 'nv-authorizations').toLowerCase();
-  // session id → its current token and last renewal time
-  const live = new Map<number, { token: string; rotations: number; renewedAt: number }>();
+  // session id → its current token, times and device
+  const live = new Map<number, ModelSession>();
+  // tokens of sessions stopped from elsewhere: their next renewal learns it (1008)
+  const stopped = new Set<string>();
   const faults: Array<{ call: SsmRequest['call']; fault: ModelFault }> = [];
   let sessions = 0;
   let peak = 0;
@@ -72,20 +102,84 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
     }
   };
   const sessionOf = (token: string) => [...live].find(([, s]) => s.token === token);
+  const headerOf = (request: SsmRequest, name: string) =>
+    Object.entries(request.headers).find(([k]) => k.toLowerCase() === name)?.[1] ?? '';
+  const listed = (deviceId?: string) =>
+    [...live].map(([id, s]) => ({
+      sessionId: `sid-${id}`,
+      contentId: s.contentId,
+      device: s.device,
+      sameDevice: deviceId !== undefined && s.deviceId === deviceId,
+      startedAt: new Date(s.startedAt).toISOString(),
+      renewedAt: new Date(s.renewedAt).toISOString(),
+    }));
 
   const answer = (request: SsmRequest): SsmResponse => {
     expire();
-    const token =
-      Object.entries(request.headers).find(([k]) => k.toLowerCase() === header)?.[1] ?? '';
-    if (request.call === 'setup') {
+    const token = headerOf(request, header);
+    if (request.call === 'sessions' || request.call === 'stop' || request.call === 'setup') {
       if (!token) return refused(401, 1001, 'content token missing');
-      if (live.size >= maxSessions) return refused(403, 1007, 'session limit reached');
-      sessions += 1;
-      live.set(sessions, { token: `S${sessions}`, rotations: 0, renewedAt: scheduler.now() });
-      peak = Math.max(peak, live.size);
-      return ok({ sessionToken: `S${sessions}`, heartbeat: periodMs / 1000 });
     }
-    const found = sessionOf(token.split(',').pop() ?? '');
+    if (request.call === 'sessions')
+      return ok({ sessions: listed(headerOf(request, 'x-ssm-device-id')) });
+    if (request.call === 'stop') {
+      const id = Number(/^sid-(\d+)$/.exec(bodyOf(request).sessionId ?? '')?.[1]);
+      const session = live.get(id);
+      if (!session) return refused(404, 1009, 'no live session of this account with that id');
+      live.delete(id);
+      stopped.add(session.token);
+      return ok({});
+    }
+    if (request.call === 'setup') {
+      const body = bodyOf(request);
+      if (live.size >= maxSessions) {
+        return {
+          status: 403,
+          body: {
+            errorCode: 1007,
+            message: 'session limit reached',
+            rule: 'maxSessions',
+            sessions: listed(body.device?.id),
+          },
+        };
+      }
+      sessions += 1;
+      const now = scheduler.now();
+      live.set(sessions, {
+        token: `S${sessions}`,
+        rotations: 0,
+        renewedAt: now,
+        startedAt: now,
+        contentId: token,
+        deviceId: body.device?.id,
+        device: {
+          ...(body.device?.name !== undefined && { name: body.device.name }),
+          ...(body.device?.type !== undefined && { type: body.device.type }),
+        },
+      });
+      peak = Math.max(peak, live.size);
+      return ok({
+        sessionToken: `S${sessions}`,
+        sessionId: `sid-${sessions}`,
+        heartbeat: periodMs / 1000,
+      });
+    }
+    const sessionToken = token.split(',').pop() ?? '';
+    if (stopped.has(sessionToken)) {
+      if (request.call === 'teardown') {
+        stopped.delete(sessionToken);
+        return ok({});
+      }
+      return {
+        status: 403,
+        body: {
+          errorCode: 1008,
+          message: 'the session was stopped from another device',
+          reason: 'stopped',
+        },
+      };
+    }
+    const found = sessionOf(sessionToken);
     if (!found) return refused(401, 1003, 'session token unknown, expired or rotated');
     const [id, session] = found;
     if (request.call === 'teardown') {

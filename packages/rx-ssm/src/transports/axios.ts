@@ -62,9 +62,9 @@ export function axiosTransport(
       instance
         .request<string>({
           url: req.url,
-          method: 'POST',
+          method: req.method ?? 'POST',
           headers: req.headers,
-          data: req.body,
+          ...(req.method !== 'GET' && { data: req.body }),
           signal: controller.signal,
           responseType: 'text',
           // The SDK reads every status itself; axios must neither throw on it nor parse the body.

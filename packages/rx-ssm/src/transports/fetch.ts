@@ -56,9 +56,9 @@ export function fetchTransport(options: FetchTransportOptions = {}): SsmTranspor
       const controller = new AbortController();
       const send = options.fetch ?? globalThis.fetch;
       send(req.url, {
-        method: 'POST',
+        method: req.method ?? 'POST',
         headers: req.headers,
-        body: req.body,
+        ...(req.method !== 'GET' && { body: req.body }),
         signal: controller.signal,
         redirect: 'manual',
         ...(options.keepalive && { keepalive: true }),

@@ -1,5 +1,12 @@
-import { SsmError, type SsmErrorKind } from '../error.js';
-import type { SsmRequest, SsmResponse, SsmSource } from '../types.js';
+import { SESSION_LIMIT_SERVER_CODE, SsmError, type SsmErrorKind } from '../error.js';
+import type {
+  HeldSession,
+  SsmDevice,
+  SsmLimitRule,
+  SsmRequest,
+  SsmResponse,
+  SsmSource,
+} from '../types.js';
 
 /**
  * The SSM wire format: URLs, headers, bodies, response parsing and error mapping.
@@ -68,10 +75,15 @@ export function ssmBaseUrl(ssmServerUrl: string, source?: SsmSource): string {
   return base.endsWith('/v1') ? base : `${base}/v1`;
 }
 
-/** What a call may add to its request: a Widevine challenge, a setup's idempotency key. */
+/**
+ * What a call may add to its request: a Widevine challenge, a setup's idempotency key and
+ * device, the device asking for the account's sessions, the session id to stop.
+ */
 export interface RequestExtras {
   challenge?: Uint8Array;
   idempotencyKey?: string;
+  device?: SsmDevice;
+  sessionId?: string;
 }
 
 const PATHS: Record<SsmRequest['call'], string> = {
@@ -79,7 +91,26 @@ const PATHS: Record<SsmRequest['call'], string> = {
   heartbeat: 'sessions/heartbeat',
   teardown: 'sessions/teardown',
   renewal: 'renewal-license-wv',
+  sessions: 'sessions',
+  stop: 'sessions/stop',
 };
+
+/** Header of the account's sessions call that names the asking device (for `sameDevice`). */
+const DEVICE_ID_HEADER = 'X-SSM-Device-Id';
+
+/** The body of one call: `{}` unless the call carries something. */
+function bodyOf(call: SsmRequest['call'], extras: RequestExtras): string {
+  if (call === 'sessions') return '';
+  if (extras.challenge) return JSON.stringify({ challenge: toBase64(extras.challenge) });
+  if (call === 'setup' && extras.device) {
+    const { id, name, type } = extras.device;
+    return JSON.stringify({
+      device: { id, ...(name !== undefined && { name }), ...(type !== undefined && { type }) },
+    });
+  }
+  if (call === 'stop') return JSON.stringify({ sessionId: extras.sessionId ?? '' });
+  return '{}';
+}
 
 /**
  * The request of one SSM call; `token` is the content token for setup, else the session token
@@ -91,19 +122,47 @@ export function ssmRequest(
   token: string,
   extras: RequestExtras = {},
 ): SsmRequest {
+  const get = call === 'sessions';
   return {
     call,
+    ...(get && { method: 'GET' as const }),
     url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/${PATHS[call]}`,
     headers: {
       Accept: 'application/json',
-      'Content-Type': 'application/json; charset=utf-8',
+      ...(!get && { 'Content-Type': 'application/json; charset=utf-8' }),
       [tokenHeaderOf(source)]: token,
       ...(extras.idempotencyKey !== undefined && {
         [IDEMPOTENCY_KEY_HEADER]: extras.idempotencyKey,
       }),
+      ...(get && extras.device && { [DEVICE_ID_HEADER]: extras.device.id }),
     },
-    body: extras.challenge ? JSON.stringify({ challenge: toBase64(extras.challenge) }) : '{}',
+    body: bodyOf(call, extras),
   };
+}
+
+const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Why a device cannot be sent, in plain words, or `undefined` when it can: the server refuses
+ * (400/1004) an id past 128 visible ASCII characters, a name past 64 or a type past 32
+ * characters, or anything that is not a string.
+ */
+export function deviceProblem(device: SsmDevice | undefined): string | undefined {
+  if (device === undefined) return undefined;
+  if (typeof device !== 'object' || device === null) return 'device must be an object';
+  if (typeof device.id !== 'string' || !DEVICE_ID.test(device.id)) {
+    return 'device.id must be 1 to 128 visible ASCII characters';
+  }
+  const text = (field: 'name' | 'type', max: number) => {
+    const value = device[field];
+    if (value === undefined) return undefined;
+    return typeof value !== 'string' || value.length > max || CONTROL.test(value)
+      ? `device.${field} must be a string of at most ${max} characters, no control characters`
+      : undefined;
+  };
+  return text('name', 64) ?? text('type', 32);
 }
 
 /** Base64 of bytes, with the platform's `btoa` (browsers, React Native's Hermes, Node). */
@@ -141,6 +200,14 @@ function isOk(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
+/** The call an error of each kind names by default (a Widevine renewal and a stop say theirs). */
+const CALL_OF_KIND: Record<SsmErrorKind, SsmRequest['call']> = {
+  setup: 'setup',
+  heartbeat: 'heartbeat',
+  teardown: 'teardown',
+  account: 'sessions',
+};
+
 /**
  * Where a call went, for messages: the call's URL without user info, query or fragment (a
  * token never travels in the URL, and nothing after the path is shown).
@@ -169,15 +236,17 @@ export function errorOfResponse(
   kind: SsmErrorKind,
   response: SsmResponse,
   source: SsmSource,
-  call: SsmRequest['call'] = kind,
+  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ): SsmError {
   const body = jsonBody(response.body);
   const serverCode =
     isRecord(body) && typeof body.errorCode === 'number' ? body.errorCode : undefined;
   const serverMessage =
     isRecord(body) && typeof body.message === 'string' ? body.message : undefined;
+  const limit = serverCode === SESSION_LIMIT_SERVER_CODE && isRecord(body) ? limitOf(body) : {};
   const detail = [
     serverCode !== undefined && `server code ${serverCode}`,
+    limit.rule !== undefined && `rule ${limit.rule}`,
     serverMessage !== undefined && `"${serverMessage}"`,
     serverCode === undefined && !isRecord(body) && statusCause(response.status, response.body),
   ]
@@ -190,7 +259,103 @@ export function errorOfResponse(
     source,
     ...(serverCode !== undefined && { serverCode }),
     ...(serverMessage !== undefined && { serverMessage }),
+    ...limit,
   });
+}
+
+const RULES: readonly SsmLimitRule[] = [
+  'maxSessions',
+  'maxDevices',
+  'maxSessionsPerContent',
+  'maxSessionsPerGroup',
+];
+
+/** The `rule` and `sessions` of a 1007 answer, each only when usable. */
+function limitOf(body: Record<string, unknown>): {
+  rule?: SsmLimitRule;
+  heldBy?: readonly HeldSession[];
+} {
+  const rule = RULES.find((known) => known === body.rule);
+  const heldBy = Array.isArray(body.sessions) ? heldSessionsOf(body.sessions) : undefined;
+  return {
+    ...(rule !== undefined && { rule }),
+    ...(heldBy !== undefined && heldBy.length > 0 && { heldBy }),
+  };
+}
+
+/**
+ * The sessions of a listing, read defensively: an entry without a string `sessionId` and
+ * `contentId` or with a date that does not parse is dropped, and only the known fields are kept,
+ * so whatever else a server put there (a token) never reaches the app.
+ */
+export function heldSessionsOf(entries: readonly unknown[]): HeldSession[] {
+  return entries.slice(0, 1000).flatMap((entry): HeldSession[] => {
+    if (!isRecord(entry)) return [];
+    const { sessionId, contentId } = entry;
+    const startedAt = dateOf(entry.startedAt);
+    const renewedAt = dateOf(entry.renewedAt);
+    if (typeof sessionId !== 'string' || sessionId === '' || typeof contentId !== 'string') {
+      return [];
+    }
+    if (!startedAt || !renewedAt) return [];
+    const device = isRecord(entry.device) ? entry.device : {};
+    const name = typeof device.name === 'string' ? device.name : undefined;
+    const type = typeof device.type === 'string' ? device.type : undefined;
+    return [
+      {
+        sessionId,
+        contentId,
+        device: { ...(name !== undefined && { name }), ...(type !== undefined && { type }) },
+        sameDevice: entry.sameDevice === true,
+        startedAt,
+        renewedAt,
+      },
+    ];
+  });
+}
+
+/** An ISO 8601 text as a `Date`, `undefined` when it is not one. */
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** An answer to `GET {base}/sessions`: the account's sessions, or the account error. */
+export function parseAccountSessions(
+  response: SsmResponse,
+  source: SsmSource,
+): { sessions: HeldSession[] } | { error: SsmError } {
+  if (!isOk(response.status)) return { error: errorOfResponse('account', response, source) };
+  const body = jsonBody(response.body);
+  if (!isRecord(body) || !Array.isArray(body.sessions)) {
+    return { error: malformed('account', response, source, 'without a sessions list') };
+  }
+  return { sessions: heldSessionsOf(body.sessions) };
+}
+
+/** An answer to `{base}/sessions/stop`: `undefined` when the session is stopped, else the error. */
+export function parseStop(response: SsmResponse, source: SsmSource): SsmError | undefined {
+  return isOk(response.status) ? undefined : errorOfResponse('account', response, source, 'stop');
+}
+
+/**
+ * What a refused licence answer said, for `LicenceAnswer.refused`: its status, and the SSM
+ * error body's `errorCode` and `message` when the body is one (e.g. 1008: stopped remotely).
+ */
+export function licenceRefusalOf(
+  httpStatus: number,
+  body: unknown,
+): { httpStatus: number; serverCode?: number; message?: string } {
+  const json = jsonBody(body);
+  const serverCode =
+    isRecord(json) && typeof json.errorCode === 'number' ? json.errorCode : undefined;
+  const message = isRecord(json) && typeof json.message === 'string' ? json.message : undefined;
+  return {
+    httpStatus,
+    ...(serverCode !== undefined && { serverCode }),
+    ...(message !== undefined && { message }),
+  };
 }
 
 /**
@@ -202,7 +367,7 @@ export function errorOfNoResponse(
   kind: SsmErrorKind,
   cause: unknown,
   source: SsmSource,
-  call: SsmRequest['call'] = kind,
+  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ): SsmError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   const failure = (cause as { reason?: unknown } | null)?.reason;
@@ -226,7 +391,7 @@ function malformed(
   response: SsmResponse,
   source: SsmSource,
   why: string,
-  call: SsmRequest['call'] = kind,
+  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ) {
   return new SsmError({
     kind,

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSsmServer, mintContentToken, type SsmServer } from '../../../../server/src/index.js';
-import { fetchTransport, type SsmState, ssmSession } from '../../../src/index.js';
+import {
+  accountSessions,
+  fetchTransport,
+  type SsmState,
+  ssmSession,
+  stopSession,
+} from '../../../src/index.js';
 import { attachSsm, shakaIntents } from '../../../src/players/index.js';
 import { type ShakaPlayer, shaka, shakaEvent } from '../support/shaka-in-node.js';
 
@@ -149,6 +155,34 @@ describe('Shaka Player in licence mode (DRM enforcement), against the reference 
 
     attached.unsubscribe();
     await waitFor(async () => expect(await ssm.liveSessions('clearkey')).toBe(0));
+  });
+
+  it('ClearKey: a renewal refused with 1008 (stopped from another device) ends the session as stopped remotely', async () => {
+    const { player, session, attached, states, token } = await playerWithSession({
+      drmEnforced: true,
+      account: 'clearkey-stopped',
+    });
+    const kids = utf8(JSON.stringify({ kids: [KEYS['channel-1'][0]!.kid], type: 'temporary' }));
+    await licenceRequest(player, `${origin}/license/clearkey`, CLEARKEY, kids);
+    await firstValueFrom(
+      session.session$.pipe(filter((s) => s.status === 'active' && s.renewal === 'licence')),
+    );
+    const source = { src: `${origin}/a.mpd`, token, ssmServerUrl: origin };
+    const [held] = await firstValueFrom(accountSessions(source, { transport: fetchTransport() }));
+    await firstValueFrom(
+      stopSession(source, held?.sessionId ?? '', { transport: fetchTransport() }),
+    );
+
+    // The next renewal sends the licence request again: refused 403/1008, Shaka's downloadfailed.
+    const ended = await waitFor(() => {
+      const last = states.at(-1);
+      if (last?.status !== 'error') throw new Error(`still ${last?.status}`);
+      return last.error;
+    });
+    expect(ended).toMatchObject({ code: 6003, httpStatus: 403, serverCode: 1008 });
+    expect(ended.isStoppedRemotely).toBe(true);
+    expect(await ssm.liveSessions('clearkey-stopped')).toBe(0);
+    attached.unsubscribe();
   });
 
   it('ClearKey in heartbeat mode: answers carry no token, heartbeats renew, nothing is sent again', async () => {

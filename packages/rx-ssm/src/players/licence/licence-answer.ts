@@ -1,17 +1,23 @@
 import { filter, map, type Observable, type OperatorFunction, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../../types.js';
+import { licenceRefusalOf } from '../../wire/wire.js';
 import { bytesOf, type LicenceReading, readLicenceResponse } from './licence-response.js';
 
 /** A licence answer that could be read. */
 export type ReadLicence = Extract<LicenceReading, { status: 'read' }>;
 
-/** A licence answer read, with the key system it is for. */
-export interface ReadAnswer {
-  reading: ReadLicence;
-  keySystem: string | undefined;
-  /** Set for a renewal's answer: the source it was sent for. */
-  src?: string;
-}
+/**
+ * A licence answer read, with the key system it is for; or a renewal the licence server refused,
+ * with what its error body said.
+ */
+export type ReadAnswer =
+  | {
+      reading: ReadLicence;
+      keySystem: string | undefined;
+      /** Set for a renewal's answer: the source it was sent for. */
+      src?: string;
+    }
+  | { refused: NonNullable<LicenceAnswer['refused']>; keySystem: string | undefined; src: string };
 
 /**
  * The answer of a renewal an adapter sent itself (dash.js and hls.js cannot ask for a licence
@@ -21,10 +27,20 @@ export interface RenewalAnswer {
   src: string;
   keySystem: string | undefined;
   body: ArrayBuffer;
+  /** The answer's HTTP status; absent for a 2xx. */
+  status?: number;
 }
 
-/** A renewal's answer, read; `undefined` when it cannot be. */
-export function readRenewalAnswer({ src, keySystem, body }: RenewalAnswer): ReadAnswer | undefined {
+/** A renewal's answer, read; `undefined` when it cannot be. A 4xx or 5xx is a refusal. */
+export function readRenewalAnswer({
+  src,
+  keySystem,
+  body,
+  status,
+}: RenewalAnswer): ReadAnswer | undefined {
+  if (status !== undefined && status >= 400) {
+    return { refused: licenceRefusalOf(status, new TextDecoder().decode(body)), keySystem, src };
+  }
   const reading = readLicenceResponse(keySystem, bytesOf(body));
   return reading.status === 'read' ? { reading, keySystem, src } : undefined;
 }
@@ -64,6 +80,10 @@ export function asLicenceAnswers(
         (pair): pair is [ReadAnswer, SsmSource] =>
           pair[1] !== null && (pair[0].src === undefined || pair[0].src === pair[1].src),
       ),
-      map(([{ reading, keySystem }, source]) => licenceAnswerOf(source.src, reading, keySystem)),
+      map(([read, source]) =>
+        'refused' in read
+          ? { src: source.src, refused: read.refused }
+          : licenceAnswerOf(source.src, read.reading, read.keySystem),
+      ),
     );
 }

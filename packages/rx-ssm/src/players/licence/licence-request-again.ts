@@ -16,9 +16,9 @@ export interface LastLicenceRequest {
 
 /**
  * The last licence request sent again with the renewal's token, for players that have no call
- * that asks for a licence again (dash.js, hls.js). Emits the answer's body when it is a 2xx;
- * anything else is dropped (the session reports a renewal that brought no token). Unsubscribing
- * aborts it.
+ * that asks for a licence again (dash.js, hls.js). Emits the answer's status and body, whatever
+ * the status (a refusal may say why: 1008, stopped remotely); no answer at all is dropped (the
+ * session reports a renewal that brought no token). Unsubscribing aborts it.
  *
  * ```
  * renewal:  r
@@ -28,18 +28,18 @@ export interface LastLicenceRequest {
 export function sentAgain(
   request: LastLicenceRequest,
   renewal: SsmRenewal,
-): Observable<ArrayBuffer> {
+): Observable<{ status: number; body: ArrayBuffer }> {
   const tokenHeader = (renewal.source.tokenHeader ?? DEFAULT_TOKEN_HEADER).toLowerCase();
   const headers = Object.fromEntries(
     Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== tokenHeader),
   );
   headers[tokenHeader] = renewal.authorization;
-  return new Observable<ArrayBuffer>((subscriber) => {
+  return new Observable<{ status: number; body: ArrayBuffer }>((subscriber) => {
     const abort = new AbortController();
     const init = { method: request.method, headers, body: request.body, signal: abort.signal };
     fetch(request.url, init)
       .then(async (response) => {
-        if (response.ok) subscriber.next(await response.arrayBuffer());
+        subscriber.next({ status: response.status, body: await response.arrayBuffer() });
       })
       .catch(() => {})
       .finally(() => subscriber.complete());
@@ -68,7 +68,14 @@ export function renewalsSentAgain(
       if (!request || request.src !== renewal.source.src) return EMPTY;
       if (licenceFormatOf(request.keySystem) === 'widevine') return EMPTY;
       return sentAgain(request, renewal).pipe(
-        map((body): RenewalAnswer => ({ src: request.src, keySystem: request.keySystem, body })),
+        map(
+          ({ status, body }): RenewalAnswer => ({
+            src: request.src,
+            keySystem: request.keySystem,
+            body,
+            ...((status < 200 || status >= 300) && { status }),
+          }),
+        ),
       );
     }),
   );

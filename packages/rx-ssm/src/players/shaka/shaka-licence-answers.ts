@@ -1,11 +1,12 @@
-import { filter, map, Observable, withLatestFrom } from 'rxjs';
+import { filter, fromEvent, map, merge, Observable, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../../types.js';
-import { DEFAULT_TOKEN_HEADER } from '../../wire/wire.js';
+import { DEFAULT_TOKEN_HEADER, licenceRefusalOf } from '../../wire/wire.js';
 import { licenceAnswerOf, type ReadLicence } from '../licence/licence-answer.js';
 import { bytesOf, readLicenceResponse } from '../licence/licence-response.js';
 import {
   SHAKA_LICENSE_REQUEST,
   type ShakaPlayerLike,
+  type ShakaRequest,
   type ShakaResponse,
   type ShakaResponseFilter,
 } from './shaka-player.js';
@@ -17,6 +18,23 @@ interface ReadAnswer {
   /** The token header value the request went out with, if any. */
   headers: Record<string, string>;
 }
+
+/** A licence request the licence server refused, as Shaka's `downloadfailed` event tells it. */
+interface Refusal {
+  refused: NonNullable<LicenceAnswer['refused']>;
+  headers: Record<string, string>;
+}
+
+/** Shaka's `downloadfailed` event (Shaka ≥ 4.4): the request, and the HTTP status if one came. */
+interface ShakaDownloadFailed extends Event {
+  requestType?: number;
+  request?: ShakaRequest;
+  httpResponseCode?: number;
+  /** A `shaka.util.Error`; for BAD_HTTP_STATUS (1001) `data[2]` is the response text. */
+  error?: { code?: number; data?: unknown[] } | null;
+}
+
+const SHAKA_BAD_HTTP_STATUS = 1001;
 
 /**
  * What every licence answer of a Shaka Player says, for the `licence$` intent. A response filter
@@ -31,6 +49,9 @@ interface ReadAnswer {
  *   nothing: its token belongs to no live session of this source.
  * - Answers of `data:` URIs emit nothing: they hold a licence that already came through SSM
  *   (a Widevine renewal, see {@link attachSsm}).
+ * - A licence request the licence server refused (Shaka's `downloadfailed` event, HTTP 4xx or
+ *   5xx) emits `refused` with its status and SSM error body: a 1008 ends a licence-mode session
+ *   as stopped remotely (`isStoppedRemotely`); other refusals change nothing.
  *
  * The filter is registered while the stream is subscribed. {@link shakaIntents} includes it as
  * `licence$`.
@@ -61,13 +82,29 @@ export function shakaLicenceAnswers(
     engine.registerResponseFilter(readAnswer);
     return () => engine.unregisterResponseFilter(readAnswer);
   });
-  return read$.pipe(
+  const answers$ = read$.pipe(
     withLatestFrom(source$),
     filter(
       (pair): pair is [ReadAnswer, SsmSource] => pair[1] !== null && sentFor(pair[0], pair[1]),
     ),
     map(([{ reading, keySystem }, source]) => licenceAnswerOf(source.src, reading, keySystem)),
   );
+  const refusals$ = fromEvent(player, 'downloadfailed').pipe(
+    map((event) => refusalOf(event as ShakaDownloadFailed)),
+    filter((refusal): refusal is Refusal => refusal !== undefined),
+    withLatestFrom(source$),
+    filter((pair): pair is [Refusal, SsmSource] => pair[1] !== null && sentFor(pair[0], pair[1])),
+    map(([{ refused }, source]): LicenceAnswer => ({ src: source.src, refused })),
+  );
+  return merge(answers$, refusals$);
+}
+
+/** A refused licence request of a `downloadfailed` event; none for other requests or no answer. */
+function refusalOf(event: ShakaDownloadFailed): Refusal | undefined {
+  const status = event.httpResponseCode ?? 0;
+  if (event.requestType !== SHAKA_LICENSE_REQUEST || status < 400) return undefined;
+  const body = event.error?.code === SHAKA_BAD_HTTP_STATUS ? event.error.data?.[2] : undefined;
+  return { refused: licenceRefusalOf(status, body), headers: event.request?.headers ?? {} };
 }
 
 /** The key system of a licence response: from its request (Shaka ≥ 4.3), else the player's. */
@@ -76,7 +113,7 @@ function keySystemOf(player: ShakaPlayerLike, response: ShakaResponse): string |
 }
 
 /** Whether the request carried `source`'s content token, or no token header at all. */
-function sentFor({ headers }: ReadAnswer, source: SsmSource): boolean {
+function sentFor({ headers }: { headers: Record<string, string> }, source: SsmSource): boolean {
   const wanted = (source.tokenHeader ?? DEFAULT_TOKEN_HEADER).toLowerCase();
   const name = Object.keys(headers).find((header) => header.toLowerCase() === wanted);
   if (name === undefined) return true;
