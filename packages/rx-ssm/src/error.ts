@@ -1,4 +1,5 @@
-import type { HeldSession, SsmLimitRule, SsmSource } from './types.js';
+import type { HeldSession, SsmLimitRule } from './account/held-session.js';
+import type { SsmSource } from './source.js';
 
 /**
  * Error codes apps already know from the vendor SDKs (6001–6003), and 6004 for the account

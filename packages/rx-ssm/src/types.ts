@@ -1,31 +1,15 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { SsmError } from './error.js';
+import type { SsmSource } from './source.js';
+
+export type { HeldSession, SsmLimitRule } from './account/held-session.js';
+export type { SsmDrm, SsmSource } from './source.js';
 
 /**
  * Where the app is, as far as heartbeats care: `active` and `pip` (picture-in-picture) run as
  * normal, `background` sends no heartbeat until the app comes back.
  */
 export type AppState = 'active' | 'background' | 'pip';
-
-/** DRM details of a source, passed through for player adapters. */
-export interface SsmDrm {
-  type?: string;
-  licenseUrl?: string;
-  certificateUrl?: string;
-}
-
-/** One playable source as the player knows it. */
-export interface SsmSource {
-  /** Identifies the content; a new `src` is a zap. */
-  src: string;
-  /** Content token; `undefined` while it is not known yet. */
-  token?: string;
-  /** SSM service of this content; absent when the content needs no SSM session. */
-  ssmServerUrl?: string;
-  /** Header that carries the tokens; default `nv-authorizations`. */
-  tokenHeader?: string;
-  drm?: SsmDrm;
-}
 
 /**
  * A source type as `ssmSession` accepts it: a key that differs from one of SsmSource's only in
@@ -167,28 +151,6 @@ export interface SsmDevice {
   name?: string;
   /** E.g. `browser`, `tv`, `phone` (at most 32). */
   type?: string;
-}
-
-/** Which concurrency rule refused a setup (the `rule` of a 1007 answer). */
-export type SsmLimitRule =
-  | 'maxSessions'
-  | 'maxDevices'
-  | 'maxSessionsPerContent'
-  | 'maxSessionsPerGroup';
-
-/** One live session of the account that holds a slot, as the server lists it (never a token). */
-export interface HeldSession {
-  /** Its public id, for `stopSession`; not a session token, never usable as one. */
-  sessionId: string;
-  /** The content (channel) it plays. */
-  contentId: string;
-  /** The device it plays on, as that device named itself. */
-  device: { name?: string; type?: string };
-  /** It plays on the device that asked (the same `device.id`). */
-  sameDevice: boolean;
-  startedAt: Date;
-  /** Its last renewal (heartbeat or licence). */
-  renewedAt: Date;
 }
 
 /** Options of {@link ssmSession}. */

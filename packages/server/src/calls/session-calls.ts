@@ -1,6 +1,4 @@
-import type { Logger } from 'pino';
 import { debugLog } from '../http/logger.js';
-import type { SsmMetrics } from '../http/metrics.js';
 import {
   badRequest,
   renewalModeMismatch,
@@ -8,30 +6,19 @@ import {
   sessionLimit,
   sessionTokenInvalid,
 } from '../http/ssm-http-error.js';
-import type { HeldSession, LimitRule, SsmStore } from '../stores/store.js';
-import {
-  type ContentClaims,
-  contentTokenVerifier,
-  type SigningKeys,
-} from '../tokens/content-token.js';
+import type { HeldSession, LimitRule } from '../stores/store.js';
+import { type ContentClaims, contentTokenVerifier } from '../tokens/content-token.js';
 import {
   newSessionId,
   newSessionToken,
   routeOfAccount,
   tokenFingerprint,
 } from '../tokens/session-token.js';
+import type { SessionContext } from './session-context.js';
 import { evictedBody, heldSessionBody, holderOf, setupDeviceOf } from './session-device.js';
 import { sessionRenewal } from './session-renewal.js';
 
-/** What the SSM calls work with. */
-export interface SessionContext {
-  store: SsmStore;
-  signing: SigningKeys;
-  clock: () => number;
-  heartbeatSeconds: number;
-  metrics: SsmMetrics;
-  log?: Logger | undefined;
-}
+export type { SessionContext };
 
 /** Session tokens are 45 base64url characters (a route and 32 random bytes); anything far off is refused without a lookup. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;

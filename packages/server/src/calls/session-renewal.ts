@@ -7,7 +7,7 @@ import {
 } from '../http/ssm-http-error.js';
 import type { RenewalTerms, StoredSession } from '../stores/store.js';
 import { newSessionToken, routeOfToken, tokenFingerprint } from '../tokens/session-token.js';
-import type { SessionContext } from './session-calls.js';
+import type { SessionContext } from './session-context.js';
 
 /** What a renewal did: rotated the token, or nothing because the session is renewed the other way. */
 export type RenewalOutcome =
