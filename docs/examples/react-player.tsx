@@ -9,14 +9,17 @@ export function ChannelPlayer({ channels }: { channels: SsmSource[] }) {
   const { state, play } = useSsmSession({ source: channel, playing });
   const video = useRef<HTMLVideoElement>(null);
 
+  // `state` is a new object at every heartbeat (its token rotates): an effect that hangs on it
+  // runs every period. This one hangs on what it reads, the source that is live, if any.
+  const liveSrc = state.status === 'active' ? state.source.src : undefined;
   useEffect(() => {
     // Load the content once its session is live: its licence requests need the session token.
     const element = video.current;
-    if (state.status === 'active' && element && element.dataset.src !== state.source.src) {
-      element.dataset.src = state.source.src;
-      element.src = state.source.src;
+    if (liveSrc && element && element.dataset.src !== liveSrc) {
+      element.dataset.src = liveSrc;
+      element.src = liveSrc;
     }
-  }, [state]);
+  }, [liveSrc]);
 
   return (
     <section>

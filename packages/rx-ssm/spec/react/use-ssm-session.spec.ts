@@ -165,4 +165,46 @@ describe('docs/examples/react-player.tsx, the guide’s example', () => {
     root.unmount();
     await expect.poll(() => spec.server.liveSessions(accountId)).toBe(0);
   });
+
+  it('the example loads the live source once: its effect does not run again at every heartbeat', async () => {
+    const fast = await startSpecServer({ heartbeatSeconds: 1 });
+    let restore = () => {};
+    try {
+      const accountId = `react-${++accounts}`;
+      const a: SsmSource = {
+        src: 'a.mpd',
+        token: await fast.contentToken({ accountId, contentId: 'a', maxSessions: 1 }),
+        ssmServerUrl: `${fast.origin}/ssm`,
+      };
+      // Every run of the effect reads the <video>'s dataset: count those reads.
+      const proto = dom.window.HTMLElement.prototype;
+      const dataset = Object.getOwnPropertyDescriptor(proto, 'dataset');
+      let reads = 0;
+      Object.defineProperty(proto, 'dataset', {
+        configurable: true,
+        get() {
+          if ((this as HTMLElement).tagName === 'VIDEO') reads += 1;
+          return dataset?.get?.call(this);
+        },
+      });
+      restore = () => dataset && Object.defineProperty(proto, 'dataset', dataset);
+      mount(createElement(ChannelPlayer, { channels: [a] }));
+      const heartbeats = async () =>
+        Number(
+          /^rx_ssm_heartbeats_total (\d+)$/m.exec(
+            await (await nodeFetch(`${fast.origin}/metrics`)).text(),
+          )?.[1] ?? 0,
+        );
+      await expect.poll(() => reads, { timeout: 10_000 }).toBeGreaterThan(0);
+      const loaded = reads;
+      const before = await heartbeats();
+      await expect.poll(heartbeats, { timeout: 15_000 }).toBeGreaterThanOrEqual(before + 3);
+      expect(reads).toBe(loaded);
+      root.unmount();
+      await expect.poll(() => fast.server.liveSessions(accountId)).toBe(0);
+    } finally {
+      restore();
+      await fast.server.close();
+    }
+  }, 30_000);
 });

@@ -154,6 +154,12 @@ const heldByOf = (state: SsmState) =>
  * `true` again a fresh session), `null` an unload.
  * React StrictMode's double mount sets up one session, not two.
  *
+ * `options` are read once, when the component mounts: the pipeline lives as long as the
+ * component, and later options change nothing (mount a new component, e.g. with a `key`, for
+ * others). `state` is a new object whenever the session changes, which for an active session is
+ * every heartbeat: an effect should depend on what it reads (`state.status`, the live `src`),
+ * not on `state`.
+ *
  * @example
  * ```tsx
  * function Player({ channel }: { channel: SsmSource }) {
