@@ -23,12 +23,27 @@ import {
 import { evictedBody, heldSessionBody, holderOf, setupDeviceOf } from './session-device.js';
 import { sessionRenewal } from './session-renewal.js';
 
+/**
+ * What a licence renewal does to an enforced session's token: `rotate` answers a new one each
+ * time (the old one is dead, as after a heartbeat); `stable` keeps it, so a client that never
+ * adopts the token a renewal answer carries keeps its session. Heartbeats always rotate.
+ */
+export type LicenceTokenPolicy = 'rotate' | 'stable';
+
 /** What the SSM calls work with. */
 export interface SessionContext {
   store: SsmStore;
   signing: SigningKeys;
   clock: () => number;
   heartbeatSeconds: number;
+  /** What a licence renewal does to the session token; default `rotate`. */
+  licenceTokens?: LicenceTokenPolicy;
+  /**
+   * The shortest first lifetime of a session, in ms: a new session expires after the greater of
+   * two periods and this, which leaves room for its first licence (clients that start their
+   * heartbeats only after it). Default 0.
+   */
+  firstExpiryFloorMs?: number;
   metrics: SsmMetrics;
   log?: Logger | undefined;
 }
@@ -77,7 +92,8 @@ function limitRefusal(
 /** setup, heartbeat and teardown: each takes the token header's value and answers the body. */
 export function sessionCalls(context: SessionContext) {
   const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
-  const lifetimeMs = heartbeatSeconds * 2 * 1000;
+  // The first expiry allows for the first licence; every renewal then extends by two periods.
+  const lifetimeMs = Math.max(heartbeatSeconds * 2 * 1000, context.firstExpiryFloorMs ?? 0);
   const renew = sessionRenewal(context);
   const verify = contentTokenVerifier(signing);
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TOKEN_HEADER } from 'rx-ssm';
 import type { ClearKey } from '../calls/clearkey-license.js';
+import type { LicenceTokenPolicy } from '../calls/session-calls.js';
 import { createSsmServer, MAX_HEARTBEAT_SECONDS } from '../http/server.js';
 import { redisClusterStore, redisStore } from '../stores/redis/redis-store.js';
 import { DEV_SECRET, mintContentToken } from '../tokens/content-token.js';
@@ -31,6 +32,7 @@ interface ServeOptions extends SecretOptions {
   replicaAcks: number;
   heartbeat: number;
   minHeartbeat: number;
+  licenceTokens: LicenceTokenPolicy;
   clearkeyFile?: string;
   cors: boolean | string;
   tokenHeader: string;
@@ -235,6 +237,7 @@ async function serve(
     ...(store && { store }),
     heartbeatSeconds: options.heartbeat,
     minHeartbeatSeconds: options.minHeartbeat,
+    licenceTokens: options.licenceTokens,
     cors:
       typeof options.cors === 'string'
         ? options.cors.split(',').map((o) => o.trim())
@@ -348,6 +351,15 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
         'shortest heartbeat period accepted; lower than 1 only to run tests fast',
         heartbeatPeriod,
         1,
+      )
+      .addOption(
+        new Option(
+          '--licence-tokens <policy>',
+          'what a licence renewal does to the session token: rotate (a new one each time) or ' +
+            "stable (kept, for clients that do not adopt a renewal answer's token)",
+        )
+          .choices(['rotate', 'stable'])
+          .default('rotate'),
       )
       .option('--clearkey-file <file>', 'JSON of contentId → [{kid, k}] for POST /license/clearkey')
       .option('--cors <origins>', 'comma-separated origins allowed by CORS (default: any origin)')
