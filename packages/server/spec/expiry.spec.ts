@@ -45,7 +45,7 @@ describe('a session that is not renewed', () => {
   });
 
   it('is counted once as expired when a new setup finds it in the way', async () => {
-    spec = await startSpecServer({ heartbeatSeconds: 1, firstExpiryFloorSeconds: 0 });
+    spec = await startSpecServer({ heartbeatSeconds: 1 });
     await setUp();
     spec.advance(2_000);
     await setUp();
@@ -53,7 +53,11 @@ describe('a session that is not renewed', () => {
   });
 
   it('lives first for the greater of two periods and the first-expiry floor, then by periods', async () => {
-    spec = await startSpecServer({ heartbeatSeconds: 1 });
+    // The server's default floor (spec servers leave it out unless asked).
+    spec = await startSpecServer({
+      heartbeatSeconds: 1,
+      firstExpiryFloorSeconds: FIRST_EXPIRY_FLOOR_SECONDS,
+    });
     const first = await setUp();
     // A client that renews only after its first licence answer, which took 9 s.
     spec.advance(FIRST_EXPIRY_FLOOR_SECONDS * 1000 - 1);
@@ -69,7 +73,10 @@ describe('a session that is not renewed', () => {
   });
 
   it('with a period longer than half the floor, lives first for two periods', async () => {
-    spec = await startSpecServer({ heartbeatSeconds: FIRST_EXPIRY_FLOOR_SECONDS });
+    spec = await startSpecServer({
+      heartbeatSeconds: FIRST_EXPIRY_FLOOR_SECONDS,
+      firstExpiryFloorSeconds: FIRST_EXPIRY_FLOOR_SECONDS,
+    });
     const first = await setUp();
     spec.advance(FIRST_EXPIRY_FLOOR_SECONDS * 2000);
     expect((await ssmCall(spec.base, 'heartbeat', first)).status).toBe(401);

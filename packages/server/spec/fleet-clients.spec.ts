@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyStore } from '../../../spec/support/every-store.js';
 import { rawRequest, request, type SpecResponse, ssmCall } from '../../../spec/support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../../../spec/support/ssm-server.js';
-import type { LicenceTokenPolicy, SsmStore } from '../src/index.js';
+import {
+  FIRST_EXPIRY_FLOOR_SECONDS,
+  type LicenceTokenPolicy,
+  type SsmStore,
+} from '../src/index.js';
 
 /**
  * The request shapes of the other clients of an operator's fleet (docs/wire-protocol.md, "Clients
@@ -33,6 +37,8 @@ describe.each(stores)('clients of the fleet on the %s store', (_name, open) => {
         store,
         heartbeatSeconds: HEARTBEAT_SECONDS,
         licenceTokens: policy,
+        // The server's own default: room for a slow first licence.
+        firstExpiryFloorSeconds: FIRST_EXPIRY_FLOOR_SECONDS,
         sweepIntervalMs: false,
         clearKeys: keys,
       });

@@ -14,7 +14,7 @@ function sample(text: string, name: string): number | undefined {
 }
 
 it('exposes sessions, setups, refusals by errorCode, heartbeats, teardowns and expiries', async () => {
-  spec = await startSpecServer({ heartbeatSeconds: 1, firstExpiryFloorSeconds: 0 });
+  spec = await startSpecServer({ heartbeatSeconds: 1 });
   const token = await spec.contentToken({ maxSessions: 2 });
   const tokens: string[] = [];
   for (let i = 0; i < 3; i += 1) {

@@ -3,7 +3,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DEFAULT_TOKEN_HEADER } from 'rx-ssm';
 import type { ClearKey } from '../calls/clearkey-license.js';
 import type { LicenceTokenPolicy } from '../calls/session-calls.js';
-import { createSsmServer, MAX_HEARTBEAT_SECONDS } from '../http/server.js';
+import {
+  createSsmServer,
+  FIRST_EXPIRY_FLOOR_SECONDS,
+  MAX_HEARTBEAT_SECONDS,
+} from '../http/server.js';
 import { redisClusterStore, redisStore } from '../stores/redis/redis-store.js';
 import { DEV_SECRET, mintContentToken } from '../tokens/content-token.js';
 import { cliLogger, type LogFormat } from './cli-logger.js';
@@ -33,6 +37,7 @@ interface ServeOptions extends SecretOptions {
   heartbeat: number;
   minHeartbeat: number;
   licenceTokens: LicenceTokenPolicy;
+  firstExpiryFloor: number;
   clearkeyFile?: string;
   cors: boolean | string;
   tokenHeader: string;
@@ -238,6 +243,7 @@ async function serve(
     heartbeatSeconds: options.heartbeat,
     minHeartbeatSeconds: options.minHeartbeat,
     licenceTokens: options.licenceTokens,
+    firstExpiryFloorSeconds: options.firstExpiryFloor,
     cors:
       typeof options.cors === 'string'
         ? options.cors.split(',').map((o) => o.trim())
@@ -360,6 +366,12 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
         )
           .choices(['rotate', 'stable'])
           .default('rotate'),
+      )
+      .option(
+        '--first-expiry-floor <seconds>',
+        'a new session first expires after the greater of two periods and this, room for a slow first licence',
+        integer(0, MAX_HEARTBEAT_SECONDS * 2),
+        FIRST_EXPIRY_FLOOR_SECONDS,
       )
       .option('--clearkey-file <file>', 'JSON of contentId → [{kid, k}] for POST /license/clearkey')
       .option('--cors <origins>', 'comma-separated origins allowed by CORS (default: any origin)')
