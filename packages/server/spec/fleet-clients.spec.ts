@@ -1,10 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { filter, firstValueFrom, Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyStore } from '../../../spec/support/every-store.js';
+import { type RedisProcess, startRedis } from '../../../spec/support/redis.js';
 import { rawRequest, request, type SpecResponse, ssmCall } from '../../../spec/support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../../../spec/support/ssm-server.js';
+import { main } from '../src/cli/cli.js';
 import {
   FIRST_EXPIRY_FLOOR_SECONDS,
   type LicenceTokenPolicy,
+  mintContentToken,
   type SsmStore,
 } from '../src/index.js';
 
@@ -251,4 +256,99 @@ describe('every answer of the server is JSON with an errorCode', () => {
   ])('%s', async (_what, send, status) => {
     expect(await send()).toMatchObject(refusal(status));
   });
+});
+
+describe('rx-ssm serve --licence-tokens stable, in real time', () => {
+  let redis: RedisProcess;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  const SECRET = 'fleet-cli-secret-of-at-least-thirty-two-bytes';
+  const PERIOD_S = 0.5;
+
+  /** Runs `rx-ssm serve` in this process until `body` is done; answers its exit code. */
+  async function served(extra: string[], body: (origin: string) => Promise<void>) {
+    const stderr: string[] = [];
+    const stop = new AbortController();
+    const args = ['--port', '0', '--secret', SECRET, '--heartbeat', String(PERIOD_S)];
+    const running = main(
+      ['node', 'rx-ssm', 'serve', ...args, '--min-heartbeat', '0.1', '--no-example', ...extra],
+      {
+        stdout: { write: () => true },
+        stderr: { write: (text: string) => stderr.push(text) },
+        signal: stop.signal,
+      },
+    );
+    try {
+      const origin = await firstValueFrom(
+        new Observable<string | undefined>((subscriber) => {
+          const timer = setInterval(() => {
+            const line = stderr.find((text) => text.includes('SSM server listening'));
+            subscriber.next(line && (JSON.parse(line) as { url?: string }).url);
+          }, 5);
+          return () => clearInterval(timer);
+        }).pipe(filter((url): url is string => url !== undefined)),
+      );
+      await body(origin);
+    } finally {
+      stop.abort();
+      expect(await running).toBe(0);
+    }
+  }
+
+  it.each([
+    ['memory', () => []],
+    ['Redis', () => ['--redis', redis.url]],
+  ])(
+    'on the %s store, a FairPlay client that keeps its token and a PlayReady one live 10 periods',
+    async (name, storeArgs) => {
+      await served(
+        ['--licence-tokens', 'stable', '--log-format', 'json', ...storeArgs()],
+        async (origin) => {
+          const base = `${origin}/v1`;
+          const licence = (authorization: string, query = '') =>
+            request(`${origin}/license/clearkey${query}`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json', 'nv-authorizations': authorization },
+              body: LICENCE_REQUEST,
+            });
+          /** One client: set up, first licence, then a renewal with `next(token)` each period. */
+          const client = async (accountId: string, adopts: boolean) => {
+            const contentToken = await mintContentToken({
+              secret: SECRET,
+              accountId,
+              contentId: 'channel-1',
+              maxSessions: 1,
+              drmEnforced: true,
+            });
+            const setup = await ssmCall(base, 'setup', contentToken);
+            let token = (setup.body as { sessionToken: string }).sessionToken;
+            const first = await licence(`${contentToken},${token}`);
+            const statuses = [first.status];
+            for (let period = 0; period < 10; period += 1) {
+              await sleep(PERIOD_S * 1000);
+              const renewed = await licence(token, '?renew=true');
+              statuses.push(renewed.status);
+              if (adopts) token = (renewed.body as { sessionToken?: string }).sessionToken ?? token;
+            }
+            // Still its one session: a second setup of the account is refused at the limit.
+            const second = await ssmCall(base, 'setup', contentToken);
+            const teardown = await ssmCall(base, 'teardown', token);
+            return { statuses, second: second.status, teardown: teardown.status };
+          };
+          const [fairPlay, playReady] = await Promise.all([
+            client(`fp-${name}`, false),
+            client(`pr-${name}`, true),
+          ]);
+          for (const outcome of [fairPlay, playReady]) {
+            expect(outcome).toEqual({ statuses: Array(11).fill(200), second: 403, teardown: 200 });
+          }
+        },
+      );
+    },
+  );
 });
