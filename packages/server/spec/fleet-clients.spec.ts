@@ -7,6 +7,7 @@ import { rawRequest, request, type SpecResponse, ssmCall } from '../../../spec/s
 import { type SpecServer, startSpecServer } from '../../../spec/support/ssm-server.js';
 import { main } from '../src/cli/cli.js';
 import {
+  createSsmServer,
   FIRST_EXPIRY_FLOOR_SECONDS,
   type LicenceTokenPolicy,
   mintContentToken,
@@ -351,4 +352,14 @@ describe('rx-ssm serve --licence-tokens stable, in real time', () => {
       );
     },
   );
+});
+
+it('refuses a licence-token policy or a first-expiry floor it does not know', () => {
+  const policy = 'sometimes' as LicenceTokenPolicy;
+  expect(() => createSsmServer({ logger: false, licenceTokens: policy })).toThrow(RangeError);
+  for (const floor of [-1, Number.NaN, 200_000]) {
+    expect(() => createSsmServer({ logger: false, firstExpiryFloorSeconds: floor })).toThrow(
+      RangeError,
+    );
+  }
 });
