@@ -163,6 +163,9 @@ describe('the server logs', () => {
         '0.1',
         '--min-heartbeat',
         '0.1',
+        // A session expires two periods after its setup, as the lifecycle below waits for.
+        '--first-expiry-floor',
+        '0',
         '--no-example',
       ],
       {

@@ -24,7 +24,9 @@ export interface SpecServer {
 
 /**
  * Starts a server (no logs, spec secret, hand-moved clock) on 127.0.0.1 and a free port. Periods
- * under the protocol's 1 s floor are allowed, so specs can run many periods in little real time.
+ * under the protocol's 1 s floor are allowed, so specs can run many periods in little real time,
+ * and a new session first expires after two periods like any other (no first-expiry floor) unless
+ * a spec asks for `firstExpiryFloorSeconds`.
  */
 export async function startSpecServer(options: SsmServerOptions = {}): Promise<SpecServer> {
   let now = Date.now();
@@ -33,6 +35,7 @@ export async function startSpecServer(options: SsmServerOptions = {}): Promise<S
     secret: SPEC_SECRET,
     clock: () => now,
     minHeartbeatSeconds: 0.001,
+    firstExpiryFloorSeconds: 0,
     ...options,
   });
   const origin = await server.listen(0);

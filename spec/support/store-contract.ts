@@ -123,6 +123,38 @@ export function describeStoreContract(name: string, open: () => SsmStore): void 
       await store.close();
     });
 
+    it('renews in place when the next token is the token itself: extended, one slot, nothing kept to repeat', async () => {
+      const store = open();
+      const alice = account();
+      const kept = token();
+      const enforced = session(alice, { enforced: true });
+      await store.admit({ sessionToken: kept, session: enforced, maxSessions: 1 }, T0);
+      const terms = { by: 'licence' as const, replayMs: LIFETIME / 2 };
+      const later = T0 + LIFETIME - 1;
+      // Concurrent renewals that keep the token: each extends the one session.
+      const renewals = await Promise.all(
+        [1, 2, 3].map(() => store.rotate(kept, kept, later + LIFETIME, later, terms)),
+      );
+      for (const renewal of renewals) {
+        expect(renewal).toEqual({
+          session: expect.objectContaining({ accountId: alice }),
+          expired: 0,
+        });
+      }
+      expect(await store.count(alice, later + LIFETIME - 1)).toBe(1);
+      expect((await store.find(kept, later + LIFETIME - 1)).session?.expiresAt).toBe(
+        later + LIFETIME,
+      );
+      // A rotation after it rotates as usual; the kept token is then dead.
+      const next = token();
+      await store.rotate(kept, next, later + LIFETIME, later + 1, terms);
+      expect((await store.find(kept, later + 1)).session).toBeUndefined();
+      expect(await store.count(alice, later + 1)).toBe(1);
+      expect((await store.remove(next, later + 1)).session).toBeDefined();
+      expect(await store.count(alice, later + 1)).toBe(0);
+      await store.close();
+    });
+
     it('rotates: the old token dies, the new one lives to its new expiry in the same slot', async () => {
       const store = open();
       const alice = account();

@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { type ClearKey, createSsmServer, mintContentToken, type SsmServer } from 'rx-ssm-server';
+import {
+  type ClearKey,
+  createSsmServer,
+  type LicenceTokenPolicy,
+  mintContentToken,
+  type SsmServer,
+} from 'rx-ssm-server';
 import { bundlePage } from './page-bundle.js';
 import { serveFile } from './static-files.js';
 
@@ -20,6 +26,8 @@ export interface DemoOptions {
   heartbeatSeconds?: number;
   /** Delay before every SSM and licence answer, to feel a real round trip; default 0. */
   responseDelayMs?: number;
+  /** What the SSM server's licence renewals do to the session token; default `rotate`. */
+  licenceTokens?: LicenceTokenPolicy;
   /** SSM server logs; default none. */
   logger?: Logger | false;
   /** The repository root (holds `docs/demo`); default found from this module's location. */
@@ -89,6 +97,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     ),
     heartbeatSeconds: options.heartbeatSeconds ?? 5,
     responseDelayMs: options.responseDelayMs ?? 0,
+    ...(options.licenceTokens && { licenceTokens: options.licenceTokens }),
     logger: options.logger ?? false,
     cors: false,
   });

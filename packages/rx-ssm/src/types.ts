@@ -64,6 +64,12 @@ export interface LicenceAnswer {
   /** E.g. `com.widevine.alpha`, for diagnostics. */
   keySystem?: string;
   /**
+   * The answer renewed the licence without naming a next token (a FairPlay answer without
+   * `sessionToken`, from a server that keeps the token across renewals). In licence mode it
+   * renews the session, which keeps its token; in heartbeat mode it changes nothing.
+   */
+  renewed?: boolean;
+  /**
    * The licence request was refused, with the SSM error body the licence server answered, if
    * any. A refusal whose `serverCode` is 1008 (the session was stopped from another device or
    * evicted) ends a licence-mode session at once: a fatal 6003 with `isStoppedRemotely`. Other

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { request, ssmCall } from '../../../spec/support/ssm-http.js';
 import { type SpecServer, startSpecServer } from '../../../spec/support/ssm-server.js';
-import { memoryStore, type SsmStore } from '../src/index.js';
+import { FIRST_EXPIRY_FLOOR_SECONDS, memoryStore, type SsmStore } from '../src/index.js';
 
 let spec: SpecServer;
 afterEach(async () => {
@@ -50,6 +50,36 @@ describe('a session that is not renewed', () => {
     spec.advance(2_000);
     await setUp();
     expect(await expiries()).toBe(1);
+  });
+
+  it('lives first for the greater of two periods and the first-expiry floor, then by periods', async () => {
+    // The server's default floor (spec servers leave it out unless asked).
+    spec = await startSpecServer({
+      heartbeatSeconds: 1,
+      firstExpiryFloorSeconds: FIRST_EXPIRY_FLOOR_SECONDS,
+    });
+    const first = await setUp();
+    // A client that renews only after its first licence answer, which took 9 s.
+    spec.advance(FIRST_EXPIRY_FLOOR_SECONDS * 1000 - 1);
+    const renewed = await ssmCall(spec.base, 'heartbeat', first);
+    expect(renewed.status).toBe(200);
+    const second = (renewed.body as { sessionToken: string }).sessionToken;
+    // From the first renewal on, two periods.
+    spec.advance(2_000);
+    expect(await ssmCall(spec.base, 'heartbeat', second)).toMatchObject({
+      status: 401,
+      body: { errorCode: 1003 },
+    });
+  });
+
+  it('with a period longer than half the floor, lives first for two periods', async () => {
+    spec = await startSpecServer({
+      heartbeatSeconds: FIRST_EXPIRY_FLOOR_SECONDS,
+      firstExpiryFloorSeconds: FIRST_EXPIRY_FLOOR_SECONDS,
+    });
+    const first = await setUp();
+    spec.advance(FIRST_EXPIRY_FLOOR_SECONDS * 2000);
+    expect((await ssmCall(spec.base, 'heartbeat', first)).status).toBe(401);
   });
 
   it('is removed by the background sweep, which stops on close', async () => {

@@ -5,11 +5,13 @@
  * @packageDocumentation
  */
 export type { ClearKey, ClearKeyLicense } from './calls/clearkey-license.js';
+export type { LicenceTokenPolicy } from './calls/session-calls.js';
 export type { WidevineRenewal } from './calls/widevine-renewal.js';
 export type { CorsOption } from './http/cors.js';
 export { BODY_LIMIT_BYTES } from './http/request-body.js';
 export {
   createSsmServer,
+  FIRST_EXPIRY_FLOOR_SECONDS,
   MAX_HEARTBEAT_SECONDS,
   type SsmServer,
   type SsmServerOptions,

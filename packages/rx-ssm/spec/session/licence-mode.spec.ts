@@ -421,6 +421,93 @@ describe.each([
     expect(requestLog(transport)).toEqual(['1 setup ct-a', '1100 teardown L1']);
   });
 
+  it('18. a FairPlay renewal answer without a token (the server kept it) renews the session, which keeps its token: no 6003', () => {
+    let transport = scriptedTransport(() => {
+      throw new Error('unused');
+    });
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold);
+      const kept = licence('a.mpd', undefined, { renewed: true, keySystem: 'com.apple.fps' });
+      const session = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          // The first answer switches the session; each renewal's answer names no token.
+          licence$: hot('- 9ms x 1039ms r 999ms r', { x: licence('a.mpd', 'L1'), r: kept }),
+        },
+        { transport, syncMode },
+      );
+      expectObservable(labels(session.session$), '^ 2500ms !').toBe(
+        'is-A------x 1039ms r 999ms r',
+        { i: 'idle', s: 'setup a', A: 'active a S1', x: 'licence a L1', r: 'licence a L1' },
+      );
+      expectObservable(session.renewals$.pipe(map((r) => r.sessionToken)), '^ 2500ms !').toBe(
+        '- 1002ms x 999ms x',
+        { x: 'L1' },
+      );
+      expectObservable(session.errors$, '^ 2500ms !').toBe('');
+    });
+    expect(requestLog(transport)).toEqual(['1 setup ct-a', '2501 teardown L1']);
+  });
+
+  it('17. in heartbeat mode, a FairPlay answer without a token changes nothing', () => {
+    let transport = scriptedTransport(() => {
+      throw new Error('unused');
+    });
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold);
+      const kept = licence('a.mpd', undefined, { renewed: true, keySystem: 'com.apple.fps' });
+      const session = ssmSession(
+        { source$: hot('-a', { a }), licence$: hot('- 9ms r', { r: kept }) },
+        { transport, syncMode },
+      );
+      expectObservable(labels(session.session$), '^ 1100ms !').toBe('is-A 1001ms H', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        H: 'active a H1',
+      });
+    });
+    expect(requestLog(transport)).toEqual([
+      '1 setup ct-a',
+      '1003 heartbeat S1',
+      '1101 teardown H1',
+    ]);
+  });
+
+  it('19. a Widevine renewal answer without a token keeps the session token and brings the licence: no 6003', () => {
+    let transport = scriptedTransport(() => {
+      throw new Error('unused');
+    });
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, (req) =>
+        req.call === 'renewal'
+          ? cold('--r|', { r: ok({ license: base64(licenceBytes('kept')) }) })
+          : undefined,
+      );
+      const session = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          licence$: hot('- 9ms x', { x: licence('a.mpd', undefined, { drmEnforced: true }) }),
+        },
+        { transport, syncMode },
+      );
+      const renewed$ = hot('- 499ms (w|)').pipe(
+        mergeMap(() => session.renewWidevine(new TextEncoder().encode('challenge-1'))),
+        map((bytes) => new TextDecoder().decode(bytes)),
+      );
+      expectObservable(labels(session.session$), '^ 800ms !').toBe('is-A------x 491ms W', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        x: 'licence a S1',
+        W: 'licence a S1',
+      });
+      expectObservable(renewed$, '^ 800ms !').toBe('- 501ms (l|)', { l: 'lic-kept' });
+      expectObservable(session.errors$, '^ 800ms !').toBe('');
+    });
+    expect(requestLog(transport)).toEqual(['1 setup ct-a', '500 renewal S1', '801 teardown S1']);
+  });
+
   it('17/18. a heartbeat answered "renewed by licence" (409/1006) switches the session and asks the player at once', () => {
     let transport = scriptedTransport(() => {
       throw new Error('unused');

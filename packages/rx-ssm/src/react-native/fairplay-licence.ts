@@ -52,13 +52,12 @@ export function fairPlayGetLicense(
       throw new Error(`FairPlay licence request failed with HTTP ${response.status}`);
     const reading = readFairPlay(body);
     if (reading.status === 'unreadable') throw new Error(`FairPlay licence: ${reading.reason}`);
-    if (reading.sessionToken) {
-      options.licence.next({
-        src: options.src,
-        sessionToken: reading.sessionToken,
-        keySystem: 'com.apple.fps',
-      });
-    }
+    // Without a token the server kept the session's: in licence mode that still renews it.
+    options.licence.next({
+      src: options.src,
+      ...(reading.sessionToken ? { sessionToken: reading.sessionToken } : { renewed: true }),
+      keySystem: 'com.apple.fps',
+    });
     return toBase64(reading.licence);
   };
 }

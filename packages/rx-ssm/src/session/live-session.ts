@@ -120,7 +120,7 @@ export function liveSession(
     /** One renewal call with the current token; a teardown meanwhile waits for its answer. */
     const sendRenewal = (
       call: 'heartbeat' | 'renewal',
-      parse: (response: SsmResponse) => RenewalOutcome<Renewed>,
+      parse: (response: SsmResponse, sent: string) => RenewalOutcome<Renewed>,
       extras?: RequestExtras,
     ): Observable<RenewalOutcome<Renewed>> =>
       defer(() => {
@@ -128,7 +128,7 @@ export function liveSession(
         const outcome$ = ctx.lane.detach(
           ssmCall(ctx.transport, call, source, sent, extras).pipe(
             map((response) =>
-              response instanceof SsmError ? { error: response } : parse(response),
+              response instanceof SsmError ? { error: response } : parse(response, sent),
             ),
           ),
         );
@@ -187,12 +187,19 @@ export function liveSession(
       filter((answer) => answer.src === source.src),
       share(),
     );
-    const tokenAnswers$ = answers$.pipe(filter((answer) => answer.sessionToken !== undefined));
+    // In licence mode, an answer that renewed the licence without naming a next token (a
+    // FairPlay server that keeps the token) renews the session with the token it has.
+    const keepsToken = (answer: LicenceAnswer) =>
+      answer.renewed === true && answer.sessionToken === undefined && renewal === 'licence';
+    const tokenAnswers$ = answers$.pipe(
+      filter((answer) => answer.sessionToken !== undefined || keepsToken(answer)),
+    );
     const fromLicences$ = answers$.pipe(
       filter(
         (answer) =>
           answer.sessionToken !== undefined ||
           answer.drmEnforced === true ||
+          keepsToken(answer) ||
           stoppedRemotely(answer),
       ),
       map((answer): Update => {
@@ -200,6 +207,7 @@ export function liveSession(
           return { error: licenceRefusal(answer.refused, source) };
         }
         const token = answer.sessionToken;
+        if (token === undefined && keepsToken(answer)) return { sessionToken };
         if (token === undefined) return { renewal: 'licence' };
         if (typeof token !== 'string' || !isSendable(token)) {
           return {
@@ -231,7 +239,7 @@ export function liveSession(
           inFlight = calls.queue(
             sendRenewal(
               'renewal',
-              (response) => asOutcome(parseWidevineRenewal(response, source)),
+              (response, sent) => asOutcome(parseWidevineRenewal(response, source, sent)),
               { challenge: job.challenge },
             ),
           );

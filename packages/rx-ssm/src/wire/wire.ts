@@ -473,13 +473,22 @@ export function parseHeartbeat(
 
 /**
  * A Widevine renewal response `{sessionToken, license}`: the next token and the licence bytes,
- * or the error (a heartbeat error: the renewal is this session's heartbeat).
+ * or the error (a heartbeat error: the renewal is this session's heartbeat). An answer without
+ * `sessionToken` (missing or `null`: a server that keeps the token) keeps `currentToken`.
  */
 export function parseWidevineRenewal(
   response: SsmResponse,
   source: SsmSource,
+  currentToken: string,
 ): { widevine: WidevineRenewal } | { error: SsmError } {
-  const renewed = renewedBody(response, source, 'renewal');
+  const answer = jsonBody(response.body);
+  const keepsToken =
+    isOk(response.status) &&
+    isRecord(answer) &&
+    (answer.sessionToken === undefined || answer.sessionToken === null);
+  const renewed = keepsToken
+    ? { body: { ...answer, sessionToken: currentToken } }
+    : renewedBody(response, source, 'renewal');
   if ('error' in renewed) return renewed;
   const { body } = renewed;
   const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;

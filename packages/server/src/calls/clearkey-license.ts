@@ -33,6 +33,15 @@ export function clearKeyLicenseOf(
   };
 }
 
+/**
+ * True when a header value is one session token and nothing else: no comma, and not a compact
+ * JWS (a session token has no dots).
+ */
+function isSessionTokenAlone(headerValue: string | undefined): headerValue is string {
+  const value = headerValue?.trim();
+  return value !== undefined && value !== '' && !value.includes(',') && !value.includes('.');
+}
+
 /** The `kids` of a W3C ClearKey licence request; throws 400/1004 for anything else. */
 function requestedKids(body: unknown): { kids: string[]; type: string } {
   const request =
@@ -50,14 +59,34 @@ function requestedKids(body: unknown): { kids: string[]; type: string } {
  * be a live session of the token's account and content (401/1003 when it is not live, 403/1003
  * when it is someone else's). Content whose token has session control off needs no session.
  * Answers the configured keys of the content, narrowed to the requested `kids`. For a session in
- * DRM enforcement the licence request is its renewal: the token rotates and the answer carries
- * the next one as `sessionToken`.
+ * DRM enforcement the licence request is its renewal: the session is extended and the answer
+ * carries its token as `sessionToken` (a new one under the `rotate` policy). A renewal
+ * (`renewing`, the request's `?renew=true`) may carry the session token alone.
  */
 export function clearKeyLicense(context: SessionContext, clearKeys: Record<string, ClearKey[]>) {
   const { signing, clock } = context;
   const verify = contentTokenVerifier(signing);
   const renew = sessionRenewal(context);
-  return async (headerValue: string | undefined, body: unknown): Promise<ClearKeyLicense> => {
+
+  /**
+   * A renewal (`?renew=true`) that carries the session token alone, as PlayReady and FairPlay
+   * clients send it: the live session is the credential, its content says which keys.
+   */
+  async function renewalBySessionToken(headerValue: string, body: unknown) {
+    const token = sessionTokenOf(headerValue);
+    const { kids, type } = requestedKids(body);
+    const renewal = await renew(token, 'licence');
+    const licence = clearKeyLicenseOf(clearKeys, renewal.session.contentId, kids, type);
+    return renewal.renewed ? { ...licence, sessionToken: renewal.sessionToken } : licence;
+  }
+  return async (
+    headerValue: string | undefined,
+    body: unknown,
+    renewing = false,
+  ): Promise<ClearKeyLicense> => {
+    if (renewing && isSessionTokenAlone(headerValue)) {
+      return renewalBySessionToken(headerValue, body);
+    }
     const claims = verify(headerValue, clock());
     const { kids, type } = requestedKids(body);
     const licence = clearKeyLicenseOf(clearKeys, claims.contentId, kids, type);

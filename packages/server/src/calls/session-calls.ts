@@ -14,11 +14,11 @@ import {
   routeOfAccount,
   tokenFingerprint,
 } from '../tokens/session-token.js';
-import type { SessionContext } from './session-context.js';
+import type { LicenceTokenPolicy, SessionContext } from './session-context.js';
 import { evictedBody, heldSessionBody, holderOf, setupDeviceOf } from './session-device.js';
 import { sessionRenewal } from './session-renewal.js';
 
-export type { SessionContext };
+export type { LicenceTokenPolicy, SessionContext };
 
 /** Session tokens are 45 base64url characters (a route and 32 random bytes); anything far off is refused without a lookup. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
@@ -64,7 +64,8 @@ function limitRefusal(
 /** setup, heartbeat and teardown: each takes the token header's value and answers the body. */
 export function sessionCalls(context: SessionContext) {
   const { store, signing, clock, heartbeatSeconds, metrics, log } = context;
-  const lifetimeMs = heartbeatSeconds * 2 * 1000;
+  // The first expiry allows for the first licence; every renewal then extends by two periods.
+  const lifetimeMs = Math.max(heartbeatSeconds * 2 * 1000, context.firstExpiryFloorMs ?? 0);
   const renew = sessionRenewal(context);
   const verify = contentTokenVerifier(signing);
 

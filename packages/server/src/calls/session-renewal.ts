@@ -16,14 +16,16 @@ export type RenewalOutcome =
 
 /**
  * Renews sessions: a heartbeat renews a heartbeat-mode session, a licence request an enforced
- * one. Either rotates the token the same way (the old one is dead from then on, but for a repeat
- * of this very renewal within one period, which gets the same answer) and extends the expiry to
- * two periods from now. One store call, so it is atomic: of two renewals with one token, exactly
- * one rotates it.
+ * one. A heartbeat rotates the token (the old one is dead from then on, but for a repeat of this
+ * very renewal within one period, which gets the same answer), and so does a licence renewal
+ * under the `rotate` policy; under `stable` a licence renewal keeps the token. Either extends the
+ * expiry to two periods from now. One store call, so it is atomic: of two rotating renewals with
+ * one token, exactly one rotates it; two stable ones both extend the one session.
  */
 export function sessionRenewal(context: SessionContext) {
   const { store, clock, heartbeatSeconds, metrics, log } = context;
   const periodMs = heartbeatSeconds * 1000;
+  const stableLicenceTokens = context.licenceTokens === 'stable';
 
   /**
    * Renews the session of `token` if it is renewed `by` this kind of call. Throws 401/1003 when
@@ -36,7 +38,8 @@ export function sessionRenewal(context: SessionContext) {
     owner?: RenewalTerms['owner'],
   ): Promise<RenewalOutcome> {
     const now = clock();
-    const sessionToken = newSessionToken(routeOfToken(token));
+    const sessionToken =
+      by === 'licence' && stableLicenceTokens ? token : newSessionToken(routeOfToken(token));
     const terms: RenewalTerms = owner
       ? { by, replayMs: periodMs, owner }
       : { by, replayMs: periodMs };

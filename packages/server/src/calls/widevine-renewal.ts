@@ -1,4 +1,4 @@
-import { badRequest, renewalModeMismatch } from '../http/ssm-http-error.js';
+import { badRequest } from '../http/ssm-http-error.js';
 import { type ClearKey, clearKeyLicenseOf } from './clearkey-license.js';
 import { type SessionContext, sessionTokenOf } from './session-calls.js';
 import { sessionRenewal } from './session-renewal.js';
@@ -28,8 +28,9 @@ function challengeOf(body: unknown): string {
 /**
  * `POST {base}/renewal-license-wv`: where a player sends the Widevine CDM's `license-renewal`
  * messages for a session in DRM enforcement. The token header carries the current session token
- * (or `contentToken,sessionToken`, whose last part is used). It renews the session like a
- * heartbeat and answers the next token with the content's keys. The reference server has no
+ * (or `contentToken,sessionToken`, whose last part is used). It renews an enforced session like
+ * a heartbeat and answers the next token with the content's keys; a heartbeat-mode session gets
+ * the keys and its own token back, unchanged. The reference server has no
  * Widevine licence server: it checks that the challenge is base64 and answers the ClearKey
  * licence JSON, base64-encoded, in its place.
  */
@@ -39,12 +40,11 @@ export function widevineRenewal(context: SessionContext, clearKeys: Record<strin
     const token = sessionTokenOf(headerValue);
     challengeOf(body);
     const renewal = await renew(token, 'licence');
-    // A heartbeat-mode session is refused like a heartbeat for an enforced one (409/1006), so a
-    // client that mixed up the modes learns it, and the session is left as it was.
-    if (!renewal.renewed) throw renewalModeMismatch('heartbeat');
+    // Clients send every CDM renewal here, whatever the mode: a heartbeat-mode session gets its
+    // licence and is left as it was (its token too), its heartbeats still keep it alive.
     const licence = clearKeyLicenseOf(clearKeys, renewal.session.contentId);
     return {
-      sessionToken: renewal.sessionToken,
+      sessionToken: renewal.renewed ? renewal.sessionToken : token,
       license: Buffer.from(JSON.stringify(licence), 'utf8').toString('base64'),
     };
   };

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TOKEN_HEADER } from 'rx-ssm';
 import type { ClearKey } from '../calls/clearkey-license.js';
-import { createSsmServer, MAX_HEARTBEAT_SECONDS } from '../http/server.js';
+import type { LicenceTokenPolicy } from '../calls/session-calls.js';
+import {
+  createSsmServer,
+  FIRST_EXPIRY_FLOOR_SECONDS,
+  MAX_HEARTBEAT_SECONDS,
+} from '../http/server.js';
 import { redisClusterStore, redisStore } from '../stores/redis/redis-store.js';
 import { DEV_SECRET, mintContentToken } from '../tokens/content-token.js';
 import { cliLogger, type LogFormat } from './cli-logger.js';
@@ -31,6 +36,8 @@ interface ServeOptions extends SecretOptions {
   replicaAcks: number;
   heartbeat: number;
   minHeartbeat: number;
+  licenceTokens: LicenceTokenPolicy;
+  firstExpiryFloor: number;
   clearkeyFile?: string;
   cors: boolean | string;
   tokenHeader: string;
@@ -235,6 +242,8 @@ async function serve(
     ...(store && { store }),
     heartbeatSeconds: options.heartbeat,
     minHeartbeatSeconds: options.minHeartbeat,
+    licenceTokens: options.licenceTokens,
+    firstExpiryFloorSeconds: options.firstExpiryFloor,
     cors:
       typeof options.cors === 'string'
         ? options.cors.split(',').map((o) => o.trim())
@@ -348,6 +357,21 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
         'shortest heartbeat period accepted; lower than 1 only to run tests fast',
         heartbeatPeriod,
         1,
+      )
+      .addOption(
+        new Option(
+          '--licence-tokens <policy>',
+          'what a licence renewal does to the session token: rotate (a new one each time) or ' +
+            "stable (kept, for clients that do not adopt a renewal answer's token)",
+        )
+          .choices(['rotate', 'stable'])
+          .default('rotate'),
+      )
+      .option(
+        '--first-expiry-floor <seconds>',
+        'a new session first expires after the greater of two periods and this, room for a slow first licence',
+        integer(0, MAX_HEARTBEAT_SECONDS * 2),
+        FIRST_EXPIRY_FLOOR_SECONDS,
       )
       .option('--clearkey-file <file>', 'JSON of contentId → [{kid, k}] for POST /license/clearkey')
       .option('--cors <origins>', 'comma-separated origins allowed by CORS (default: any origin)')

@@ -79,7 +79,7 @@ export function requestHandler(context: HandlerContext) {
       }
       case 'license': {
         const body = await readJsonBody(req);
-        return { status: 200, body: await license(tokenOf(req), body) };
+        return { status: 200, body: await license(tokenOf(req), body, route.renew) };
       }
       case 'renewal-license-wv': {
         const body = await readJsonBody(req);
@@ -156,8 +156,16 @@ export function requestHandler(context: HandlerContext) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       log?.error({ err: error }, 'response failed');
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // Even this answer says what it is, as every refusal does: clients read the body first.
+      const { status, body } = internalError();
+      const text = JSON.stringify(body);
+      res
+        .writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) })
+        .end(text);
     });
   };
 }

@@ -3,7 +3,10 @@ export type Route =
   | { name: 'session'; call: 'setup' | 'heartbeat' | 'teardown' }
   | { name: 'account-sessions' }
   | { name: 'session-stop' }
-  | { name: 'license' }
+  | {
+      name: 'license' /** `?renew=true`: a renewal, which may carry the session token alone. */;
+      renew: boolean;
+    }
   | { name: 'renewal-license-wv' }
   | { name: 'healthz' }
   | { name: 'metrics' };
@@ -32,11 +35,14 @@ const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-]+)+\/?$/;
 /** The route of a request target (`req.url`), or undefined for an unknown path. */
 export function routeOf(target: string | undefined): Route | undefined {
   let path: string;
+  let query: URLSearchParams | undefined;
   if (target !== undefined && PLAIN_PATH.test(target)) {
     path = target;
   } else {
     try {
-      path = new URL(target ?? '/', 'http://ssm.invalid').pathname;
+      const url = new URL(target ?? '/', 'http://ssm.invalid');
+      path = url.pathname;
+      query = url.searchParams;
     } catch {
       return undefined;
     }
@@ -45,7 +51,7 @@ export function routeOf(target: string | undefined): Route | undefined {
   if (session) return { name: 'session', call: session[1] as 'setup' | 'heartbeat' | 'teardown' };
   if (ACCOUNT_SESSIONS_PATH.test(path)) return { name: 'account-sessions' };
   if (SESSION_STOP_PATH.test(path)) return { name: 'session-stop' };
-  if (LICENSE_PATH.test(path)) return { name: 'license' };
+  if (LICENSE_PATH.test(path)) return { name: 'license', renew: query?.get('renew') === 'true' };
   if (WIDEVINE_RENEWAL_PATH.test(path)) return { name: 'renewal-license-wv' };
   if (path === '/healthz') return { name: 'healthz' };
   if (path === '/metrics') return { name: 'metrics' };

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { DEFAULT_TOKEN_HEADER } from 'rx-ssm';
 import type { ClearKey } from '../calls/clearkey-license.js';
+import type { LicenceTokenPolicy } from '../calls/session-calls.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
 import type { SsmStore } from '../stores/store.js';
 import { DEV_SECRET } from '../tokens/content-token.js';
@@ -42,6 +43,19 @@ export interface SsmServerOptions {
   /** A request's headers must arrive within this many ms (at most `requestTimeoutMs`); default 5,000. */
   headersTimeoutMs?: number;
   /**
+   * What a licence renewal of an enforced session does to its token: `rotate` (default) answers a
+   * new one each time; `stable` keeps it and extends the session, for a fleet whose clients do
+   * not adopt the token of a renewal answer (FairPlay clients that keep the token they had).
+   * Heartbeats rotate in either. See docs/wire-protocol.md, "Clients of the fleet".
+   */
+  licenceTokens?: LicenceTokenPolicy;
+  /**
+   * A new session's first expiry is the greater of two periods and this many seconds, so that a
+   * client that starts renewing only after its first licence answer keeps it; default
+   * {@link FIRST_EXPIRY_FLOOR_SECONDS}. Every renewal then extends the session by two periods.
+   */
+  firstExpiryFloorSeconds?: number;
+  /**
    * The shortest heartbeat period accepted, in seconds, default 1: the protocol's floor. Lower it
    * only to run specs in fast real time; it must be above 0.
    */
@@ -61,6 +75,9 @@ export interface SsmServer {
   /** The node:http handler, to mount the server in another `http.Server`. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 }
+
+/** The default floor of a new session's first lifetime, in seconds: room for a slow first licence. */
+export const FIRST_EXPIRY_FLOOR_SECONDS = 10;
 
 /** How long open requests may finish after {@link SsmServer.close} before they are cut. */
 const CLOSE_GRACE_MS = 1000;
@@ -94,6 +111,18 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
       `heartbeatSeconds must be from ${minHeartbeatSeconds} to ${MAX_HEARTBEAT_SECONDS}, got ${heartbeatSeconds}`,
     );
   }
+  const licenceTokens = options.licenceTokens ?? 'rotate';
+  if (licenceTokens !== 'rotate' && licenceTokens !== 'stable') {
+    throw new RangeError(
+      `licenceTokens must be 'rotate' or 'stable', got ${String(licenceTokens)}`,
+    );
+  }
+  const firstExpiryFloorSeconds = options.firstExpiryFloorSeconds ?? FIRST_EXPIRY_FLOOR_SECONDS;
+  if (!(firstExpiryFloorSeconds >= 0 && firstExpiryFloorSeconds <= MAX_HEARTBEAT_SECONDS * 2)) {
+    throw new RangeError(
+      `firstExpiryFloorSeconds must be from 0 to ${MAX_HEARTBEAT_SECONDS * 2}, got ${firstExpiryFloorSeconds}`,
+    );
+  }
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
   const headersTimeout = options.headersTimeoutMs ?? Math.min(5_000, requestTimeout);
   if (!(headersTimeout > 0 && requestTimeout >= headersTimeout)) {
@@ -117,6 +146,8 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
     },
     clock,
     heartbeatSeconds,
+    licenceTokens,
+    firstExpiryFloorMs: firstExpiryFloorSeconds * 1000,
     metrics,
     log,
     tokenHeader,
@@ -195,7 +226,7 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
       });
       origin = originOf(http.address() as AddressInfo);
       if (sweepIntervalMs !== false) sweeper = setInterval(sweep, sweepIntervalMs).unref();
-      log?.info({ url: origin, heartbeatSeconds }, 'SSM server listening');
+      log?.info({ url: origin, heartbeatSeconds, licenceTokens }, 'SSM server listening');
       return origin;
     },
     close() {

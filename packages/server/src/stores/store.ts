@@ -150,7 +150,8 @@ export interface SsmStore {
   find(sessionToken: string, now?: number): Promise<StoreResult & { session?: StoredSession }>;
   /**
    * Replaces `sessionToken` by `nextToken` with a new expiry; the old token is dead from then
-   * on. Answers the session as it was, or nothing if `sessionToken` was not live. With `terms`,
+   * on. A `nextToken` equal to `sessionToken` keeps the token and only extends the session (no
+   * answer is kept for a repeat: the same call again simply extends it again). Answers the session as it was, or nothing if `sessionToken` was not live. With `terms`,
    * only a session renewed that way is rotated, and the answer is kept for a repeat.
    */
   rotate(

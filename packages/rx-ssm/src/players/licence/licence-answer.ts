@@ -1,7 +1,12 @@
 import { filter, map, type Observable, type OperatorFunction, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../../types.js';
 import { licenceRefusalOf } from '../../wire/wire.js';
-import { bytesOf, type LicenceReading, readLicenceResponse } from './licence-response.js';
+import {
+  bytesOf,
+  type LicenceReading,
+  licenceFormatOf,
+  readLicenceResponse,
+} from './licence-response.js';
 
 /** A licence answer that could be read. */
 export type ReadLicence = Extract<LicenceReading, { status: 'read' }>;
@@ -51,11 +56,14 @@ export function licenceAnswerOf(
   reading: ReadLicence,
   keySystem: string | undefined,
 ): LicenceAnswer {
+  // A FairPlay answer without a token: the server kept it (a renewal keeps the session's).
+  const keptToken = reading.sessionToken === undefined && licenceFormatOf(keySystem) === 'fairplay';
   return {
     src,
     ...(reading.sessionToken !== undefined && { sessionToken: reading.sessionToken }),
     ...(reading.drmEnforced !== undefined && { drmEnforced: reading.drmEnforced }),
     ...(keySystem && { keySystem }),
+    ...(keptToken && { renewed: true }),
   };
 }
 

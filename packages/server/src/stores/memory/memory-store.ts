@@ -245,7 +245,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       record.dueAt = expiresAt;
       expiries.moved(record);
       forgetRenewal(record);
-      if (terms && terms.replayMs > 0) {
+      // A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
+      if (terms && terms.replayMs > 0 && nextToken !== sessionToken) {
         record.replaced = sessionToken;
         record.replayUntil = now + terms.replayMs;
         record.replayBy = terms.by;

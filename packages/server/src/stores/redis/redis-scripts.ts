@@ -262,7 +262,7 @@ return {1, expired, evicted}
 /**
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
  * (remove). KEYS: session, next session (rotate only, else the same key), expiry index, renewal
- * record of the token, the token's record of why its session ended. ARGV: now, mode, token, nextToken, nextExpiresAt, keyTtlMs,
+ * record of the token, the token's record of why its session ended. ARGV: now, mode, token, nextToken (the token itself for a renewal that keeps it), nextExpiresAt, keyTtlMs,
  * key prefix, deadline, by ('heartbeat'|'licence'|'' for a bare rotation), owner account,
  * owner content ('' for any), replayMs. Returns, with the session fields
  * `accountId, contentId, counted, expiresAt, enforced`:
@@ -316,10 +316,13 @@ if mode == 'rotate' then
     if (s[5] == '1') ~= (by == 'licence') then return {4, unpack(fields)} end
   end
   local ttl = tonumber(ARGV[6])
+  -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
+  local kept = ARGV[4] == token
+  local replays = by ~= '' and replayMs > 0 and not kept
   -- The session's other fields (its id, device, start) move with it.
-  redis.call('RENAME', KEYS[1], KEYS[2])
+  if not kept then redis.call('RENAME', KEYS[1], KEYS[2]) end
   redis.call('HSET', KEYS[2], 'e', ARGV[5], 'w', ARGV[1])
-  if not (by ~= '' and replayMs > 0) then redis.call('HDEL', KEYS[2], 'p') end
+  if not replays then redis.call('HDEL', KEYS[2], 'p') end
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('ZREM', index, token)
   redis.call('ZADD', index, ARGV[5], ARGV[4])
@@ -329,7 +332,7 @@ if mode == 'rotate' then
     redis.call('ZADD', account, ARGV[5], ARGV[4])
     extend(account, ttl)
   end
-  if by ~= '' and replayMs > 0 then
+  if replays then
     redis.call('HSET', KEYS[2], 'p', token)
     redis.call('HSET', KEYS[4], 'n', ARGV[4], 'u', ARGV[1] + replayMs, 'b', by)
     redis.call('PEXPIRE', KEYS[4], replayMs * 2)
