@@ -58,7 +58,7 @@ export function clearKeyLicense(context: SessionContext, clearKeys: Record<strin
   const verify = contentTokenVerifier(signing);
   const renew = sessionRenewal(context);
   return async (headerValue: string | undefined, body: unknown): Promise<ClearKeyLicense> => {
-    const claims = verify(headerValue, clock());
+    const claims = await verify(headerValue, clock());
     const { kids, type } = requestedKids(body);
     const licence = clearKeyLicenseOf(clearKeys, claims.contentId, kids, type);
     const sessionToken = headerValue?.includes(',') ? sessionTokenOf(headerValue) : undefined;
