@@ -128,8 +128,20 @@ export function publicKeysOf(
   // A rejection is the caller's to read (listen rejects); unread, it must not crash the process.
   ready.catch(() => {});
 
+  // Keys are used once checked: a token that comes before the first load waits for it.
+  let loaded = false;
+  const firstLoad = ready.then(
+    () => {
+      loaded = true;
+    },
+    () => {
+      loaded = true;
+    },
+  );
+
   return {
     async keyFor(header) {
+      if (!loaded) await firstLoad;
       const now = clock();
       if (url !== undefined && now - fetchedAt >= maxAgeMs && now - triedAt >= cooldownMs) {
         void fetchUrl();
