@@ -100,8 +100,8 @@ function bodyOf(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(response.headers['content-length']);
     if (declared > maxBytes) {
-      response.destroy();
       reject(new Error(`the answer is larger than ${maxBytes} bytes`));
+      response.destroy();
       return;
     }
     const chunks: Buffer[] = [];
@@ -109,8 +109,8 @@ function bodyOf(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
     response.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        response.destroy();
         reject(new Error(`the answer is larger than ${maxBytes} bytes`));
+        response.destroy();
         return;
       }
       chunks.push(chunk);
