@@ -7,6 +7,7 @@ import { redisClusterStore, redisStore } from '../stores/redis/redis-store.js';
 import { DEV_SECRET, mintContentToken } from '../tokens/content-token.js';
 import { cliLogger, type LogFormat } from './cli-logger.js';
 import { forwardHangUpToWorkers, onHangUp } from './hang-up.js';
+import { keysCommand } from './keys-command.js';
 import { packageVersion } from './package-version.js';
 import { serveBanner, ssmServerUrlLine } from './serve-banner.js';
 import {
@@ -453,6 +454,8 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
         ).choices(['deny', 'evict-oldest']),
       ),
   ).action((options: TokenOptions) => token(options, io));
+
+  keysCommand(root.command('keys'), io.stdout);
 
   return root;
 }
