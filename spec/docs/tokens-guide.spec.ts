@@ -168,7 +168,10 @@ function violations(node: Schema, value: Claims, path: (string | number)[]): [st
 
 const sign = (claims: Claims) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
-const verdict = async (claims: Claims, withChecks = checks) => {
+const verdict = async (
+  claims: Claims,
+  withChecks: { issuer?: string; audience?: string } = checks,
+) => {
   try {
     await verifyContentToken(await sign(claims), { secret: SECRET, ...withChecks }, now);
     return 'accepted';
