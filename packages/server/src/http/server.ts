@@ -68,7 +68,8 @@ export interface SsmServer {
   liveSessions(accountId: string): Promise<number>;
   /**
    * Re-reads `jwksFile` and fetches `jwksUrl` now (the CLI does it on SIGHUP): tokens of a key
-   * removed are refused from then on. A source that fails keeps its keys and rejects this.
+   * removed are refused from then on. A source that fails keeps its keys: a file rejects this,
+   * a URL only logs a warning.
    */
   reloadKeys(): Promise<void>;
   /** The key sources in force (never a key): `--secret`, `--jwks-file PATH`, …, for a banner. */
