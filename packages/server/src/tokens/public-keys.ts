@@ -125,8 +125,11 @@ export function publicKeysOf(
     loadFile(fileText),
     fetchUrl(),
   ]).then(() => undefined);
-  // A rejection is the caller's to read (listen rejects); unread, it must not crash the process.
-  ready.catch(() => {});
+  // listen() rejects with it; a server mounted without listen() says it in its log, and never
+  // crashes on an unread rejection.
+  ready.catch((error: Error) =>
+    log?.error({ err: error.message }, 'content token keys not loaded'),
+  );
 
   // Keys are used once checked: a token that comes before the first load waits for it.
   let loaded = false;
