@@ -17,6 +17,7 @@ const entries = {
   'server-profile': 'server-profile.ts',
   capacity: 'capacity.ts',
   'policy-cost': 'policy-cost.ts',
+  'token-cost': 'token-cost.ts',
   'rx-ssm': 'support/rx-ssm-cli.ts',
   'ssm-server-process': 'support/ssm-server-process.ts',
 };

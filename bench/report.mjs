@@ -522,6 +522,51 @@ function policySection(p, run) {
   return lines;
 }
 
+const algNames = {
+  HS256: 'HS256 (node:crypto)',
+  RS256: 'RS256 (jose)',
+  PS256: 'PS256 (jose)',
+  ES256: 'ES256 (jose)',
+  EdDSA: 'EdDSA (jose)',
+};
+
+function tokenSection(t, run) {
+  const lines = [
+    '## 8. Content token verification',
+    '',
+    measuredBy(run),
+    '',
+    'Setup+teardown cycles of the reference server (one process, memory store) with content',
+    'tokens signed HS256 (the shared secret, verified with node:crypto) and ES256 and RS256 (a',
+    'private key, verified through jose with the public key of a JWKS prepared once). Each of the',
+    `${t.connections} connections has a token of its own; each run lasts ${t.durationSeconds} s and the`,
+    `${t.repetitions} repetitions are interleaved in rotating order after a warm-up. CPU is the`,
+    "server process's, from `/proc`. **× HS256** is cycles per serving CPU-s as a ratio to HS256's",
+    'in the same repetition. Figures, no goal.',
+    '',
+    '| token | cycles per s | cycles per serving CPU-s | **× HS256** | errors |',
+    '|---|---|---|---|---|',
+  ];
+  for (const f of Object.values(t.setups)) {
+    lines.push(
+      `| ${algNames[f.alg]} | ${range(f.rate, 0)} | ${range(f.perCpuSecond, 0)} | **${range(f.toHs256)}** | ${f.failures} |`,
+    );
+  }
+  lines.push(
+    '',
+    `The verification alone, in the benchmark's process: the server's verifier on ${t.verifiesPerRep}`,
+    'valid tokens (16 distinct ones in turn) per repetition, one after another, µs per token.',
+    '',
+    '| algorithm | µs per token |',
+    '|---|---|',
+  );
+  for (const [alg, micros] of Object.entries(t.verifies)) {
+    lines.push(`| ${algNames[alg]} | ${range(micros, 1)} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 /** The report's sections in order, by the title after their number; each renders its result. */
 const sections = [
   ['Zap latency', (results) => results.zap && zapSection(results.zap)],
@@ -536,6 +581,10 @@ const sections = [
   [
     'Concurrency policy cost',
     (results, run) => results.policy && policySection(results.policy, run),
+  ],
+  [
+    'Content token verification',
+    (results, run) => results.tokens && tokenSection(results.tokens, run),
   ],
 ];
 

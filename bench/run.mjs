@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every benchmark and writes the report: `npm run bench` (docs/benchmarks.md) or
 // `npm run bench -- --quick` (small counts, short durations, bench/.out/benchmarks.quick.md).
-// `--only=zap,pipelines,throughput,size,profile,capacity,policy` runs some of them and keeps the other sections
+// `--only=zap,pipelines,throughput,size,profile,capacity,policy,tokens` runs some of them and keeps the other sections
 // of the report as they were (`throughput` runs `profile` too); `--out=FILE` writes elsewhere.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -75,6 +75,7 @@ if (wanted('throughput') || wanted('profile')) {
 }
 if (wanted('capacity')) results.capacity = await runBench('capacity', bundles.capacity);
 if (wanted('policy')) results.policy = await runBench('policy-cost', bundles['policy-cost']);
+if (wanted('tokens')) results.tokens = await runBench('token-cost', bundles['token-cost']);
 if (wanted('size')) {
   console.error('bundle-size: esbuild, in process');
   results.size = [];

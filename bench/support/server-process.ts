@@ -20,6 +20,8 @@ export interface ServerProcessOptions {
   heartbeatSeconds?: number;
   redisUrl?: string;
   redisPrefix?: string;
+  /** A JWKS the server trusts besides the secret. */
+  jwks?: { keys: object[] };
   /** Extra flags for node, e.g. `--cpu-prof`. */
   execArgv?: string[];
 }
@@ -34,6 +36,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       BENCH_HEARTBEAT_SECONDS: String(options.heartbeatSeconds ?? 5),
       ...(options.redisUrl && { BENCH_REDIS_URL: options.redisUrl }),
       ...(options.redisPrefix && { BENCH_REDIS_PREFIX: options.redisPrefix }),
+      ...(options.jwks && { BENCH_JWKS: JSON.stringify(options.jwks) }),
     },
     execArgv: options.execArgv ?? [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -71,6 +71,8 @@ async function start(): Promise<{ origin: string; close: () => Promise<void> }> 
     store,
     logger: false,
     secret: process.env.BENCH_SECRET ?? '',
+    // Public keys too, for benchmarks of tokens signed with a private key.
+    ...(process.env.BENCH_JWKS && { jwks: JSON.parse(process.env.BENCH_JWKS) }),
     heartbeatSeconds,
   });
   const origin = await server.listen(0);

@@ -48,3 +48,7 @@ export {
   type SigningKeys,
   verifyContentToken,
 } from './tokens/content-token.js';
+export type { JwksFetchLimits } from './tokens/jwks-fetch.js';
+export { PUBLIC_KEY_ALGORITHMS } from './tokens/public-key-set.js';
+export type { ClaimChecks } from './tokens/public-key-verify.js';
+export type { JwksFetchOptions, PublicKeyOptions, PublicKeys } from './tokens/public-keys.js';

@@ -32,7 +32,7 @@ export function accountSessionCalls(context: SessionContext) {
     /** The account's live sessions; `sameDevice` against the `X-SSM-Device-Id` it sent. */
     async list(headerValue: string | undefined, deviceHeader: string | undefined) {
       const now = clock();
-      const { accountId } = verify(headerValue, now);
+      const { accountId } = await verify(headerValue, now);
       const deviceId = deviceIdHeaderOf(deviceHeader);
       const deviceHash = deviceId === undefined ? undefined : deviceHashOf(accountId, deviceId);
       const { sessions, expired } = await store.sessions(accountId, now);
@@ -43,7 +43,7 @@ export function accountSessionCalls(context: SessionContext) {
     /** Stops the account's live session `sessionId`: its slot is free at once. */
     async stop(headerValue: string | undefined, body: unknown) {
       const now = clock();
-      const { accountId } = verify(headerValue, now);
+      const { accountId } = await verify(headerValue, now);
       const sessionId = sessionIdOf(body);
       const { stopped, expired } = await store.stop(accountId, sessionId, now);
       metrics.expiries += expired;

@@ -87,7 +87,7 @@ export function clearKeyLicense(context: SessionContext, clearKeys: Record<strin
     if (renewing && isSessionTokenAlone(headerValue)) {
       return renewalBySessionToken(headerValue, body);
     }
-    const claims = verify(headerValue, clock());
+    const claims = await verify(headerValue, clock());
     const { kids, type } = requestedKids(body);
     const licence = clearKeyLicenseOf(clearKeys, claims.contentId, kids, type);
     const sessionToken = headerValue?.includes(',') ? sessionTokenOf(headerValue) : undefined;

@@ -77,7 +77,7 @@ export function sessionCalls(context: SessionContext) {
      */
     async setup(headerValue: string | undefined, idempotencyKey?: string, body: unknown = {}) {
       const now = clock();
-      const claims = verify(headerValue, now);
+      const claims = await verify(headerValue, now);
       const device = setupDeviceOf(body);
       const sessionToken = newSessionToken(routeOfAccount(claims.accountId));
       const sessionId = newSessionId();

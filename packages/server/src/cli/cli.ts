@@ -11,8 +11,19 @@ import {
 import { redisClusterStore, redisStore } from '../stores/redis/redis-store.js';
 import { DEV_SECRET, mintContentToken } from '../tokens/content-token.js';
 import { cliLogger, type LogFormat } from './cli-logger.js';
+import { forwardHangUpToWorkers, onHangUp } from './hang-up.js';
+import { keysCommand } from './keys-command.js';
 import { packageVersion } from './package-version.js';
 import { serveBanner, ssmServerUrlLine } from './serve-banner.js';
+import {
+  privateKeyOf,
+  type TokenKeyOptions,
+  type TrustOptions,
+  tokenKeyOptions,
+  trustLines,
+  trustOf,
+  trustOptions,
+} from './trust-options.js';
 import { isWorker, primaryGone, reportListening, runPrimary, workerCount } from './workers.js';
 
 /** Where the CLI writes, and what stops `serve`; the process's own by default. */
@@ -28,7 +39,7 @@ interface SecretOptions {
   secretFile?: string;
 }
 
-interface ServeOptions extends SecretOptions {
+interface ServeOptions extends SecretOptions, TrustOptions {
   port: number;
   host: string;
   redis?: string;
@@ -47,7 +58,7 @@ interface ServeOptions extends SecretOptions {
   workers?: string;
 }
 
-interface TokenOptions extends SecretOptions {
+interface TokenOptions extends SecretOptions, TokenKeyOptions {
   account: string;
   content: string;
   maxSessions: number;
@@ -202,6 +213,8 @@ async function serve(
       );
     }
     await secretOf(options); // a bad secret file fails here, once, not in every worker
+    await trustOf(options);
+    const stopForwarding = forwardHangUpToWorkers();
     let url = '';
     await runPrimary({
       count: workers,
@@ -214,7 +227,7 @@ async function serve(
         if (options.example) io.stdout.write(workerBanner(url, workers));
       },
       log: logger,
-    });
+    }).finally(stopForwarding);
     logger.info({ url }, 'SSM server workers stopped');
     return;
   }
@@ -224,6 +237,8 @@ async function serve(
     );
   }
   const secret = await secretOf(options);
+  const trust = await trustOf(options);
+  const publicKeyFlags = options.jwksFile !== undefined || options.jwksUrl !== undefined;
   const clearKeys = await clearKeysOf(options.clearkeyFile);
   if (options.redis && options.redisCluster) {
     throw new Error('give --redis or --redis-cluster, not both');
@@ -239,6 +254,7 @@ async function serve(
       : undefined;
   const server = createSsmServer({
     ...(secret !== undefined && { secret }),
+    ...trust,
     ...(store && { store }),
     heartbeatSeconds: options.heartbeat,
     minHeartbeatSeconds: options.minHeartbeat,
@@ -253,6 +269,12 @@ async function serve(
     responseDelayMs: options.responseDelay,
     tokenHeader: options.tokenHeader,
   });
+  const stopReloading = onHangUp(() => {
+    server.reloadKeys().then(
+      () => logger.info('SIGHUP: content token keys reloaded'),
+      (error: Error) => logger.warn({ err: error.message }, 'SIGHUP: keys not reloaded, kept'),
+    );
+  });
   try {
     const url = await server.listen(options.port, options.host);
     if (options.example && !isWorker()) {
@@ -265,11 +287,18 @@ async function serve(
       // A token is printed only when anyone could mint it anyway: with the development secret.
       // With a configured secret the banner says how to mint one instead.
       const token =
-        secret === undefined
+        secret === undefined && !publicKeyFlags
           ? await mintContentToken({ secret: DEV_SECRET, ...example })
           : undefined;
       io.stdout.write(
-        serveBanner({ url, tokenHeader: options.tokenHeader, ...example, ...(token && { token }) }),
+        serveBanner({
+          url,
+          tokenHeader: options.tokenHeader,
+          ...example,
+          ...(token && { token }),
+          trust: trustLines(options),
+          mintWith: secret === undefined ? 'key' : 'secret',
+        }),
       );
     }
     if (isWorker()) {
@@ -279,6 +308,7 @@ async function serve(
       await stopRequested(io.signal);
     }
   } finally {
+    stopReloading();
     await server.close();
     await store?.close();
   }
@@ -288,10 +318,13 @@ async function token(options: TokenOptions, io: Required<Omit<CliIo, 'signal'>>)
   if (options.maxPerGroup !== undefined && options.contentGroup === undefined) {
     throw new Error('--max-per-group needs --content-group');
   }
+  const privateKey = options.key === undefined ? undefined : await privateKeyOf(options.key);
   const secret = await secretOf(options);
-  if (secret === undefined) io.stderr.write(DEV_SECRET_WARNING);
+  if (secret === undefined && !privateKey) io.stderr.write(DEV_SECRET_WARNING);
   const minted = await mintContentToken({
-    secret: secret ?? DEV_SECRET,
+    ...(privateKey ? { privateKey } : { secret: secret ?? DEV_SECRET }),
+    ...(options.issuer !== undefined && { issuer: options.issuer }),
+    ...(options.audience !== undefined && { audience: options.audience }),
     accountId: options.account,
     contentId: options.content,
     maxSessions: options.maxSessions,
@@ -321,10 +354,11 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
     .showHelpAfterError('(add --help for the flags)');
 
   secretOptions(
-    root
-      .command('serve')
+    trustOptions(root.command('serve'))
       .description(
-        'Run the reference SSM server. Without flags: memory store, development secret, port 8787.',
+        'Run the reference SSM server. Without flags: memory store, development secret, port 8787.\n' +
+          'Content tokens: --secret or --secret-file (HS256) and/or --jwks-file, --jwks-url (RS256, ' +
+          'PS256, ES256, EdDSA), in any combination; --issuer, --audience and --clock-skew apply to all.',
       )
       .option('--port <port>', 'port to listen on, 0 for any free port', integer(0, 65535), 8787)
       .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -397,9 +431,12 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
   ).action((options: ServeOptions) => serve(options, io, argv));
 
   secretOptions(
-    root
-      .command('token')
-      .description('Print a content token the server accepts (signed with the same secret)')
+    tokenKeyOptions(root.command('token'))
+      .description(
+        'Print a content token the server accepts: signed with the same secret (--secret or ' +
+          '--secret-file, HS256), or with --key PRIVATE.jwk for a server given its public JWKS ' +
+          '(--jwks-file, --jwks-url); --issuer and --audience as the server checks them.',
+      )
       .requiredOption('--account <id>', 'account id (device.accountId) (required)')
       .requiredOption('--content <id>', 'content id (contentRights[0].contentId) (required)')
       .option(
@@ -441,6 +478,8 @@ function program(io: Required<Omit<CliIo, 'signal'>> & CliIo, argv: readonly str
         ).choices(['deny', 'evict-oldest']),
       ),
   ).action((options: TokenOptions) => token(options, io));
+
+  keysCommand(root.command('keys'), io.stdout);
 
   return root;
 }

@@ -8,6 +8,10 @@ export interface ServeBannerInput {
   contentId: string;
   maxSessions: number;
   ttlSeconds: number;
+  /** The key sources and checks in force (never a key). */
+  trust?: { sources: readonly string[]; checks: readonly string[] };
+  /** What the `rx-ssm token` line mints with when no token is given; default the secret. */
+  mintWith?: 'secret' | 'key';
 }
 
 /** Shell-quotes a value for a POSIX shell. */
@@ -31,17 +35,26 @@ export function serveBanner(input: ServeBannerInput): string {
     `curl -s -X POST ${quoted(`${url}/ssm/v1/sessions/${call}`)} ` +
     `-H 'Content-Type: application/json' -H "${tokenHeader}: $${variable}" -d '{}'`;
   const sessionTokenOf = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).sessionToken'`;
+  const signedBy =
+    input.mintWith === 'key' ? '--key YOUR_PRIVATE_KEY.jwk' : '--secret-file YOUR_SECRET_FILE';
   const tokenLine =
     token === undefined
       ? `TOKEN=$(npx rx-ssm token --account ${quoted(accountId)} --content ${quoted(contentId)} ` +
-        `--max-sessions ${maxSessions} --ttl ${ttlSeconds} --secret-file YOUR_SECRET_FILE)`
+        `--max-sessions ${maxSessions} --ttl ${ttlSeconds} ${signedBy})`
       : `TOKEN=${quoted(token)}`;
+  const trust = input.trust
+    ? [
+        `Content tokens trusted from: ${input.trust.sources.join(', ')}`,
+        `Checked: ${input.trust.checks.join(', ')}`,
+      ]
+    : [];
   return [
     `rx-ssm reference SSM server listening on ${url}`,
     ssmServerUrlLine(url),
+    ...trust,
     '',
     token === undefined
-      ? `Mint a content token with the server's secret: account "${accountId}", content ` +
+      ? `Mint a content token with the server's ${input.mintWith === 'key' ? 'key' : 'secret'}: account "${accountId}", content ` +
         `"${contentId}", ${maxSessions} concurrent sessions, valid ${ttlSeconds} s.`
       : `Example content token (development secret): account "${accountId}", content ` +
         `"${contentId}", ${maxSessions} concurrent sessions, valid ${ttlSeconds} s.`,

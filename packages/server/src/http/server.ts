@@ -8,18 +8,26 @@ import type { LicenceTokenPolicy } from '../calls/session-calls.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
 import type { SsmStore } from '../stores/store.js';
 import { DEV_SECRET } from '../tokens/content-token.js';
+import type { ClaimChecks } from '../tokens/public-key-verify.js';
+import { type PublicKeyOptions, publicKeysOf } from '../tokens/public-keys.js';
 import type { CorsOption } from './cors.js';
 import { serverLogger } from './logger.js';
 import { countRefusal, ssmMetrics } from './metrics.js';
 import { requestHandler } from './request-handler.js';
 import { SsmServerErrorCode } from './ssm-http-error.js';
 
-/** Options of {@link createSsmServer}. */
-export interface SsmServerOptions {
+/**
+ * Options of {@link createSsmServer}. Content tokens are trusted from any combination of key
+ * sources: `secret`/`keys` (HS256) and `jwks`, `jwksFile`, `jwksUrl` (RS256, PS256, ES256,
+ * EdDSA); `issuer`, `audience` and `clockSkewSeconds` are checked on every token.
+ */
+export interface SsmServerOptions extends PublicKeyOptions, ClaimChecks {
   /** HS256 secret that verifies content tokens; default {@link DEV_SECRET}, with a warning. */
   secret?: string;
   /** `kid` → secret, for several signing keys; a token's `kid` header picks one. */
   keys?: Record<string, string>;
+  /** Leeway on a token's `exp` and `nbf` in seconds, for clocks that differ; default 30. */
+  clockSkewSeconds?: number;
   /** Where sessions live; default a {@link memoryStore} owned (and closed) by the server. */
   store?: SsmStore;
   /** Renewal period returned by setup, in seconds, default 5. Sessions expire after twice this. */
@@ -72,6 +80,14 @@ export interface SsmServer {
   readonly url: string;
   /** Live sessions holding a slot of the account. */
   liveSessions(accountId: string): Promise<number>;
+  /**
+   * Re-reads `jwksFile` and fetches `jwksUrl` now (the CLI does it on SIGHUP): tokens of a key
+   * removed are refused from then on. A source that fails keeps its keys: a file rejects this,
+   * a URL only logs a warning.
+   */
+  reloadKeys(): Promise<void>;
+  /** The key sources in force (never a key): `--secret`, `--jwks-file PATH`, …, for a banner. */
+  readonly keySources: readonly string[];
   /** The node:http handler, to mount the server in another `http.Server`. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -131,7 +147,8 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
   const log = serverLogger(options.logger, tokenHeader);
   const clock = options.clock ?? Date.now;
   const store = options.store ?? memoryStore({ clock });
-  const secret = options.secret ?? (options.keys ? undefined : DEV_SECRET);
+  const publicKeys = publicKeysOf(options, clock, log);
+  const secret = options.secret ?? (options.keys || publicKeys ? undefined : DEV_SECRET);
   if (secret === DEV_SECRET) {
     log?.warn(
       'no secret configured: content tokens are verified with the public development secret',
@@ -143,6 +160,10 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
     signing: {
       ...(secret !== undefined && { secret }),
       ...(options.keys && { keys: options.keys }),
+      ...(publicKeys && { publicKeys }),
+      ...(options.issuer !== undefined && { issuer: options.issuer }),
+      ...(options.audience !== undefined && { audience: options.audience }),
+      clockSkewSeconds: options.clockSkewSeconds ?? 30,
     },
     clock,
     heartbeatSeconds,
@@ -217,6 +238,7 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
     },
     async listen(port = 0, host = '127.0.0.1') {
       await store.ready?.();
+      await publicKeys?.ready;
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {
@@ -234,6 +256,13 @@ export function createSsmServer(options: SsmServerOptions = {}): SsmServer {
       return closing;
     },
     liveSessions: (accountId) => store.count(accountId, clock()),
+    reloadKeys: async () => publicKeys?.reload(),
+    keySources: [
+      ...(secret === DEV_SECRET ? ['development secret'] : []),
+      ...(secret !== undefined && secret !== DEV_SECRET ? ['secret (HS256)'] : []),
+      ...(options.keys ? [`keys (HS256): ${Object.keys(options.keys).join(', ')}`] : []),
+      ...(publicKeys?.sources ?? []),
+    ],
   };
 }
 

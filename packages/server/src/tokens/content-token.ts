@@ -1,7 +1,10 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { importJWK, type JWK, SignJWT } from 'jose';
 import { contentTokenMalformed, contentTokenRejected } from '../http/ssm-http-error.js';
 import type { OnLimit, SessionLimits } from '../stores/store.js';
+import { PUBLIC_KEY_ALGORITHMS } from './public-key-set.js';
+import { type ClaimChecks, publicKeyVerifiedPayload } from './public-key-verify.js';
+import type { PublicKeys } from './public-keys.js';
 
 /**
  * The signing secret used when none is configured. Anyone can read it here, so a server that
@@ -25,20 +28,34 @@ export interface ContentClaims {
   contentGroup?: string;
 }
 
-/** The keys a server verifies content tokens with. */
-export interface SigningKeys {
+/**
+ * The keys a server verifies content tokens with, and what it checks besides the signature: HS256
+ * tokens with `secret`/`keys`, RS256, PS256, ES256 and EdDSA tokens with `publicKeys`.
+ */
+export interface SigningKeys extends ClaimChecks {
   /** Verifies tokens whose header has no `kid` (or any `kid` when `keys` is empty). */
   secret?: string;
   /** `kid` → secret; a token whose `kid` is listed is verified with that secret only. */
   keys?: Record<string, string>;
+  /** The public keys of asymmetric tokens (a JWKS from code, a file or a URL). */
+  publicKeys?: PublicKeys;
 }
 
 /** Options of {@link mintContentToken}. */
 export interface MintContentTokenOptions {
-  /** HS256 secret, the same the server verifies with. */
-  secret: string;
+  /** HS256 secret, the same the server verifies with; or give `privateKey`. */
+  secret?: string;
+  /**
+   * A private JWK (RS256, PS256, ES256 or EdDSA, named by its `alg`) to sign with instead of a
+   * secret; the server verifies with its public key. Its `kid` is written unless `kid` is given.
+   */
+  privateKey?: JWK;
   /** Written to the JWS header so a server with several keys picks the right one. */
   kid?: string;
+  /** The `iss` claim: who issued the token. */
+  issuer?: string;
+  /** The `aud` claim: which server it is for. */
+  audience?: string;
   accountId: string;
   contentId: string;
   /** Default 2. */
@@ -67,12 +84,23 @@ const MAX_ID_LENGTH = 256;
 const encoder = new TextEncoder();
 
 /**
- * Mints a content token of the shape the reference server accepts: a compact JWS (HS256) whose
+ * Mints a content token of the shape the reference server accepts: a compact JWS (HS256, or the
+ * `alg` of `privateKey`) whose
  * payload is `{typ: 'ContentAuthZ', ver: '1.0', device: {accountId}, contentRights: [...], exp}`.
  */
-export function mintContentToken(options: MintContentTokenOptions): Promise<string> {
+export async function mintContentToken(options: MintContentTokenOptions): Promise<string> {
   const issuedAt = Math.floor((options.now ?? Date.now()) / 1000);
-  return new SignJWT({
+  const { privateKey } = options;
+  if ((privateKey === undefined) === (options.secret === undefined)) {
+    throw new TypeError('mintContentToken needs a secret or a privateKey (one of them)');
+  }
+  const alg = privateKey ? privateKey.alg : 'HS256';
+  if (privateKey && !PUBLIC_KEY_ALGORITHMS.some((known) => known === alg)) {
+    throw new TypeError('privateKey must name its alg: RS256, PS256, ES256 or EdDSA');
+  }
+  const kid = options.kid ?? privateKey?.kid;
+  const key = privateKey ? await importJWK(privateKey, alg) : encoder.encode(options.secret);
+  const jwt = new SignJWT({
     typ: 'ContentAuthZ',
     ver: '1.0',
     device: { accountId: options.accountId },
@@ -96,10 +124,12 @@ export function mintContentToken(options: MintContentTokenOptions): Promise<stri
       },
     ],
   })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...(options.kid && { kid: options.kid }) })
+    .setProtectedHeader({ alg: alg ?? 'HS256', typ: 'JWT', ...(kid && { kid }) })
     .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + (options.ttlSeconds ?? 3600))
-    .sign(encoder.encode(options.secret));
+    .setExpirationTime(issuedAt + (options.ttlSeconds ?? 3600));
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  return jwt.sign(key);
 }
 
 /**
@@ -115,8 +145,14 @@ export async function verifyContentToken(
   return contentTokenVerifier(signing)(token, now);
 }
 
-/** Verifies content tokens synchronously: what {@link verifyContentToken} does, without a promise. */
-export type ContentTokenVerifier = (token: string | undefined, now: number) => ContentClaims;
+/**
+ * Verifies content tokens: what {@link verifyContentToken} does, synchronously for HS256 (no
+ * promise) and through jose's promise for the public-key algorithms.
+ */
+export type ContentTokenVerifier = (
+  token: string | undefined,
+  now: number,
+) => ContentClaims | Promise<ContentClaims>;
 
 const verifiers = new WeakMap<SigningKeys, ContentTokenVerifier>();
 
@@ -182,7 +218,12 @@ function criticalB64(header: Record<string, unknown>): boolean | undefined {
   return typeof header.b64 === 'boolean' ? header.b64 : undefined;
 }
 
-function verifierOf({ secret, keys = {} }: SigningKeys): ContentTokenVerifier {
+function verifierOf({
+  secret,
+  keys = {},
+  publicKeys,
+  ...checks
+}: SigningKeys): ContentTokenVerifier {
   const hmacKey = (value: string) => {
     const bytes = Buffer.from(value, 'utf8');
     // WebCrypto refuses an empty HMAC key; a token "signed" with one proves nothing.
@@ -224,7 +265,13 @@ function verifierOf({ secret, keys = {} }: SigningKeys): ContentTokenVerifier {
     if (b64 === undefined) throw malformed();
     const { alg } = header;
     if (typeof alg !== 'string' || alg === '') throw malformed();
-    if (alg !== 'HS256') throw badSignature();
+    if (alg !== 'HS256') {
+      // A public key verifies only its own algorithms, through jose; nothing else but HS256 is taken.
+      if (publicKeys && PUBLIC_KEY_ALGORITHMS.some((known) => known === alg)) {
+        return publicKeyVerifiedPayload(jws, publicKeys, checks, now).then(claimsOf);
+      }
+      throw badSignature();
+    }
     const asciiPayload = !NON_ASCII.test(payload);
     if (!b64 && !asciiPayload) throw malformed();
     const key = keyFor(header.kid);
@@ -239,24 +286,48 @@ function verifierOf({ secret, keys = {} }: SigningKeys): ContentTokenVerifier {
     const payloadBytes = b64 ? segmentBytes(payload) : undefined;
     const claims = payloadBytes && jsonObjectOf(payloadBytes);
     if (!claims) throw malformed();
-    return claimsOf(checkedLifetime(claims, Math.floor(now / 1000)));
+    return claimsOf(checkedClaims(claims, Math.floor(now / 1000), checks));
   };
 }
 
 const malformed = () => contentTokenMalformed('is malformed');
 const badSignature = () => contentTokenRejected('signature is not valid');
 
-/** The claims if `exp` (required), `iat` and `nbf` are numbers and the token is valid at `now`. */
-function checkedLifetime(claims: Record<string, unknown>, nowSeconds: number) {
+const otherIssuer = () => contentTokenRejected('is from another issuer');
+const otherAudience = () => contentTokenRejected('is for another audience');
+const listOf = (value: string | readonly string[]): readonly unknown[] =>
+  typeof value === 'string' ? [value] : value;
+
+/** True when `aud` (a string or a list) names one of `expected`, as jose reads it. */
+function namesAudience(aud: unknown, expected: readonly unknown[]): boolean {
+  if (typeof aud === 'string') return expected.includes(aud);
+  return Array.isArray(aud) && aud.some((name) => expected.includes(name));
+}
+
+/**
+ * The claims if `iss` and `aud` are the expected ones (when given), `exp` (required), `iat` and
+ * `nbf` are numbers and the token is valid at `now` give or take the clock skew; in jose's order.
+ */
+function checkedClaims(
+  claims: Record<string, unknown>,
+  nowSeconds: number,
+  { issuer, audience, clockSkewSeconds: skew = 0 }: ClaimChecks,
+) {
+  if (issuer !== undefined && !Object.hasOwn(claims, 'iss')) throw otherIssuer();
+  if (audience !== undefined && !Object.hasOwn(claims, 'aud')) throw otherAudience();
   if (!Object.hasOwn(claims, 'exp')) throw malformed();
+  if (issuer !== undefined && !listOf(issuer).includes(claims.iss)) throw otherIssuer();
+  if (audience !== undefined && !namesAudience(claims.aud, listOf(audience))) {
+    throw otherAudience();
+  }
   const { iat, nbf, exp } = claims;
   if (iat !== undefined && typeof iat !== 'number') throw malformed();
   // A malformed nbf has always been refused like a future one.
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds)) {
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + skew)) {
     throw contentTokenRejected('is not valid yet');
   }
   if (typeof exp !== 'number') throw malformed();
-  if (exp <= nowSeconds) throw contentTokenRejected('expired');
+  if (exp <= nowSeconds - skew) throw contentTokenRejected('expired');
   return claims;
 }
 
