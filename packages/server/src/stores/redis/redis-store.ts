@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { routeOfAccount, routeOfToken, SESSION_ROUTES } from '../../tokens/session-token.js';
 import {
@@ -14,6 +13,8 @@ import {
   type StoredSession,
   StoreUnavailableError,
 } from '../store.js';
+import { nodeRedisClient, nodeRedisClusterClient } from './node-redis-client.js';
+import type { RedisClient } from './redis-client.js';
 import {
   admitScript,
   listScript,
@@ -104,12 +105,7 @@ const TOO_LATE = -2;
  * and the store recovers by itself.
  */
 export function redisStore(url: string, options: RedisStoreOptions = {}): SsmStore {
-  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
-  const redis = new Redis(url, {
-    ...connectionOptions(commandTimeoutMs),
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
-  });
-  return redisStoreOn(redis, options);
+  return redisStoreOn(nodeRedisClient(url, clientOptions(options)), options);
 }
 
 /**
@@ -122,41 +118,22 @@ export function redisClusterStore(
   seeds: ReadonlyArray<string>,
   options: RedisClusterStoreOptions = {},
 ): SsmStore {
-  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
-  const cluster = new Cluster(
-    seeds.map((seed) => {
-      const [host, port] = seed.split(':');
-      return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
-    }),
-    {
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
-      redisOptions: connectionOptions(commandTimeoutMs),
-      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
-      // Slot moves (resharding) answer MOVED or ASK: follow them; a failover answers errors.
-      maxRedirections: 16,
-      retryDelayOnFailover: 50,
-      retryDelayOnClusterDown: 50,
-      retryDelayOnTryAgain: 20,
-      slotsRefreshTimeout: commandTimeoutMs,
-    },
-  );
-  return redisStoreOn(cluster, options);
+  return redisStoreOn(nodeRedisClusterClient(seeds, clientOptions(options)), options);
 }
 
-/** Fail fast instead of queueing while disconnected; never replay a command after a reconnect. */
-function connectionOptions(commandTimeoutMs: number) {
+/** What the store's options ask of its client. */
+export function clientOptions(options: RedisStoreOptions) {
   return {
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 1000,
+    commandTimeoutMs: options.commandTimeoutMs ?? 1000,
+    waits: (options.replicaAcks ?? 0) > 0,
   };
 }
 
-/** The store on a connected client: one node or a cluster, the same keys and scripts. */
-function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmStore {
+/**
+ * The store on a client (`redis-client.ts`): one node or a cluster, the same keys and scripts.
+ * The store closes the client when it is closed.
+ */
+export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}): SsmStore {
   const clock = options.clock ?? Date.now;
   const prefix = options.keyPrefix ?? 'rx-ssm:';
   // Every key carries its route as a hash tag: see `redis-scripts.ts`.
@@ -172,27 +149,23 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
   // Room for the answer's way back and for the two wall clocks to differ.
   const deadlineMarginMs = Math.min(100, commandTimeoutMs / 5);
   let waitsResumeAt = 0;
-  // Writes that wait for replicas go out on a connection of their own: WAIT holds the
-  // connection it runs on, and reads and other writes must not queue behind it.
-  const acker = replicaAcks > 0 ? redis.duplicate() : undefined;
-  // Its failures reach the writes that use it; the main connection reports outages.
-  acker?.on('error', () => {});
 
   let reachable: boolean | undefined;
   let closing = false;
+  let settleFirstAttempt = () => {};
   const firstAttempt = new Promise<void>((resolve) => {
-    for (const settled of ['ready', 'error', 'close']) redis.once(settled, () => resolve());
+    settleFirstAttempt = resolve;
   });
-  function unreachable(reason: string): void {
+  redis.onConnection((state, reason = 'connection closed') => {
+    settleFirstAttempt();
+    if (state === 'up') {
+      if (reachable === false) logger?.info('redis is reachable again');
+      reachable = true;
+      return;
+    }
     if (reachable !== false && !closing) logger?.warn({ err: reason }, 'redis is unreachable');
     reachable = false;
-  }
-  redis.on('ready', () => {
-    if (reachable === false) logger?.info('redis is reachable again');
-    reachable = true;
   });
-  redis.on('error', (error: Error) => unreachable(error.message));
-  redis.on('close', () => unreachable('connection closed'));
 
   async function call<T>(command: () => Promise<T>): Promise<T> {
     try {
@@ -204,8 +177,8 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
         // After a failover or a slot move, pipelined commands (auto-pipelining, a write with
         // WAIT) come back MOVED instead of being redirected: learn the new slot map, try once more.
         const moved = error instanceof Error && /^(MOVED|ASK) /.test(error.message);
-        if (!moved || !(redis instanceof Cluster)) throw error;
-        await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+        if (!moved || !redis.refreshSlots) throw error;
+        await redis.refreshSlots();
         return await command();
       }
     } catch (error) {
@@ -225,24 +198,30 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
    * master after a failover). A write (`acked`) with `replicaAcks` goes out with `WAIT` in one
    * pipeline, so the wait is on the node that ran it.
    */
-  async function run(script: string, keys: string[], args: Array<string | number>, acked = false) {
+  async function run(
+    script: string,
+    keys: string[],
+    values: Array<string | number>,
+    acked = false,
+  ) {
     let sha = shas.get(script);
     if (!sha) {
       sha = createHash('sha1').update(script).digest('hex');
       shas.set(script, sha);
     }
-    const send = async (command: 'evalsha' | 'eval') => {
-      const body = command === 'evalsha' ? sha : script;
-      const waits = acked && acker && performance.now() >= waitsResumeAt;
-      if (!waits) return redis[command](body, keys.length, ...keys, ...args);
-      const results = await acker
-        .pipeline()
-        [command](body, keys.length, ...keys, ...args)
-        .wait(replicaAcks, replicaAckTimeoutMs)
-        .exec();
-      const [[failed, reply] = [null, undefined], [, acks] = [null, 0]] = results ?? [];
-      if (failed) throw failed;
-      if (Number(acks) < replicaAcks) {
+    const args = values.map(String);
+    const send = async (body: string | undefined) => {
+      const waits = acked && replicaAcks > 0 && performance.now() >= waitsResumeAt;
+      if (!waits) return redis.script(sha, body, keys, args);
+      const { reply, acks } = await redis.scriptThenWait(
+        sha,
+        body,
+        keys,
+        args,
+        replicaAcks,
+        replicaAckTimeoutMs,
+      );
+      if (acks < replicaAcks) {
         // WAIT holds the connection it runs on: with no replica to answer (after a failover,
         // until a new one syncs) every write would queue behind it. Stop waiting for a second.
         waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
@@ -252,10 +231,10 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
     };
     let reply: unknown;
     try {
-      reply = await send('evalsha');
+      reply = await send(undefined);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await send('eval');
+      reply = await send(script);
     }
     if (Array.isArray(reply) && reply[0] === TOO_LATE) {
       throw new Error('redis ran the command after its deadline; it changed nothing');
@@ -468,14 +447,13 @@ function redisStoreOn(redis: Redis | Cluster, options: RedisStoreOptions): SsmSt
 
     live: (now = clock()) => call(async () => ({ expired: 0, live: await live(now) })),
 
-    ping: () => call(async () => void (await redis.ping())),
+    ping: () => call(() => redis.ping()),
 
     ready: () => firstAttempt,
 
     async close() {
       closing = true;
-      redis.disconnect();
-      acker?.disconnect();
+      await redis.close();
     },
   };
 }
