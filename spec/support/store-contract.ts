@@ -8,6 +8,11 @@ import type {
 } from '../../packages/server/src/index.js';
 import { StoreUnavailableError } from '../../packages/server/src/index.js';
 import { limitDecision } from '../../packages/server/src/stores/limit-decision.js';
+import {
+  newSessionToken,
+  renewedSessionToken,
+  routeOfAccount,
+} from '../../packages/server/src/tokens/session-token.js';
 
 const T0 = 1_700_000_000_000;
 const LIFETIME = 10_000;
@@ -152,6 +157,71 @@ export function describeStoreContract(name: string, open: () => SsmStore): void 
       expect(await store.count(alice, later + 1)).toBe(1);
       expect((await store.remove(next, later + 1)).session).toBeDefined();
       expect(await store.count(alice, later + 1)).toBe(0);
+      await store.close();
+    });
+
+    it('renews with the tokens the server mints (each renewal keeps the first characters): only the live token works, a repeat of the last renewal gets its answer', async () => {
+      const store = open();
+      const alice = account();
+      const first = newSessionToken(routeOfAccount(alice));
+      const holder = { sessionId: 's.renewed' };
+      await store.admit(
+        { sessionToken: first, session: session(alice), maxSessions: 1, holder },
+        T0,
+      );
+      const terms = { by: 'heartbeat' as const, replayMs: 5000 };
+      const second = renewedSessionToken(first);
+      expect(await store.rotate(first, second, T0 + 100 + LIFETIME, T0 + 100, terms)).toEqual({
+        session: session(alice),
+        expired: 0,
+      });
+      // The same renewal again (its answer was lost): the same next token, nothing changed.
+      const repeat = await store.rotate(
+        first,
+        renewedSessionToken(first),
+        T0 + 200,
+        T0 + 150,
+        terms,
+      );
+      expect(repeat.replayed?.sessionToken).toBe(second);
+      // A token that shares the first characters but not the rest names nothing.
+      const forged = renewedSessionToken(first);
+      expect(await store.find(forged, T0 + 150)).toEqual({ expired: 0 });
+      expect(
+        await store.rotate(forged, renewedSessionToken(first), T0 + 300, T0 + 150, terms),
+      ).toEqual({
+        expired: 0,
+      });
+      expect(await store.remove(forged, T0 + 150)).toEqual({ expired: 0 });
+      // A repeat in the other kind of call, or after its time, is not this renewal's.
+      const licence = { by: 'licence' as const, replayMs: 5000 };
+      expect(
+        (await store.rotate(first, forged, T0 + 300, T0 + 150, licence)).replayed,
+      ).toBeUndefined();
+      expect(
+        (await store.rotate(first, forged, T0 + 300, T0 + 100 + 5000, terms)).replayed,
+      ).toBeUndefined();
+      expect((await store.find(second, T0 + 150)).session?.expiresAt).toBe(T0 + 100 + LIFETIME);
+      // The next renewal: the first token is dead for good, even as a repeat.
+      const third = renewedSessionToken(second);
+      await store.rotate(second, third, T0 + 400 + LIFETIME, T0 + 400, terms);
+      expect(
+        await store.rotate(first, renewedSessionToken(first), T0 + 500, T0 + 450, terms),
+      ).toEqual({
+        expired: 0,
+      });
+      expect(await store.count(alice, T0 + 450)).toBe(1);
+      const { sessions } = await store.sessions(alice, T0 + 450);
+      expect(sessions).toEqual([
+        expect.objectContaining({ sessionId: 's.renewed', startedAt: T0, renewedAt: T0 + 400 }),
+      ]);
+      // A renewal that keeps the token, then the end: the slot is free, the token unknown.
+      await store.rotate(third, third, T0 + 500 + LIFETIME, T0 + 500, terms);
+      expect((await store.remove(third, T0 + 600)).session).toEqual(
+        session(alice, { expiresAt: T0 + 500 + LIFETIME }),
+      );
+      expect(await store.count(alice, T0 + 600)).toBe(0);
+      expect(await store.find(third, T0 + 600)).toEqual({ expired: 0 });
       await store.close();
     });
 

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisProcess, startRedis } from '../../../spec/support/redis.js';
 import { describeStoreContract, token } from '../../../spec/support/store-contract.js';
 import { redisStore } from '../src/index.js';
-import { routeOfAccount, routeOfToken } from '../src/tokens/session-token.js';
+import {
+  newSessionToken,
+  renewedSessionToken,
+  routeOfAccount,
+  routeOfToken,
+  SESSION_KEY_LENGTH,
+} from '../src/tokens/session-token.js';
 
 let redis: RedisProcess;
 beforeAll(async () => {
@@ -30,7 +36,7 @@ describe('redisStore', () => {
     const sessionToken = token();
     await store.admit({ sessionToken, session: session('alice'), maxSessions: 1 }, now);
     const keys = [
-      `ttl:{${routeOfToken(sessionToken)}}s:${sessionToken}`,
+      `ttl:{${routeOfToken(sessionToken)}}s:${sessionToken.slice(0, SESSION_KEY_LENGTH)}`,
       `ttl:{${routeOfAccount('alice')}}a:alice`,
     ];
     for (const key of keys) {
@@ -38,6 +44,51 @@ describe('redisStore', () => {
       expect(ttl).toBeGreaterThan(19_000);
       expect(ttl).toBeLessThanOrEqual(20_000);
     }
+    client.disconnect();
+    await store.close();
+  });
+
+  it('keeps serving a session stored under its whole token (the layout before members), and moves it on its first renewal', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'legacy:' });
+    const client = new Redis(redis.url);
+    const old = newSessionToken(routeOfAccount('lena'));
+    const route = routeOfToken(old);
+    const expiresAt = now + 10_000;
+    // What a server of the earlier layout wrote for one admitted session.
+    await client.hset(`legacy:{${route}}s:${old}`, {
+      a: 'lena',
+      c: 'channel-1',
+      n: '1',
+      e: String(expiresAt),
+      d: '0',
+      i: 's.lena',
+      t: String(now),
+      w: String(now),
+      o: '1',
+    });
+    await client.zadd(`legacy:{${route}}a:lena`, expiresAt, old);
+    await client.zadd(`legacy:{${route}}i`, expiresAt, old);
+    expect((await store.find(old, now)).session).toEqual(session('lena'));
+    expect((await store.sessions('lena', now)).sessions).toEqual([
+      expect.objectContaining({ sessionId: 's.lena', startedAt: now }),
+    ]);
+    const next = renewedSessionToken(old);
+    const terms = { by: 'heartbeat' as const, replayMs: 5000 };
+    const renewed = await store.rotate(old, next, expiresAt + 5000, now + 1, terms);
+    expect(renewed.session).toEqual(session('lena'));
+    // Moved under its member; the whole-token key and members are gone.
+    expect(await client.exists(`legacy:{${route}}s:${old}`)).toBe(0);
+    expect(await client.hget(`legacy:{${route}}s:${next.slice(0, SESSION_KEY_LENGTH)}`, 'v')).toBe(
+      next,
+    );
+    expect(await client.zrange(`legacy:{${route}}a:lena`, 0, -1)).toEqual([
+      next.slice(0, SESSION_KEY_LENGTH),
+    ]);
+    expect(await store.count('lena', now + 1)).toBe(1);
+    expect(await store.find(old, now + 1)).toEqual({ expired: 0 });
+    expect((await store.remove(next, now + 2)).session?.accountId).toBe('lena');
+    expect(await store.count('lena', now + 2)).toBe(0);
+    expect(await store.sweep(now + 2)).toMatchObject({ expired: 0 });
     client.disconnect();
     await store.close();
   });

@@ -6,7 +6,7 @@ import {
   sessionTokenInvalid,
 } from '../http/ssm-http-error.js';
 import type { RenewalTerms, StoredSession } from '../stores/store.js';
-import { newSessionToken, routeOfToken, tokenFingerprint } from '../tokens/session-token.js';
+import { renewedSessionToken, tokenFingerprint } from '../tokens/session-token.js';
 import type { SessionContext } from './session-context.js';
 
 /** What a renewal did: rotated the token, or nothing because the session is renewed the other way. */
@@ -39,7 +39,7 @@ export function sessionRenewal(context: SessionContext) {
   ): Promise<RenewalOutcome> {
     const now = clock();
     const sessionToken =
-      by === 'licence' && stableLicenceTokens ? token : newSessionToken(routeOfToken(token));
+      by === 'licence' && stableLicenceTokens ? token : renewedSessionToken(token);
     const terms: RenewalTerms = owner
       ? { by, replayMs: periodMs, owner }
       : { by, replayMs: periodMs };

@@ -32,10 +32,26 @@ const randomPart = sessionTokenSource();
 
 /**
  * A fresh session token: its route (two hex digits, see {@link routeOfAccount}) and 32 random
- * bytes, base64url. Unguessable, and never reused.
+ * bytes, base64url: 45 characters. Unguessable, and never reused.
  */
 export function newSessionToken(route: string): string {
   return route + randomPart();
+}
+
+/**
+ * Characters every token of one session shares: its route and 22 random characters (132 bits).
+ * A store may key the session by them (the Redis store does), so a renewal changes the session
+ * where it is instead of moving it.
+ */
+export const SESSION_KEY_LENGTH = 24;
+
+/**
+ * The token that replaces `token` at a renewal: the same first {@link SESSION_KEY_LENGTH}
+ * characters, then 21 fresh random ones (126 bits), so it is as long as the first and as
+ * unguessable: knowing an earlier token of the session tells nothing of the next one.
+ */
+export function renewedSessionToken(token: string): string {
+  return token.slice(0, SESSION_KEY_LENGTH) + randomPart().slice(0, 45 - SESSION_KEY_LENGTH);
 }
 
 /**

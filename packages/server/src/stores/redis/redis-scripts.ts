@@ -1,21 +1,30 @@
+import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
+
 /**
  * The Lua scripts of the Redis store. Each runs atomically in Redis, which is what lets several
  * server processes share one limit. Layout:
  *
- * - a hash per session (`a` account, `c` content, `n` 1 when counted, `e` expiry in ms, `d` 1
- *   when renewed by licence requests; and what the account's listing shows of it: `i` its
- *   public session id, `g` its content group, `h` its device hash, `m` device name, `y` device
- *   type, `t` set up at, `w` last renewed at, in ms, `o` its place in the account's setups, `p`
- *   the token its last renewal replaced while that renewal may be repeated);
+ * - a hash per session, under its member (see `memberOf`): `v` its token, `a` account, `c`
+ *   content, `n` 1 when counted, `e` expiry in ms, `d` 1 when renewed by licence requests; what
+ *   the account's listing shows of it: `i` its public session id, `g` its content group, `h` its
+ *   device hash, `m` device name, `y` device type, `t` set up at, `w` last renewed at, in ms,
+ *   `o` its place in the account's setups; and, while its last renewal may be repeated, `p` the
+ *   token that renewal replaced, `q` until when (ms) and `b` by what;
  * - per account, a counter of its counted setups, which orders them: two setups in one ms are
  *   still told apart, whichever server ran them;
  * - per session stopped or evicted, a hash under its last token (`r` why: `stopped` or
  *   `evicted`, `u` until when: the session's expiry), its key TTL twice what was left of it;
- * - per account, a sorted set of its counted sessions scored by expiry;
- * - one sorted set of every session scored by expiry (the expiry index), which decides what has
+ * - per account, a sorted set of its counted sessions' members scored by expiry;
+ * - one sorted set of every session's member scored by expiry (the expiry index), which decides what has
  *   expired and lets the sweep and the live count cost what expired, not what is stored;
- * - per renewal, a hash kept under the replaced token (`n` next token, `u` kept until, `b` by);
- * - per setup with an idempotency key, a hash (`t` session token, `u` kept until).
+ * - per renewal that moved its session to another member, a string kept under the replaced
+ *   token: when it is kept until (ms), by what (`heartbeat` or `licence`) and the next token,
+ *   `|` between them;
+ * - per setup with an idempotency key, a string: when it is kept until (ms), `|`, and the session
+ *   token.
+ *
+ * The records of one renewal and of one setup are one string each (one command to write and one
+ * to read, with its key's TTL), under kinds of key of their own (`n`, `q`).
  *
  * Expiry times come from the calling server's clock, never from Redis. Key TTLs are twice the
  * session's lifetime: they only clean up after servers that stopped, so the sweep, not Redis,
@@ -51,18 +60,36 @@ local function late(deadline)
 end
 `;
 
-/** Keeps a key alive at least `ttl` ms from now. */
+/**
+ * Keeps a key alive at least `ttl` ms from now: a key just made gets `ttl`, a key with less left
+ * twice that, so the keys every call touches (the expiry index, the account's sessions) are
+ * extended once in a while, not at each call.
+ */
 const extendTtl = `
 local function extend(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+  local left = redis.call('PTTL', key)
+  if left < ttl then redis.call('PEXPIRE', key, left < 0 and ttl or ttl * 2) end
 end
 `;
 
-/** `routed(prefix, token, kind)`: a token's key of one kind (`s` session, `r` renewal, `i` index). */
+/**
+ * `routed(prefix, token, kind)`: a token's key of one kind (`s` session, `x` ended, `i` index);
+ * of kind `s`, the token is the session's member (see `memberOf`).
+ */
 const routed = `
 local function routed(prefix, token, kind)
   return prefix .. '{' .. string.sub(token, 1, 2) .. '}' .. kind .. (kind == 'i' and '' or ':' .. token)
 end
+`;
+
+/**
+ * `memberOf(token)`: what names a session in the sets and keys its hash, the first
+ * ${SESSION_KEY_LENGTH} characters of its tokens (its route and 132 random bits), which its
+ * renewals keep: so a renewal changes the hash in place. A session stored before sessions had
+ * members is under its whole token until its first renewal moves it.
+ */
+const memberOf = `
+local function memberOf(token) return string.sub(token, 1, ${SESSION_KEY_LENGTH}) end
 `;
 
 /**
@@ -72,16 +99,16 @@ end
 const pruneAccount = `
 local expired = 0
 local stale = redis.call('ZRANGEBYSCORE', account, '-inf', now)
-for _, token in ipairs(stale) do
-  redis.call('DEL', routed(prefix, token, 's'))
-  expired = expired + redis.call('ZREM', routed(prefix, token, 'i'), token)
+for _, member in ipairs(stale) do
+  redis.call('DEL', routed(prefix, member, 's'))
+  expired = expired + redis.call('ZREM', routed(prefix, member, 'i'), member)
 end
 if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', now) end
 `;
 
 /**
  * The account's live counted sessions, least recently set up first (by `o`, the account's setup
- * counter when it was admitted), each `{token, e, c, i, g, h, o, t}` with what the rules weigh
+ * counter when it was admitted), each `{member, token, e, c, i, g, h, o, t}` with what the rules weigh
  * of the session hash ('' when absent); `held(s)` is one as a reply lists it (its name and type
  * '=' and the value when present, '' when absent), read before the session is ended;
  * `finish(s, reason)` ends one on purpose and keeps why under its token until its expiry. Needs `account`,
@@ -92,11 +119,12 @@ local function heldSessions()
   local all = redis.call('ZRANGE', account, 0, -1, 'WITHSCORES')
   local live = {}
   for n = 1, #all, 2 do
-    local f = redis.call('HMGET', routed(prefix, all[n], 's'), 'c', 'i', 'g', 'h', 'o', 't')
+    local f = redis.call('HMGET', routed(prefix, all[n], 's'), 'c', 'i', 'g', 'h', 'o', 't', 'v')
     if f[1] then
       live[#live + 1] = {
-        token = all[n], e = tonumber(all[n + 1]), c = f[1], i = f[2] or '', g = f[3] or '',
-        h = f[4] or '', o = tonumber(f[5] or 0), t = tonumber(f[6] or 0)
+        member = all[n], token = f[7] or all[n], e = tonumber(all[n + 1]), c = f[1],
+        i = f[2] or '', g = f[3] or '', h = f[4] or '', o = tonumber(f[5] or 0),
+        t = tonumber(f[6] or 0)
       }
     end
   end
@@ -110,17 +138,17 @@ local function heldSessions()
 end
 -- What a reply lists of a session; its name, type and times are read only for a reply.
 local function held(s)
-  local f = redis.call('HMGET', routed(prefix, s.token, 's'), 'm', 'y', 't', 'w')
+  local f = redis.call('HMGET', routed(prefix, s.member, 's'), 'm', 'y', 't', 'w')
   local name, type = f[1] and ('=' .. f[1]) or '', f[2] and ('=' .. f[2]) or ''
   return {s.i, s.c, s.g, s.h, name, type, f[3] or '0', f[4] or f[3] or '0'}
 end
 local function finish(s, reason)
-  local session = routed(prefix, s.token, 's')
+  local session = routed(prefix, s.member, 's')
   -- The token the last renewal replaced is told too, for a repeat of a renewal whose answer was lost.
   local replaced = redis.call('HGET', session, 'p')
   redis.call('DEL', session)
-  redis.call('ZREM', account, s.token)
-  redis.call('ZREM', routed(prefix, s.token, 'i'), s.token)
+  redis.call('ZREM', account, s.member)
+  redis.call('ZREM', routed(prefix, s.member, 'i'), s.member)
   local left = s.e - now
   if left <= 0 then return end
   for _, token in ipairs({s.token, replaced or nil}) do
@@ -200,17 +228,18 @@ local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now, prefix, ttl = tonumber(ARGV[1]), ARGV[9], tonumber(ARGV[8])
 ${late}
 ${routed}
+${memberOf}
 if late(tonumber(ARGV[11])) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
 ${heldSessions}
 local keyed, replayMs = ARGV[13] == '1', tonumber(ARGV[12])
 if keyed then
-  local kept = redis.call('HMGET', setup, 't', 'u')
-  if kept[1] and tonumber(kept[2]) > now then
-    local first = redis.call('HMGET', routed(prefix, kept[1], 's'), 'c', 'e', 'i')
-    if first[1] == ARGV[6] and tonumber(first[2]) > now then
-      return {2, expired, kept[1], first[3] or ''}
+  local keptUntil, token = string.match(redis.call('GET', setup) or '', '^(%d+)|(.+)$')
+  if keptUntil and tonumber(keptUntil) > now then
+    local first = redis.call('HMGET', routed(prefix, memberOf(token), 's'), 'c', 'e', 'i', 'v')
+    if first[1] == ARGV[6] and tonumber(first[2]) > now and first[4] == token then
+      return {2, expired, token, first[3] or ''}
     end
   end
 end
@@ -230,12 +259,12 @@ ${limitDecision}
       finish(s, 'evicted')
     end
   end
-  redis.call('ZADD', account, ARGV[4], ARGV[3])
+  redis.call('ZADD', account, ARGV[4], memberOf(ARGV[3]))
   extend(account, ttl)
 end
 -- One HSET with every field the session has.
 local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10],
-  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1]}
+  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1], 'v', ARGV[3]}
 local function field(name, value)
   fields[#fields + 1] = name
   fields[#fields + 1] = value
@@ -250,27 +279,32 @@ if ARGV[17] ~= '' then field('m', string.sub(ARGV[17], 2)) end
 if ARGV[18] ~= '' then field('y', string.sub(ARGV[18], 2)) end
 redis.call('HSET', session, unpack(fields))
 redis.call('PEXPIRE', session, ttl)
-redis.call('ZADD', index, ARGV[4], ARGV[3])
+redis.call('ZADD', index, ARGV[4], memberOf(ARGV[3]))
 extend(index, ttl)
 if keyed and replayMs > 0 then
-  redis.call('HSET', setup, 't', ARGV[3], 'u', ARGV[1] + replayMs)
-  redis.call('PEXPIRE', setup, replayMs * 2)
+  redis.call('SET', setup, (now + replayMs) .. '|' .. ARGV[3], 'PX', replayMs * 2)
 end
 return {1, expired, evicted}
 `;
 
 /**
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
- * (remove). KEYS: session, next session (rotate only, else the same key), expiry index, renewal
- * record of the token, the token's record of why its session ended. ARGV: now, mode, token, nextToken (the token itself for a renewal that keeps it), nextExpiresAt, keyTtlMs,
- * key prefix, deadline, by ('heartbeat'|'licence'|'' for a bare rotation), owner account,
- * owner content ('' for any), replayMs. Returns, with the session fields
- * `accountId, contentId, counted, expiresAt, enforced`:
+ * (remove). KEYS: the session's hash (under its member), the next token's (rotate only, else the
+ * same key; the same key again when the next token keeps the member, as the server's renewals
+ * do), expiry index, the record of a renewal that moved the session, the token's record of why
+ * its session ended. ARGV: now, mode, token, nextToken (the token itself for a renewal that
+ * keeps it), nextExpiresAt, keyTtlMs, key prefix, deadline, by ('heartbeat'|'licence'|'' for a
+ * bare rotation), owner account, owner content ('' for any), replayMs. Returns, with the session
+ * fields `accountId, contentId, counted, expiresAt, enforced`:
  * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
  * {1, …fields} found (as it was before the call), {2, …fields, nextToken} the answer of the
  * renewal that replaced the token, repeated, {3, …fields} not the owner's, {4, …fields} renewed
  * by the other kind of call, {5, reason} the token of a session stopped or evicted (a remove
  * forgets it).
+ *
+ * A renewal that keeps the member (every renewal the server makes) is `HSET`s on the hash and a
+ * new score in each set; one that does not (a store's caller may choose any next token) moves
+ * the hash and the members, and keeps what a repeat needs in a record of its own.
  */
 export const sessionScript = `
 local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[7]
@@ -278,19 +312,34 @@ local index, by, replayMs = KEYS[3], ARGV[9], tonumber(ARGV[12])
 ${late}
 ${routed}
 ${accountKey}
+${memberOf}
 if late(tonumber(ARGV[8])) then return {-2} end
 ${extendTtl}
 local function owned(accountId, contentId)
   return ARGV[10] == '' or (accountId == ARGV[10] and contentId == ARGV[11])
 end
-local s = redis.call('HMGET', KEYS[1], 'a', 'c', 'n', 'e', 'd')
+local key, member = KEYS[1], memberOf(token)
+local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'p', 'v', 'q', 'b')
+if s[1] and s[7] ~= token then
+  -- The session under this member has another token: is this a repeat of its last renewal?
+  if mode == 'rotate' and by ~= '' and s[6] == token and tonumber(s[8] or 0) > now
+      and s[9] == by and tonumber(s[4]) > now and owned(s[1], s[2]) then
+    return {2, s[1], s[2], s[3], s[4], s[5] or '0', s[7]}
+  end
+  s = {}
+elseif not s[1] then
+  -- A session stored under its whole token, from before members: its next renewal moves it.
+  local whole = routed(prefix, token, 's')
+  local old = redis.call('HMGET', whole, 'a', 'c', 'n', 'e', 'd', 'p')
+  if old[1] then key, member, s = whole, token, old end
+end
 if not s[1] then
   if mode == 'rotate' and by ~= '' then
-    local kept = redis.call('HMGET', KEYS[4], 'n', 'u', 'b')
-    if kept[1] and tonumber(kept[2]) > now and kept[3] == by then
-      local n = redis.call('HMGET', routed(prefix, kept[1], 's'), 'a', 'c', 'n', 'e', 'd')
-      if n[1] and tonumber(n[4]) > now and owned(n[1], n[2]) then
-        return {2, n[1], n[2], n[3], n[4], n[5] or '0', kept[1]}
+    local keptUntil, keptBy, next = string.match(redis.call('GET', KEYS[4]) or '', '^(%d+)|(%a+)|(.+)$')
+    if keptUntil and tonumber(keptUntil) > now and keptBy == by then
+      local n = redis.call('HMGET', routed(prefix, memberOf(next), 's'), 'a', 'c', 'n', 'e', 'd', 'v')
+      if n[1] and n[6] == next and tonumber(n[4]) > now and owned(n[1], n[2]) then
+        return {2, n[1], n[2], n[3], n[4], n[5] or '0', next}
       end
     end
   end
@@ -305,9 +354,9 @@ if not s[1] then
 end
 local account = accountKey(prefix, s[1])
 if tonumber(s[4]) <= now then
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', account, token)
-  return {-1, redis.call('ZREM', index, token)}
+  redis.call('DEL', key)
+  redis.call('ZREM', account, member)
+  return {-1, redis.call('ZREM', index, member)}
 end
 local fields = {s[1], s[2], s[3], s[4], s[5] or '0'}
 if mode == 'rotate' then
@@ -315,32 +364,37 @@ if mode == 'rotate' then
     if not owned(s[1], s[2]) then return {3, unpack(fields)} end
     if (s[5] == '1') ~= (by == 'licence') then return {4, unpack(fields)} end
   end
-  local ttl = tonumber(ARGV[6])
+  local ttl, next = tonumber(ARGV[6]), ARGV[4]
   -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
-  local kept = ARGV[4] == token
-  local replays = by ~= '' and replayMs > 0 and not kept
+  local replays = by ~= '' and replayMs > 0 and next ~= token
+  local nextMember = memberOf(next)
+  local moved = nextMember ~= member
   -- The session's other fields (its id, device, start) move with it.
-  if not kept then redis.call('RENAME', KEYS[1], KEYS[2]) end
-  redis.call('HSET', KEYS[2], 'e', ARGV[5], 'w', ARGV[1])
-  if not replays then redis.call('HDEL', KEYS[2], 'p') end
+  if moved then redis.call('RENAME', key, KEYS[2]) end
+  local set = {'v', next, 'e', ARGV[5], 'w', ARGV[1]}
+  if replays then
+    for _, v in ipairs({'p', token, 'q', now + replayMs, 'b', by}) do set[#set + 1] = v end
+  end
+  redis.call('HSET', KEYS[2], unpack(set))
+  if not replays and s[6] then redis.call('HDEL', KEYS[2], 'p', 'q', 'b') end
   redis.call('PEXPIRE', KEYS[2], ttl)
-  redis.call('ZREM', index, token)
-  redis.call('ZADD', index, ARGV[5], ARGV[4])
+  -- Added before the old member leaves, so the set is never empty in between: Redis would
+  -- delete it, and its TTL with it.
+  redis.call('ZADD', index, ARGV[5], nextMember)
+  if moved then redis.call('ZREM', index, member) end
   extend(index, ttl)
   if s[3] == '1' then
-    redis.call('ZREM', account, token)
-    redis.call('ZADD', account, ARGV[5], ARGV[4])
+    redis.call('ZADD', account, ARGV[5], nextMember)
+    if moved then redis.call('ZREM', account, member) end
     extend(account, ttl)
   end
-  if replays then
-    redis.call('HSET', KEYS[2], 'p', token)
-    redis.call('HSET', KEYS[4], 'n', ARGV[4], 'u', ARGV[1] + replayMs, 'b', by)
-    redis.call('PEXPIRE', KEYS[4], replayMs * 2)
+  if replays and moved then
+    redis.call('SET', KEYS[4], (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
   end
 elseif mode == 'remove' then
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', account, token)
-  redis.call('ZREM', index, token)
+  redis.call('DEL', key)
+  redis.call('ZREM', account, member)
+  redis.call('ZREM', index, member)
 end
 return {1, unpack(fields)}
 `;

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { routeOfAccount, routeOfToken, SESSION_ROUTES } from '../../tokens/session-token.js';
+import {
+  routeOfAccount,
+  routeOfToken,
+  SESSION_KEY_LENGTH,
+  SESSION_ROUTES,
+} from '../../tokens/session-token.js';
 import {
   type AdmissionResult,
   type EndReason,
@@ -137,8 +142,11 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   const clock = options.clock ?? Date.now;
   const prefix = options.keyPrefix ?? 'rx-ssm:';
   // Every key carries its route as a hash tag: see `redis-scripts.ts`.
-  const tokenKey = (token: string, kind: 's' | 'r' | 'x') =>
+  const tokenKey = (token: string, kind: 'n' | 'x') =>
     `${prefix}{${routeOfToken(token)}}${kind}:${token}`;
+  /** A session's hash, under its member: the first characters its tokens share. */
+  const sessionKey = (token: string) =>
+    `${prefix}{${routeOfToken(token)}}s:${token.slice(0, SESSION_KEY_LENGTH)}`;
   const indexKey = (route: string) => `${prefix}{${route}}i`;
   const accountKey = (accountId: string, route = routeOfAccount(accountId)) =>
     `${prefix}{${route}}a:${accountId}`;
@@ -314,10 +322,10 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     next?: { token: string; expiresAt: number; terms?: RenewalTerms | undefined },
   ) {
     const keys = [
-      tokenKey(token, 's'),
-      tokenKey(next?.token ?? token, 's'),
+      sessionKey(token),
+      sessionKey(next?.token ?? token),
       indexKey(routeOfToken(token)),
-      tokenKey(token, 'r'),
+      tokenKey(token, 'n'),
       tokenKey(token, 'x'),
     ];
     const terms = next?.terms;
@@ -358,9 +366,9 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       const route = routeOfAccount(session.accountId);
       const keys = [
         accountKey(session.accountId, route),
-        tokenKey(sessionToken, 's'),
+        sessionKey(sessionToken),
         indexKey(routeOfToken(sessionToken)),
-        `${prefix}{${route}}k:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
+        `${prefix}{${route}}q:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
         `${prefix}{${route}}o:${session.accountId}`,
       ];
       const args = [
