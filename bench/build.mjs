@@ -18,6 +18,7 @@ const entries = {
   capacity: 'capacity.ts',
   'policy-cost': 'policy-cost.ts',
   'token-cost': 'token-cost.ts',
+  'redis-clients': 'redis-clients.ts',
   'rx-ssm': 'support/rx-ssm-cli.ts',
   'ssm-server-process': 'support/ssm-server-process.ts',
 };

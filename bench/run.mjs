@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs every benchmark and writes the report: `npm run bench` (docs/benchmarks.md) or
 // `npm run bench -- --quick` (small counts, short durations, bench/.out/benchmarks.quick.md).
-// `--only=zap,pipelines,throughput,size,profile,capacity,policy,tokens` runs some of them and keeps the other sections
-// of the report as they were (`throughput` runs `profile` too); `--out=FILE` writes elsewhere.
+// `--only=zap,pipelines,throughput,size,profile,capacity,policy,tokens,redis-clients` runs some of them and keeps the
+// other sections of the report as they were (`throughput` runs `profile` and `redis-clients` too); `--out=FILE` writes elsewhere.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -69,6 +69,10 @@ if (wanted('pipelines')) {
 }
 if (wanted('throughput')) {
   results.throughput = await runBench('server-throughput', bundles['server-throughput']);
+}
+// The Redis client bake-off is the evidence for the Redis rows of the throughput section.
+if (wanted('throughput') || wanted('redis-clients')) {
+  results.redisClients = await runBench('redis-clients', bundles['redis-clients']);
 }
 if (wanted('throughput') || wanted('profile')) {
   results.profile = await runBench('server-profile', bundles['server-profile']);

@@ -20,6 +20,10 @@ export interface ServerProcessOptions {
   heartbeatSeconds?: number;
   redisUrl?: string;
   redisPrefix?: string;
+  /** Some of a Redis Cluster's nodes (`host:port,…`), instead of `redisUrl`. */
+  redisSeeds?: string;
+  /** The Redis client under the store (see `redis-clients/`); default the store's own. */
+  redisClient?: string;
   /** A JWKS the server trusts besides the secret. */
   jwks?: { keys: object[] };
   /** Extra flags for node, e.g. `--cpu-prof`. */
@@ -36,6 +40,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       BENCH_HEARTBEAT_SECONDS: String(options.heartbeatSeconds ?? 5),
       ...(options.redisUrl && { BENCH_REDIS_URL: options.redisUrl }),
       ...(options.redisPrefix && { BENCH_REDIS_PREFIX: options.redisPrefix }),
+      ...(options.redisSeeds && { BENCH_REDIS_SEEDS: options.redisSeeds }),
+      ...(options.redisClient && { BENCH_REDIS_CLIENT: options.redisClient }),
       ...(options.jwks && { BENCH_JWKS: JSON.stringify(options.jwks) }),
     },
     execArgv: options.execArgv ?? [],

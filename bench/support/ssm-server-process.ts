@@ -4,12 +4,9 @@
 // 'usage' with its CPU time and 'stop' by exiting.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createSsmServer,
-  memoryStore,
-  redisStore,
-  type SsmStore,
-} from '../../packages/server/src/index.js';
+import { createSsmServer, memoryStore, type SsmStore } from '../../packages/server/src/index.js';
+import { clientOptions, redisStoreOn } from '../../packages/server/src/stores/redis/redis-store.js';
+import { benchRedisClient, type RedisClientName } from './redis-clients/index.js';
 
 /** What a server process runs. */
 export type ServerKind = 'bare' | 'memory' | 'redis';
@@ -51,6 +48,21 @@ function bareHandler(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
+/**
+ * The Redis store on the client `BENCH_REDIS_CLIENT` names (default `@redis/client`, the
+ * store's own), on one node (`BENCH_REDIS_URL`) or a cluster (`BENCH_REDIS_SEEDS`).
+ */
+function benchRedisStore(): SsmStore {
+  const options = { keyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'rx-ssm-bench:' };
+  const seeds = process.env.BENCH_REDIS_SEEDS;
+  const client = benchRedisClient(
+    (process.env.BENCH_REDIS_CLIENT ?? '@redis/client') as RedisClientName,
+    seeds ? { seeds: seeds.split(',') } : { url: process.env.BENCH_REDIS_URL ?? '' },
+    clientOptions(options),
+  );
+  return redisStoreOn(client, options);
+}
+
 async function start(): Promise<{ origin: string; close: () => Promise<void> }> {
   if (kind === 'bare') {
     const http = createServer(bareHandler);
@@ -61,12 +73,7 @@ async function start(): Promise<{ origin: string; close: () => Promise<void> }> 
       close: () => new Promise((resolve) => http.close(() => resolve())),
     };
   }
-  const store: SsmStore =
-    kind === 'redis'
-      ? redisStore(process.env.BENCH_REDIS_URL ?? '', {
-          keyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'rx-ssm-bench:',
-        })
-      : memoryStore();
+  const store: SsmStore = kind === 'redis' ? benchRedisStore() : memoryStore();
   const server = createSsmServer({
     store,
     logger: false,

@@ -1,7 +1,9 @@
 import {
   createSsmServer,
   mintContentToken,
+  type RedisClusterStoreOptions,
   redisClusterStore,
+  type SsmStore,
 } from '../../packages/server/src/index.js';
 import { routeOfAccount } from '../../packages/server/src/tokens/session-token.js';
 import type { RedisCluster } from './redis-cluster.js';
@@ -45,13 +47,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function failoverStorm(
   cluster: RedisCluster,
-  options: { replicaAcks?: number; accounts?: number; tickMs?: number; afterKillMs?: number } = {},
+  options: {
+    replicaAcks?: number;
+    accounts?: number;
+    tickMs?: number;
+    afterKillMs?: number;
+    /** The store on the cluster, default `redisClusterStore` (the bake-off passes others). */
+    store?: (seeds: string[], options: RedisClusterStoreOptions) => SsmStore;
+  } = {},
 ): Promise<FailoverReport> {
   const replicaAcks = options.replicaAcks ?? 0;
   const accountCount = options.accounts ?? 60;
   const tickMs = options.tickMs ?? 200;
   const limit = 3;
-  const store = redisClusterStore(cluster.seeds.split(','), {
+  const store = (options.store ?? redisClusterStore)(cluster.seeds.split(','), {
     keyPrefix: `failover-${replicaAcks}-${Date.now()}:`,
     replicaAcks,
   });

@@ -93,6 +93,47 @@ describe('redisStore', () => {
     await store.close();
   });
 
+  it('keeps every key of a renewed session a lifetime past its new expiry, renewal after renewal', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'renewed:' });
+    const client = new Redis(redis.url);
+    // Real time: key TTLs run on Redis's clock. A short lifetime, renewed every half of it.
+    const lifetime = 400;
+    const start = Date.now();
+    let sessionToken = newSessionToken(routeOfAccount('rene'));
+    await store.admit(
+      {
+        sessionToken,
+        session: { ...session('rene'), expiresAt: start + lifetime },
+        maxSessions: 1,
+      },
+      start,
+    );
+    const route = routeOfToken(sessionToken);
+    const keys = [
+      `renewed:{${route}}s:${sessionToken.slice(0, SESSION_KEY_LENGTH)}`,
+      `renewed:{${route}}a:rene`,
+      `renewed:{${route}}i`,
+    ];
+    // Ten heartbeats over five lifetimes: after each, every key lives at least what is left of
+    // the session plus one lifetime (less what the calls took).
+    for (let beat = 1; beat <= 10; beat++) {
+      await new Promise((resolve) => setTimeout(resolve, lifetime / 2));
+      const at = Date.now();
+      const next = renewedSessionToken(sessionToken);
+      const renewal = await store.rotate(sessionToken, next, at + lifetime, at, {
+        by: 'heartbeat',
+        replayMs: lifetime / 2,
+      });
+      expect(renewal.session?.accountId).toBe('rene');
+      sessionToken = next;
+      for (const key of keys) {
+        expect(await client.pttl(key)).toBeGreaterThan(2 * lifetime - (Date.now() - at) - 50);
+      }
+    }
+    client.disconnect();
+    await store.close();
+  });
+
   it('keeps why a stopped session ended no longer than twice what was left of its life', async () => {
     const store = redisStore(redis.url, { keyPrefix: 'ended:' });
     const client = new Redis(redis.url);

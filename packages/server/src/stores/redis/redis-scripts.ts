@@ -8,8 +8,9 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  *   content, `n` 1 when counted, `e` expiry in ms, `d` 1 when renewed by licence requests; what
  *   the account's listing shows of it: `i` its public session id, `g` its content group, `h` its
  *   device hash, `m` device name, `y` device type, `t` set up at, `w` last renewed at, in ms,
- *   `o` its place in the account's setups; and, while its last renewal may be repeated, `p` the
- *   token that renewal replaced, `q` until when (ms) and `b` by what;
+ *   `o` its place in the account's setups; `k` until when (ms) its keys (the hash, the expiry
+ *   index, the account's sessions) surely live; and, while its last renewal may be repeated,
+ *   `p` the token that renewal replaced, `q` until when (ms) and `b` by what;
  * - per account, a counter of its counted setups, which orders them: two setups in one ms are
  *   still told apart, whichever server ran them;
  * - per session stopped or evicted, a hash under its last token (`r` why: `stopped` or
@@ -264,7 +265,7 @@ ${limitDecision}
 end
 -- One HSET with every field the session has.
 local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10],
-  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1], 'v', ARGV[3]}
+  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1], 'v', ARGV[3], 'k', now + ttl}
 local function field(name, value)
   fields[#fields + 1] = name
   fields[#fields + 1] = value
@@ -319,7 +320,7 @@ local function owned(accountId, contentId)
   return ARGV[10] == '' or (accountId == ARGV[10] and contentId == ARGV[11])
 end
 local key, member = KEYS[1], memberOf(token)
-local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'p', 'v', 'q', 'b')
+local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'p', 'v', 'q', 'b', 'k')
 if s[1] and s[7] ~= token then
   -- The session under this member has another token: is this a repeat of its last renewal?
   if mode == 'rotate' and by ~= '' and s[6] == token and tonumber(s[8] or 0) > now
@@ -365,6 +366,10 @@ if mode == 'rotate' then
     if (s[5] == '1') ~= (by == 'licence') then return {4, unpack(fields)} end
   end
   local ttl, next = tonumber(ARGV[6]), ARGV[4]
+  -- Its keys must outlive the new expiry by a lifetime (\`ttl\` from now); \`k\` says until when
+  -- they surely do. Only when that is too short are they extended, to twice that: about one
+  -- renewal in four, not each one.
+  local due = tonumber(s[10] or 0) < now + ttl
   -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
   local replays = by ~= '' and replayMs > 0 and next ~= token
   local nextMember = memberOf(next)
@@ -372,21 +377,25 @@ if mode == 'rotate' then
   -- The session's other fields (its id, device, start) move with it.
   if moved then redis.call('RENAME', key, KEYS[2]) end
   local set = {'v', next, 'e', ARGV[5], 'w', ARGV[1]}
+  if due then
+    set[#set + 1] = 'k'
+    set[#set + 1] = now + ttl * 2
+  end
   if replays then
     for _, v in ipairs({'p', token, 'q', now + replayMs, 'b', by}) do set[#set + 1] = v end
   end
   redis.call('HSET', KEYS[2], unpack(set))
   if not replays and s[6] then redis.call('HDEL', KEYS[2], 'p', 'q', 'b') end
-  redis.call('PEXPIRE', KEYS[2], ttl)
+  if due then redis.call('PEXPIRE', KEYS[2], ttl * 2) end
   -- Added before the old member leaves, so the set is never empty in between: Redis would
   -- delete it, and its TTL with it.
   redis.call('ZADD', index, ARGV[5], nextMember)
   if moved then redis.call('ZREM', index, member) end
-  extend(index, ttl)
+  if due then extend(index, ttl * 2) end
   if s[3] == '1' then
     redis.call('ZADD', account, ARGV[5], nextMember)
     if moved then redis.call('ZREM', account, member) end
-    extend(account, ttl)
+    if due then extend(account, ttl * 2) end
   end
   if replays and moved then
     redis.call('SET', KEYS[4], (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
