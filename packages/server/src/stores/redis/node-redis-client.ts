@@ -25,19 +25,7 @@ export function nodeRedisClient(url: string, options: RedisClientOptions): Redis
   // The acker's failures reach the writes that use it; the main connection reports outages.
   acker?.on('error', () => {});
   return {
-    script: (sha, script, keys, args) =>
-      script === undefined
-        ? main.evalSha(sha, { keys, arguments: args })
-        : main.eval(script, { keys, arguments: args }),
-    async scriptThenWait(sha, script, keys, args, replicas, timeoutMs) {
-      const batch = (acker ?? main).multi();
-      if (script === undefined) batch.evalSha(sha, { keys, arguments: args });
-      else batch.eval(script, { keys, arguments: args });
-      const [reply, acks] = await batch.wait(replicas, timeoutMs).execAsPipeline();
-      return { reply, acks: Number(acks) };
-    },
-    zcount: (key, min, max) => main.zCount(key, min, max),
-    ping: async () => void (await main.ping()),
+    ...commandsOn(main, () => (acker ?? main).multi() as unknown as Batch),
     onConnection(listener) {
       main.on('ready', () => listener('up'));
       main.on('error', (error: Error) => listener('down', error.message));
@@ -103,19 +91,8 @@ export function nodeRedisClusterClient(
   acker?.on('error', () => {});
   acker?.on('node-error', () => {});
   return {
-    script: (sha, script, keys, args) =>
-      script === undefined
-        ? main.evalSha(sha, { keys, arguments: args })
-        : main.eval(script, { keys, arguments: args }),
-    async scriptThenWait(sha, script, keys, args, replicas, timeoutMs) {
-      const batch = (acker ?? main).multi(keys[0]);
-      if (script === undefined) batch.evalSha(sha, { keys, arguments: args });
-      else batch.eval(script, { keys, arguments: args });
-      const [reply, acks] = await batch.wait(replicas, timeoutMs).execAsPipeline();
-      return { reply, acks: Number(acks) };
-    },
-    zcount: (key, min, max) => main.zCount(key, min, max),
-    ping: async () => void (await main.ping()),
+    // A batch goes to the node of its first key: the WAIT runs where the script did.
+    ...commandsOn(main, (firstKey) => (acker ?? main).multi(firstKey) as unknown as Batch),
     onConnection(listener) {
       listeners.push(listener);
     },
@@ -124,6 +101,45 @@ export function nodeRedisClusterClient(
       main.destroy();
       acker?.destroy();
     },
+  };
+}
+
+/** What the store uses of a node-redis client or cluster. */
+interface Commands {
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  zCount(key: string, min: string, max: string): Promise<number>;
+  ping(): Promise<unknown>;
+}
+
+/** A pipeline (`execAsPipeline`: no MULTI, no EXEC) of one script and a WAIT. */
+interface Batch {
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Batch;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Batch;
+  wait(replicas: number, timeoutMs: number): { execAsPipeline(): Promise<unknown[]> };
+}
+
+/** The store's commands on `main`, and its waits on the batches `batchFor` gives. */
+function commandsOn(
+  main: Commands,
+  batchFor: (firstKey: string | undefined) => Batch,
+): Pick<RedisClient, 'script' | 'scriptThenWait' | 'zcount' | 'ping'> {
+  return {
+    script: (sha, script, keys, args) =>
+      script === undefined
+        ? main.evalSha(sha, { keys, arguments: args })
+        : main.eval(script, { keys, arguments: args }),
+    async scriptThenWait(sha, script, keys, args, replicas, timeoutMs) {
+      const batch = batchFor(keys[0]);
+      const withScript =
+        script === undefined
+          ? batch.evalSha(sha, { keys, arguments: args })
+          : batch.eval(script, { keys, arguments: args });
+      const [reply, acks] = await withScript.wait(replicas, timeoutMs).execAsPipeline();
+      return { reply, acks: Number(acks) };
+    },
+    zcount: (key, min, max) => main.zCount(key, min, max),
+    ping: async () => void (await main.ping()),
   };
 }
 
