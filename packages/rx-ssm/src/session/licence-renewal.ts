@@ -2,11 +2,12 @@ import {
   catchError,
   defer,
   EMPTY,
-  first,
   ignoreElements,
   type Observable,
   of,
   retry,
+  take,
+  throwIfEmpty,
   timeout,
 } from 'rxjs';
 import { SsmError } from '../error.js';
@@ -44,7 +45,12 @@ export function licenceRenewal(
   const slice = (periodSeconds * 1000) / (ctx.heartbeatRetries + 1);
   return defer(() => {
     ask();
-    return tokenAnswers$.pipe(first(), timeout({ first: slice, scheduler: ctx.scheduler }));
+    return tokenAnswers$.pipe(
+      take(1),
+      // As `first()`: answers that end before one came are a failed try too.
+      throwIfEmpty(),
+      timeout({ first: slice, scheduler: ctx.scheduler }),
+    );
   }).pipe(
     retry(ctx.heartbeatRetries),
     ignoreElements(),

@@ -68,7 +68,7 @@ export function ssmBaseUrl(ssmServerUrl: string, source?: SsmSource): string {
     throw new SsmError({
       kind: 'setup',
       message: `ssmServerUrl "${ssmServerUrl}" is not an http(s) URL`,
-      ...(source && { source }),
+      source,
     });
   }
   const base = ssmServerUrl.replace(/[?#].*$/, '').replace(/\/$/, '');
@@ -103,10 +103,9 @@ function bodyOf(call: SsmRequest['call'], extras: RequestExtras): string {
   if (call === 'sessions') return '';
   if (extras.challenge) return JSON.stringify({ challenge: toBase64(extras.challenge) });
   if (call === 'setup' && extras.device) {
+    // JSON leaves out a name or type that is undefined.
     const { id, name, type } = extras.device;
-    return JSON.stringify({
-      device: { id, ...(name !== undefined && { name }), ...(type !== undefined && { type }) },
-    });
+    return JSON.stringify({ device: { id, name, type } });
   }
   if (call === 'stop') return JSON.stringify({ sessionId: extras.sessionId ?? '' });
   return '{}';
@@ -123,21 +122,19 @@ export function ssmRequest(
   extras: RequestExtras = {},
 ): SsmRequest {
   const get = call === 'sessions';
-  return {
+  return present({
     call,
-    ...(get && { method: 'GET' as const }),
+    method: get ? ('GET' as const) : undefined,
     url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/${PATHS[call]}`,
-    headers: {
+    headers: present({
       Accept: 'application/json',
-      ...(!get && { 'Content-Type': 'application/json; charset=utf-8' }),
+      'Content-Type': get ? undefined : 'application/json; charset=utf-8',
       [tokenHeaderOf(source)]: token,
-      ...(extras.idempotencyKey !== undefined && {
-        [IDEMPOTENCY_KEY_HEADER]: extras.idempotencyKey,
-      }),
-      ...(get && extras.device && { [DEVICE_ID_HEADER]: extras.device.id }),
-    },
+      [IDEMPOTENCY_KEY_HEADER]: extras.idempotencyKey,
+      [DEVICE_ID_HEADER]: get ? extras.device?.id : undefined,
+    }) as Record<string, string>,
     body: bodyOf(call, extras),
-  };
+  });
 }
 
 const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
@@ -180,6 +177,11 @@ function fromBase64(text: string): Uint8Array | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `fields` without those that are `undefined`: what the SDK hands out has them absent. */
+function present<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }
 
 /** The response body as JSON, when it is JSON (transports may hand over text). */
@@ -239,10 +241,7 @@ export function errorOfResponse(
   call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ): SsmError {
   const body = jsonBody(response.body);
-  const serverCode =
-    isRecord(body) && typeof body.errorCode === 'number' ? body.errorCode : undefined;
-  const serverMessage =
-    isRecord(body) && typeof body.message === 'string' ? body.message : undefined;
+  const { serverCode, message: serverMessage } = errorBodyOf(body);
   const limit = serverCode === SESSION_LIMIT_SERVER_CODE && isRecord(body) ? limitOf(body) : {};
   const detail = [
     serverCode !== undefined && `server code ${serverCode}`,
@@ -257,9 +256,18 @@ export function errorOfResponse(
     message: `SSM ${kind} failed with HTTP ${response.status}${detail ? `: ${detail}` : ''} (${callUrlOf(call, source)})`,
     httpStatus: response.status,
     source,
-    ...(serverCode !== undefined && { serverCode }),
-    ...(serverMessage !== undefined && { serverMessage }),
+    serverCode,
+    serverMessage,
     ...limit,
+  });
+}
+
+/** The `errorCode` and `message` of an SSM error body, each when it has the right type. */
+function errorBodyOf(body: unknown): { serverCode?: number; message?: string } {
+  const { errorCode, message } = isRecord(body) ? body : {};
+  return present({
+    serverCode: typeof errorCode === 'number' ? errorCode : undefined,
+    message: typeof message === 'string' ? message : undefined,
   });
 }
 
@@ -275,12 +283,11 @@ function limitOf(body: Record<string, unknown>): {
   rule?: SsmLimitRule;
   heldBy?: readonly HeldSession[];
 } {
-  const rule = RULES.find((known) => known === body.rule);
-  const heldBy = Array.isArray(body.sessions) ? heldSessionsOf(body.sessions) : undefined;
-  return {
-    ...(rule !== undefined && { rule }),
-    ...(heldBy !== undefined && heldBy.length > 0 && { heldBy }),
-  };
+  const heldBy = Array.isArray(body.sessions) ? heldSessionsOf(body.sessions) : [];
+  return present({
+    rule: RULES.find((known) => known === body.rule),
+    heldBy: heldBy.length > 0 ? heldBy : undefined,
+  });
 }
 
 /**
@@ -298,14 +305,15 @@ export function heldSessionsOf(entries: readonly unknown[]): HeldSession[] {
       return [];
     }
     if (!startedAt || !renewedAt) return [];
-    const device = isRecord(entry.device) ? entry.device : {};
-    const name = typeof device.name === 'string' ? device.name : undefined;
-    const type = typeof device.type === 'string' ? device.type : undefined;
+    const { name, type } = isRecord(entry.device) ? entry.device : {};
     return [
       {
         sessionId,
         contentId,
-        device: { ...(name !== undefined && { name }), ...(type !== undefined && { type }) },
+        device: present({
+          name: typeof name === 'string' ? name : undefined,
+          type: typeof type === 'string' ? type : undefined,
+        }),
         sameDevice: entry.sameDevice === true,
         startedAt,
         renewedAt,
@@ -347,15 +355,7 @@ export function licenceRefusalOf(
   httpStatus: number,
   body: unknown,
 ): { httpStatus: number; serverCode?: number; message?: string } {
-  const json = jsonBody(body);
-  const serverCode =
-    isRecord(json) && typeof json.errorCode === 'number' ? json.errorCode : undefined;
-  const message = isRecord(json) && typeof json.message === 'string' ? json.message : undefined;
-  return {
-    httpStatus,
-    ...(serverCode !== undefined && { serverCode }),
-    ...(message !== undefined && { message }),
-  };
+  return { httpStatus, ...errorBodyOf(jsonBody(body)) };
 }
 
 /**
@@ -410,21 +410,10 @@ export function parseSetup(
   response: SsmResponse,
   source: SsmSource,
 ): { grant: SessionGrant } | { error: SsmError; orphan?: string } {
-  if (!isOk(response.status)) return { error: errorOfResponse('setup', response, source) };
-  const body = jsonBody(response.body);
-  const sessionToken =
-    isRecord(body) && typeof body.sessionToken === 'string' && body.sessionToken
-      ? body.sessionToken
-      : undefined;
-  if (sessionToken === undefined) {
-    return { error: malformed('setup', response, source, 'without a sessionToken') };
-  }
-  if (!isSendable(sessionToken)) {
-    // It could not be sent back, not even in a teardown: the server expires it.
-    return { error: malformed('setup', response, source, UNSENDABLE) };
-  }
-  const heartbeat = isRecord(body) ? body.heartbeat : undefined;
-  if (typeof heartbeat !== 'number' || !Number.isFinite(heartbeat) || heartbeat <= 0) {
+  const granted = grantedBody('setup', response, source, 'setup');
+  if ('error' in granted) return granted;
+  const { sessionToken, heartbeat } = granted.body;
+  if (!isPeriod(heartbeat)) {
     return {
       error: malformed('setup', response, source, `with heartbeat ${JSON.stringify(heartbeat)}`),
       orphan: sessionToken,
@@ -433,22 +422,29 @@ export function parseSetup(
   return { grant: { sessionToken, heartbeatSeconds: heartbeat } };
 }
 
-/** A renewal answer's body with its next `sessionToken`, checked, or the heartbeat error. */
-function renewedBody(
+/** A period a server may give: a positive, finite number of seconds. */
+function isPeriod(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+/**
+ * The body of a 2xx answer that names a session, its `sessionToken` checked, or the error of
+ * the call: a setup's, or a heartbeat's for a heartbeat or a Widevine renewal. A token that
+ * cannot be sent back, not even in a teardown, is an error: the server expires it.
+ */
+function grantedBody(
+  kind: 'setup' | 'heartbeat',
   response: SsmResponse,
   source: SsmSource,
-  call: 'heartbeat' | 'renewal',
+  call: 'setup' | 'heartbeat' | 'renewal',
 ): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
-  if (!isOk(response.status)) {
-    return { error: errorOfResponse('heartbeat', response, source, call) };
-  }
+  if (!isOk(response.status)) return { error: errorOfResponse(kind, response, source, call) };
   const body = jsonBody(response.body);
-  if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
-    return { error: malformed('heartbeat', response, source, 'without a sessionToken', call) };
+  const token = isRecord(body) ? body.sessionToken : undefined;
+  if (typeof token !== 'string' || !token) {
+    return { error: malformed(kind, response, source, 'without a sessionToken', call) };
   }
-  if (!isSendable(body.sessionToken)) {
-    return { error: malformed('heartbeat', response, source, UNSENDABLE, call) };
-  }
+  if (!isSendable(token)) return { error: malformed(kind, response, source, UNSENDABLE, call) };
   return { body: body as Record<string, unknown> & { sessionToken: string } };
 }
 
@@ -457,17 +453,14 @@ export function parseHeartbeat(
   response: SsmResponse,
   source: SsmSource,
 ): { renewal: Renewal } | { error: SsmError } {
-  const renewed = renewedBody(response, source, 'heartbeat');
+  const renewed = grantedBody('heartbeat', response, source, 'heartbeat');
   if ('error' in renewed) return renewed;
-  const { body } = renewed;
-  const heartbeat = body.heartbeat;
-  const changesPeriod =
-    typeof heartbeat === 'number' && Number.isFinite(heartbeat) && heartbeat > 0;
+  const { sessionToken, heartbeat } = renewed.body;
   return {
-    renewal: {
-      sessionToken: body.sessionToken,
-      ...(changesPeriod && { heartbeatSeconds: heartbeat }),
-    },
+    renewal: present({
+      sessionToken,
+      heartbeatSeconds: isPeriod(heartbeat) ? heartbeat : undefined,
+    }),
   };
 }
 
@@ -488,7 +481,7 @@ export function parseWidevineRenewal(
     (answer.sessionToken === undefined || answer.sessionToken === null);
   const renewed = keepsToken
     ? { body: { ...answer, sessionToken: currentToken } }
-    : renewedBody(response, source, 'renewal');
+    : grantedBody('heartbeat', response, source, 'renewal');
   if ('error' in renewed) return renewed;
   const { body } = renewed;
   const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
