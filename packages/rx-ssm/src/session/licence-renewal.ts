@@ -7,8 +7,9 @@ import {
   of,
   retry,
   take,
+  takeUntil,
   throwIfEmpty,
-  timeout,
+  timer,
 } from 'rxjs';
 import { SsmError } from '../error.js';
 import type { LicenceAnswer, SsmRenewal, SsmSource } from '../types.js';
@@ -45,12 +46,8 @@ export function licenceRenewal(
   const slice = (periodSeconds * 1000) / (ctx.heartbeatRetries + 1);
   return defer(() => {
     ask();
-    return tokenAnswers$.pipe(
-      take(1),
-      // As `first()`: answers that end before one came are a failed try too.
-      throwIfEmpty(),
-      timeout({ first: slice, scheduler: ctx.scheduler }),
-    );
+    // None within the slice, or answers that end before one came: a failed try.
+    return tokenAnswers$.pipe(take(1), takeUntil(timer(slice, ctx.scheduler)), throwIfEmpty());
   }).pipe(
     retry(ctx.heartbeatRetries),
     ignoreElements(),
