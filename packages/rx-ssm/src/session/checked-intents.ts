@@ -1,15 +1,53 @@
 import type { SsmIntents, SsmOptions } from '../types.js';
 
-const INTENTS = ['play$', 'stop$', 'appState$', 'licence$'] as const;
+/** What a field must be: the test, and its name in the message. */
+type Rule = readonly [test: (value: unknown) => boolean, what: string];
 
-const isObservable = (value: unknown): boolean =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { subscribe?: unknown }).subscribe === 'function' &&
-  typeof (value as { pipe?: unknown }).pipe === 'function';
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+const hasMethods = (value: unknown, ...names: string[]): boolean =>
+  isObject(value) && names.every((name) => typeof value[name] === 'function');
+
+const OBSERVABLE: Rule = [(value) => hasMethods(value, 'subscribe', 'pipe'), 'an Observable'];
+const COUNT: Rule = [
+  (value) => typeof value === 'number' && Number.isFinite(value) && value >= 0,
+  'a finite number ≥ 0',
+];
+const FUNCTION: Rule = [(value) => typeof value === 'function', 'a function'];
+const BOOLEAN: Rule = [(value) => typeof value === 'boolean', 'a boolean'];
+
+const INTENTS: Record<string, Rule> = {
+  play$: OBSERVABLE,
+  stop$: OBSERVABLE,
+  appState$: OBSERVABLE,
+  licence$: OBSERVABLE,
+};
+
+const OPTIONS: Record<string, Rule> = {
+  tokenTimeoutMs: COUNT,
+  heartbeatRetries: COUNT,
+  minHeartbeatSeconds: COUNT,
+  transport: FUNCTION,
+  setupIdempotencyKey: FUNCTION,
+  syncMode: BOOLEAN,
+  reestablishAfterBackground: BOOLEAN,
+  scheduler: [(value) => hasMethods(value, 'now', 'schedule'), 'an rxjs SchedulerLike'],
+};
 
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+
+const wrong = (name: string, what: string, value: unknown) =>
+  new TypeError(`ssmSession: ${name} must be ${what}, got ${describe(value)}`);
+
+/** Throws for the first field of `given` that is present and breaks its rule. */
+function checkFields(name: string, given: Record<string, unknown>, rules: Record<string, Rule>) {
+  for (const [field, [test, what]] of Object.entries(rules)) {
+    const value = given[field];
+    if (value !== undefined && !test(value)) throw wrong(`${name}.${field}`, what, value);
+  }
+}
 
 /**
  * Throws a `TypeError` that names what is wrong, at the call, for intents or options an app
@@ -18,68 +56,15 @@ const describe = (value: unknown): string =>
  * names nothing of the app's.
  */
 export function checkIntents(intents: unknown, options: unknown): asserts intents is SsmIntents {
-  if (typeof intents !== 'object' || intents === null) {
-    throw new TypeError(
-      `ssmSession(intents): intents must be an object with a source$ (an Observable of SsmSource | null), got ${describe(intents)}`,
-    );
-  }
-  const given = intents as Record<string, unknown>;
-  if (!isObservable(given.source$)) {
-    throw new TypeError(
-      `ssmSession(intents): intents.source$ is required: an Observable of SsmSource | null, got ${describe(given.source$)}`,
-    );
-  }
-  for (const name of INTENTS) {
-    if (given[name] !== undefined && !isObservable(given[name])) {
-      throw new TypeError(
-        `ssmSession(intents): intents.${name} must be an Observable when given, got ${describe(given[name])}`,
-      );
-    }
-  }
+  const source = 'an Observable of SsmSource | null';
+  if (!isObject(intents)) throw wrong('intents', `an object with a source$ (${source})`, intents);
+  if (!OBSERVABLE[0](intents.source$)) throw wrong('intents.source$', source, intents.source$);
+  checkFields('intents', intents, INTENTS);
   checkOptions(options);
 }
 
-const NUMBERS = ['tokenTimeoutMs', 'heartbeatRetries', 'minHeartbeatSeconds'] as const;
-const FUNCTIONS = ['transport', 'setupIdempotencyKey'] as const;
-const BOOLEANS = ['syncMode', 'reestablishAfterBackground'] as const;
-
 function checkOptions(options: unknown): asserts options is SsmOptions | undefined {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `ssmSession(intents, options): options must be an object, got ${describe(options)}`,
-    );
-  }
-  const given = options as Record<string, unknown>;
-  const wrong = (name: string, what: string) =>
-    new TypeError(
-      `ssmSession(intents, options): options.${name} must be ${what}, got ${describe(given[name])}`,
-    );
-  for (const name of NUMBERS) {
-    const value = given[name];
-    if (
-      value !== undefined &&
-      !(typeof value === 'number' && Number.isFinite(value) && value >= 0)
-    ) {
-      throw wrong(name, 'a finite number ≥ 0');
-    }
-  }
-  for (const name of FUNCTIONS) {
-    if (given[name] !== undefined && typeof given[name] !== 'function')
-      throw wrong(name, 'a function');
-  }
-  for (const name of BOOLEANS) {
-    if (given[name] !== undefined && typeof given[name] !== 'boolean')
-      throw wrong(name, 'a boolean');
-  }
-  const scheduler = given.scheduler as { now?: unknown; schedule?: unknown } | undefined;
-  if (
-    scheduler !== undefined &&
-    (typeof scheduler !== 'object' ||
-      scheduler === null ||
-      typeof scheduler.now !== 'function' ||
-      typeof scheduler.schedule !== 'function')
-  ) {
-    throw wrong('scheduler', 'an rxjs SchedulerLike');
-  }
+  if (!isObject(options)) throw wrong('options', 'an object', options);
+  checkFields('options', options, OPTIONS);
 }
