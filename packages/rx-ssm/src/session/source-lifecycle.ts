@@ -1,6 +1,7 @@
 import {
   concat,
   defer,
+  exhaustMap,
   filter,
   finalize,
   map,
@@ -8,8 +9,8 @@ import {
   NEVER,
   type Observable,
   of,
-  repeat,
   share,
+  startWith,
   switchMap,
   take,
   takeUntil,
@@ -70,9 +71,15 @@ export function sourceLifecycle(
   );
 }
 
-/** Session runs for one source: after a run ends in an error, the next `play$` starts another. */
+/**
+ * Session runs for one source: one at once, and after a run ends in an error, the next `play$`
+ * starts another. A `play$` while a run is live does nothing.
+ */
 function sessionRuns(source: SsmSource, ctx: SessionContext): Observable<SsmState> {
-  return sessionRun(source, ctx).pipe(repeat({ delay: () => ctx.play$ }));
+  return ctx.play$.pipe(
+    startWith(undefined),
+    exhaustMap(() => sessionRun(source, ctx)),
+  );
 }
 
 /**
