@@ -348,8 +348,8 @@ function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: 
     message: `the licence request was refused with HTTP ${httpStatus}${message ? `: "${message}"` : ''}`,
     httpStatus,
     source,
-    ...(serverCode !== undefined && { serverCode }),
-    ...(typeof message === 'string' && { serverMessage: message }),
+    serverCode,
+    serverMessage: typeof message === 'string' ? message : undefined,
   });
 }
 

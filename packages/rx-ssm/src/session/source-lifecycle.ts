@@ -144,10 +144,10 @@ function notFatal(error: SsmError): SsmError {
     kind: error.kind,
     message: `${error.message}; the session expired in the background and is set up again`,
     fatal: false,
-    ...(error.httpStatus !== undefined && { httpStatus: error.httpStatus }),
-    ...(error.serverCode !== undefined && { serverCode: error.serverCode }),
-    ...(error.serverMessage !== undefined && { serverMessage: error.serverMessage }),
-    ...(error.source !== undefined && { source: error.source }),
+    httpStatus: error.httpStatus,
+    serverCode: error.serverCode,
+    serverMessage: error.serverMessage,
+    source: error.source,
     cause: error,
   });
 }
