@@ -1,5 +1,4 @@
 import {
-  BehaviorSubject,
   concat,
   concatMap,
   defer,
@@ -11,6 +10,7 @@ import {
   mergeMap,
   type Observable,
   of,
+  ReplaySubject,
   Subject,
   share,
   startWith,
@@ -110,7 +110,10 @@ export function liveSession(
     let sessionToken = grant.sessionToken;
     let renewal: SsmRenewalMode = 'heartbeat';
     let tokensDue = false;
-    const period$ = new BehaviorSubject(usablePeriod(grant.heartbeatSeconds, source, ctx));
+    let period = usablePeriod(grant.heartbeatSeconds, source, ctx);
+    // The period for the ticks: the current one on subscribe, then each change.
+    const period$ = new ReplaySubject<number>(1);
+    period$.next(period);
     const toLicenceMode = new Subject<void>();
     // This session's renewal calls, one at a time: each uses the token the one before brought,
     // and each runs to its answer even if the session ends meanwhile (a teardown waits for it).
@@ -154,7 +157,7 @@ export function liveSession(
             sendRenewal('heartbeat', (response) => asOutcome(parseHeartbeat(response, source))),
           ),
         ),
-        () => period$.value,
+        () => period,
         ctx,
       ).pipe(
         // A licence answer that switched the session meanwhile has the newer token.
@@ -179,7 +182,7 @@ export function liveSession(
           authorization: authorizationOf(source.token ?? '', sessionToken),
         }),
         tokensDue ? tokenAnswers$ : undefined,
-        period$.value,
+        period,
         ctx,
       );
 
@@ -245,7 +248,7 @@ export function liveSession(
           );
           return inFlight;
         }),
-        () => period$.value,
+        () => period,
         ctx,
       ).pipe(
         mergeMap((outcome): Observable<Update> => {
@@ -313,8 +316,9 @@ export function liveSession(
       }
       tokensDue ||= update.tokensDue === true;
       if (update.heartbeatSeconds !== undefined) {
-        const period = usablePeriod(update.heartbeatSeconds, source, ctx);
-        changed ||= period !== period$.value;
+        const next = usablePeriod(update.heartbeatSeconds, source, ctx);
+        changed ||= next !== period;
+        period = next;
         period$.next(period);
       }
       // A renewal answer re-emits `active` even with the same token: the session was renewed.
@@ -325,12 +329,12 @@ export function liveSession(
       filter(apply),
       takeWhile((update) => !('error' in update), true),
       map((update): SsmState | Reestablish => {
-        if (!('error' in update)) return active(source, sessionToken, period$.value, renewal);
+        if (!('error' in update)) return active(source, sessionToken, period, renewal);
         return update.expired && ctx.reestablishAfterBackground
           ? { status: 'reestablish', error: update.error }
           : failed(source, update.error);
       }),
-      startWith(active(source, sessionToken, period$.value, renewal)),
+      startWith(active(source, sessionToken, period, renewal)),
     );
   });
 }
