@@ -168,7 +168,7 @@ describe('parseTeardown and transient errors', () => {
     expect(errorOfNoResponse('setup', 'timeout', source).message).toBe(
       `SSM setup got no response: timeout (${SETUP})`,
     );
-    expect(errorOfNoResponse('heartbeat', answerTooLarge(65_536), source, 'renewal').message).toBe(
+    expect(errorOfNoResponse('renewal', answerTooLarge(65_536), source).message).toBe(
       'SSM heartbeat refused the answer: answer larger than 65536 bytes (https://ssm.example.com/T/ssm/v1/renewal-license-wv)',
     );
   });

@@ -234,8 +234,9 @@ export function liveSession(
       let inFlight: Observable<RenewalOutcome<Renewed>> | undefined;
       const reply = (outcome: RenewalOutcome<Renewed>) => {
         answered = true;
-        if ('error' in outcome) job.reply.error(outcome.error);
-        else job.reply.next(outcome.answer.license ?? new Uint8Array());
+        if ('error' in outcome) return job.reply.error(outcome.error);
+        job.reply.next(outcome.answer.license ?? new Uint8Array());
+        job.reply.complete();
       };
       return renewalCall(
         defer(() => {

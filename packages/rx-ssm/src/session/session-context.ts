@@ -14,7 +14,12 @@ import type { RequestLane } from './request-lane.js';
 /** A Widevine `license-renewal` challenge on its way to the live session, and where its answer goes. */
 export interface WidevineJob {
   readonly challenge: Uint8Array;
-  readonly reply: { next(license: Uint8Array): void; error(error: SsmError): void };
+  /** Gets the licence bytes then completes, or the error. */
+  readonly reply: {
+    next(license: Uint8Array): void;
+    complete(): void;
+    error(error: SsmError): void;
+  };
 }
 
 /** What every step of one pipeline shares: its options, resolved, and its request lane. */

@@ -137,16 +137,7 @@ function ssmPipeline(
       defer(() => {
         if (!widevine.observed) return throwError(() => noLiveSession());
         const reply = new ReplaySubject<Uint8Array>(1);
-        widevine.next({
-          challenge,
-          reply: {
-            next: (license) => {
-              reply.next(license);
-              reply.complete();
-            },
-            error: (error) => reply.error(error),
-          },
-        });
+        widevine.next({ challenge, reply });
         return reply.asObservable();
       }),
   };

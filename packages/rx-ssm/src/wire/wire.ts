@@ -202,12 +202,14 @@ function isOk(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-/** The call an error of each kind names by default (a Widevine renewal and a stop say theirs). */
-const CALL_OF_KIND: Record<SsmErrorKind, SsmRequest['call']> = {
+/** The kind of error each call gives: a Widevine renewal is a heartbeat, a listing or stop an account call. */
+export const KIND_OF_CALL: Record<SsmRequest['call'], SsmErrorKind> = {
   setup: 'setup',
   heartbeat: 'heartbeat',
   teardown: 'teardown',
-  account: 'sessions',
+  renewal: 'heartbeat',
+  sessions: 'account',
+  stop: 'account',
 };
 
 /**
@@ -235,11 +237,11 @@ function statusCause(status: number, body: unknown): string | undefined {
 
 /** The typed error of a non-2xx response, with the server's `errorCode` and `message` if any. */
 export function errorOfResponse(
-  kind: SsmErrorKind,
+  call: SsmRequest['call'],
   response: SsmResponse,
   source: SsmSource,
-  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ): SsmError {
+  const kind = KIND_OF_CALL[call];
   const body = jsonBody(response.body);
   const { serverCode, message: serverMessage } = errorBodyOf(body);
   const limit = serverCode === SESSION_LIMIT_SERVER_CODE && isRecord(body) ? limitOf(body) : {};
@@ -334,17 +336,17 @@ export function parseAccountSessions(
   response: SsmResponse,
   source: SsmSource,
 ): { sessions: HeldSession[] } | { error: SsmError } {
-  if (!isOk(response.status)) return { error: errorOfResponse('account', response, source) };
+  if (!isOk(response.status)) return { error: errorOfResponse('sessions', response, source) };
   const body = jsonBody(response.body);
   if (!isRecord(body) || !Array.isArray(body.sessions)) {
-    return { error: malformed('account', response, source, 'without a sessions list') };
+    return { error: malformed('sessions', response, source, 'without a sessions list') };
   }
   return { sessions: heldSessionsOf(body.sessions) };
 }
 
 /** An answer to `{base}/sessions/stop`: `undefined` when the session is stopped, else the error. */
 export function parseStop(response: SsmResponse, source: SsmSource): SsmError | undefined {
-  return isOk(response.status) ? undefined : errorOfResponse('account', response, source, 'stop');
+  return isOk(response.status) ? undefined : errorOfResponse('stop', response, source);
 }
 
 /**
@@ -364,11 +366,11 @@ export function licenceRefusalOf(
  * each said as what it is.
  */
 export function errorOfNoResponse(
-  kind: SsmErrorKind,
+  call: SsmRequest['call'],
   cause: unknown,
   source: SsmSource,
-  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ): SsmError {
+  const kind = KIND_OF_CALL[call];
   const reason = cause instanceof Error ? cause.message : String(cause);
   const failure = (cause as { reason?: unknown } | null)?.reason;
   const what =
@@ -387,12 +389,12 @@ export function errorOfNoResponse(
 
 /** A 2xx response whose body breaks the protocol. */
 function malformed(
-  kind: SsmErrorKind,
+  call: SsmRequest['call'],
   response: SsmResponse,
   source: SsmSource,
   why: string,
-  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ) {
+  const kind = KIND_OF_CALL[call];
   return new SsmError({
     kind,
     message: `SSM ${kind} answered HTTP ${response.status} but ${why} (${callUrlOf(call, source)})`,
@@ -410,7 +412,7 @@ export function parseSetup(
   response: SsmResponse,
   source: SsmSource,
 ): { grant: SessionGrant } | { error: SsmError; orphan?: string } {
-  const granted = grantedBody('setup', response, source, 'setup');
+  const granted = grantedBody('setup', response, source);
   if ('error' in granted) return granted;
   const { sessionToken, heartbeat } = granted.body;
   if (!isPeriod(heartbeat)) {
@@ -433,18 +435,17 @@ function isPeriod(value: unknown): value is number {
  * cannot be sent back, not even in a teardown, is an error: the server expires it.
  */
 function grantedBody(
-  kind: 'setup' | 'heartbeat',
+  call: 'setup' | 'heartbeat' | 'renewal',
   response: SsmResponse,
   source: SsmSource,
-  call: 'setup' | 'heartbeat' | 'renewal',
 ): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
-  if (!isOk(response.status)) return { error: errorOfResponse(kind, response, source, call) };
+  if (!isOk(response.status)) return { error: errorOfResponse(call, response, source) };
   const body = jsonBody(response.body);
   const token = isRecord(body) ? body.sessionToken : undefined;
   if (typeof token !== 'string' || !token) {
-    return { error: malformed(kind, response, source, 'without a sessionToken', call) };
+    return { error: malformed(call, response, source, 'without a sessionToken') };
   }
-  if (!isSendable(token)) return { error: malformed(kind, response, source, UNSENDABLE, call) };
+  if (!isSendable(token)) return { error: malformed(call, response, source, UNSENDABLE) };
   return { body: body as Record<string, unknown> & { sessionToken: string } };
 }
 
@@ -453,7 +454,7 @@ export function parseHeartbeat(
   response: SsmResponse,
   source: SsmSource,
 ): { renewal: Renewal } | { error: SsmError } {
-  const renewed = grantedBody('heartbeat', response, source, 'heartbeat');
+  const renewed = grantedBody('heartbeat', response, source);
   if ('error' in renewed) return renewed;
   const { sessionToken, heartbeat } = renewed.body;
   return {
@@ -481,13 +482,13 @@ export function parseWidevineRenewal(
     (answer.sessionToken === undefined || answer.sessionToken === null);
   const renewed = keepsToken
     ? { body: { ...answer, sessionToken: currentToken } }
-    : grantedBody('heartbeat', response, source, 'renewal');
+    : grantedBody('renewal', response, source);
   if ('error' in renewed) return renewed;
   const { body } = renewed;
   const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
   if (!license)
     return {
-      error: malformed('heartbeat', response, source, 'without a base64 license', 'renewal'),
+      error: malformed('renewal', response, source, 'without a base64 license'),
     };
   return { widevine: { sessionToken: body.sessionToken, license } };
 }
