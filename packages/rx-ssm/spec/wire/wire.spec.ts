@@ -103,7 +103,7 @@ describe('parseSetup', () => {
     );
     for (const status of [0, 302]) {
       expect(message(status, '')).toBe(
-        `SSM setup failed with HTTP ${status}: the server answered with a redirect, which is not followed (a token never leaves for another URL) (${SETUP})`,
+        `SSM setup failed with HTTP ${status}: a redirect, not followed: a token never leaves for another URL (${SETUP})`,
       );
     }
     expect(message(500, '')).toBe(`SSM setup failed with HTTP 500: with an empty body (${SETUP})`);

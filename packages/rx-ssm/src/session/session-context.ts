@@ -35,9 +35,9 @@ export interface SessionContext {
   /** A session found expired on its return from the background is set up again. */
   readonly reestablishAfterBackground: boolean;
   /** This installation, sent with every setup. */
-  readonly device: SsmDevice | undefined;
+  readonly device?: SsmDevice;
   /** A fresh `Idempotency-Key` per setup, when the app asked for one. */
-  readonly setupIdempotencyKey: (() => string) | undefined;
+  readonly setupIdempotencyKey?: () => string;
   /** The app state, replaying the current one; `active` until told otherwise. */
   readonly appState$: Observable<AppState>;
   /** Play intents, shared. */

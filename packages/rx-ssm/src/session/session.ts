@@ -82,6 +82,8 @@ function ssmPipeline(
     );
     const licence$ = intents.licence$?.pipe(share({ resetOnComplete: false }));
     const ctx: SessionContext = {
+      // `device` and `setupIdempotencyKey` as given, the others with their defaults.
+      ...options,
       mode,
       lane,
       transport: options.transport ?? defaultTransport(),
@@ -89,8 +91,6 @@ function ssmPipeline(
       tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
       heartbeatRetries: options.heartbeatRetries ?? 2,
       minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
-      setupIdempotencyKey: options.setupIdempotencyKey,
-      device: options.device,
       reestablishAfterBackground: options.reestablishAfterBackground ?? false,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,

@@ -22,7 +22,7 @@ export function unsendableHeader(headers: Record<string, unknown>): TransportErr
     if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
       return new TransportError(
         'unsendable-header',
-        `header "${name}" has a value a request cannot carry (a line break, a control character or a character past U+00FF); nothing was sent`,
+        `header "${name}" has a value no request can carry (a line break, control character or character past U+00FF); nothing was sent`,
       );
     }
   }

@@ -228,7 +228,7 @@ export function callUrlOf(call: SsmRequest['call'], source: SsmSource): string {
 /** Why a non-2xx answer failed, when its body does not say. */
 function statusCause(status: number, body: unknown): string | undefined {
   if (status === 0 || (status >= 300 && status < 400)) {
-    return 'the server answered with a redirect, which is not followed (a token never leaves for another URL)';
+    return 'a redirect, not followed: a token never leaves for another URL';
   }
   if (status === 404) return 'nothing answers at this URL: check ssmServerUrl';
   if (typeof body === 'string' && body.trim() === '') return 'with an empty body';
