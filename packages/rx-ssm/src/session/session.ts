@@ -34,7 +34,7 @@ import { checkIntents } from './checked-intents.js';
 import { asyncMode, syncMode } from './mode.js';
 import { requestLane } from './request-lane.js';
 import type { SessionContext, WidevineJob } from './session-context.js';
-import { diagnosedSources, isDevelopment } from './source-diagnostics.js';
+import { diagnosedSources } from './source-diagnostics.js';
 import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
 import { failed, idle, tearingDown } from './states.js';
 import { sameSession, wantedSource } from './wanted-source.js';
@@ -100,9 +100,17 @@ function ssmPipeline(
       askRenewal: (renewal) => renewals.next(renewal),
       diagnose: (diagnostic) => diagnostics.next(diagnostic),
     };
-    const source$ = isDevelopment()
-      ? intents.source$.pipe(diagnosedSources(ctx.diagnose))
-      : intents.source$;
+    let source$ = intents.source$;
+    // Development builds report a source that looks wrong. The check is read where it is used,
+    // so that a production build (the bundler replaces `process.env.NODE_ENV` by "production")
+    // drops it and the diagnostics with it.
+    try {
+      if (process.env.NODE_ENV !== 'production') {
+        source$ = source$.pipe(diagnosedSources(ctx.diagnose));
+      }
+    } catch {
+      // No `process` and no bundler that replaced the read: not a development build.
+    }
     const wanted$ = wantedSource(source$, play$, intents.stop$).pipe(share());
 
     const states$ = wanted$.pipe(
