@@ -44,9 +44,13 @@ describe('what each entry point leaves in an app bundle', () => {
     expect(production.files.some((file) => file.includes('rxjs'))).toBe(true);
     expect(production.files).not.toContain('packages/rx-ssm/src/session/source-diagnostics.ts');
     expect(production.code).not.toContain('source-unknown-key');
+    // The intent checks stay, their wording goes.
+    expect(production.code).toContain('is not valid');
+    expect(production.code).not.toContain('a finite number');
     const development = await bundle(FETCH_APP, 'development', []);
     expect(development.files).toContain('packages/rx-ssm/src/session/source-diagnostics.ts');
     expect(development.code).toContain('source-unknown-key');
+    expect(development.code).toContain('a finite number');
   });
 
   it('the core entry in production keeps both transports and the intent checks, not the diagnostics', async () => {

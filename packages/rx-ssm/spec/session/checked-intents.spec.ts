@@ -55,6 +55,24 @@ describe.each([
     );
   });
 
+  it('a production build throws the same TypeErrors, naming the field alone', () => {
+    const environment = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const intents: SsmIntents = { source$: of(ssmSource('a')) };
+      expect(untyped(factory)).toThrow(new TypeError('ssmSession: intents is not valid'));
+      expect(untyped(factory, {})).toThrow('ssmSession: intents.source$ is not valid');
+      expect(untyped(factory, { ...intents, stop$: 5 })).toThrow('intents.stop$ is not valid');
+      expect(untyped(factory, intents, 5)).toThrow('ssmSession: options is not valid');
+      expect(untyped(factory, intents, { syncMode: 'yes' })).toThrow(TypeError);
+      expect(untyped(factory, intents, { syncMode: 'yes' })).toThrow(
+        'options.syncMode is not valid',
+      );
+    } finally {
+      process.env.NODE_ENV = environment;
+    }
+  });
+
   it('valid intents and options pass', () => {
     expect(() =>
       factory({ source$: of(null) }, { syncMode: true, tokenTimeoutMs: 0 }),

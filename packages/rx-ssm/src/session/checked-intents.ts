@@ -1,70 +1,97 @@
 import type { SsmIntents, SsmOptions } from '../types.js';
 
-/** What a field must be: the test, and its name in the message. */
-type Rule = readonly [test: (value: unknown) => boolean, what: string];
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
 const hasMethods = (value: unknown, ...names: string[]): boolean =>
   isObject(value) && names.every((name) => typeof value[name] === 'function');
 
-const OBSERVABLE: Rule = [(value) => hasMethods(value, 'subscribe', 'pipe'), 'an Observable'];
-const COUNT: Rule = [
-  (value) => typeof value === 'number' && Number.isFinite(value) && value >= 0,
-  'a finite number ≥ 0',
-];
-const FUNCTION: Rule = [(value) => typeof value === 'function', 'a function'];
-const BOOLEAN: Rule = [(value) => typeof value === 'boolean', 'a boolean'];
+const isObservable = (value: unknown) => hasMethods(value, 'subscribe', 'pipe');
+const isCount = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isFunction = (value: unknown) => typeof value === 'function';
+const isBoolean = (value: unknown) => typeof value === 'boolean';
 
-const INTENTS: Record<string, Rule> = {
-  play$: OBSERVABLE,
-  stop$: OBSERVABLE,
-  appState$: OBSERVABLE,
-  licence$: OBSERVABLE,
+/** The test each intent and option passes when it is given. */
+const INTENTS: Record<string, (value: unknown) => boolean> = {
+  play$: isObservable,
+  stop$: isObservable,
+  appState$: isObservable,
+  licence$: isObservable,
 };
 
-const OPTIONS: Record<string, Rule> = {
-  tokenTimeoutMs: COUNT,
-  heartbeatRetries: COUNT,
-  minHeartbeatSeconds: COUNT,
-  transport: FUNCTION,
-  setupIdempotencyKey: FUNCTION,
-  syncMode: BOOLEAN,
-  reestablishAfterBackground: BOOLEAN,
-  scheduler: [(value) => hasMethods(value, 'now', 'schedule'), 'an rxjs SchedulerLike'],
+const OPTIONS: Record<string, (value: unknown) => boolean> = {
+  tokenTimeoutMs: isCount,
+  heartbeatRetries: isCount,
+  minHeartbeatSeconds: isCount,
+  transport: isFunction,
+  setupIdempotencyKey: isFunction,
+  syncMode: isBoolean,
+  reestablishAfterBackground: isBoolean,
+  scheduler: (value) => hasMethods(value, 'now', 'schedule'),
 };
 
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 
-const wrong = (name: string, what: string, value: unknown) =>
-  new TypeError(`ssmSession: ${name} must be ${what}, got ${describe(value)}`);
+/**
+ * The error for a field that failed its test: it names the field in every build, and in a
+ * development build also what it must be and what it got (a production build drops the words,
+ * all of them inside the check).
+ */
+function wrong(name: string, value: unknown, test?: unknown): TypeError {
+  let message = `ssmSession: ${name} is not valid`;
+  try {
+    if (process.env.NODE_ENV !== 'production') {
+      const source = 'an Observable of SsmSource | null';
+      const byField: Record<string, string> = {
+        intents: `an object with a source$ (${source})`,
+        'intents.source$': source,
+        options: 'an object',
+      };
+      const byTest = new Map<unknown, string>([
+        [isObservable, 'an Observable'],
+        [isCount, 'a finite number ≥ 0'],
+        [isFunction, 'a function'],
+        [isBoolean, 'a boolean'],
+      ]);
+      const what = byField[name] ?? byTest.get(test) ?? 'an rxjs SchedulerLike';
+      message = `ssmSession: ${name} must be ${what}, got ${describe(value)}`;
+    }
+  } catch {
+    // No `process` and no bundler that replaced the read: the short message.
+  }
+  return new TypeError(message);
+}
 
-/** Throws for the first field of `given` that is present and breaks its rule. */
-function checkFields(name: string, given: Record<string, unknown>, rules: Record<string, Rule>) {
-  for (const [field, [test, what]] of Object.entries(rules)) {
+/** Throws for the first field of `given` that is present and fails its test. */
+function checkFields(
+  name: string,
+  given: Record<string, unknown>,
+  tests: Record<string, (value: unknown) => boolean>,
+) {
+  for (const [field, test] of Object.entries(tests)) {
     const value = given[field];
-    if (value !== undefined && !test(value)) throw wrong(`${name}.${field}`, what, value);
+    if (value !== undefined && !test(value)) throw wrong(`${name}.${field}`, value, test);
   }
 }
 
 /**
  * Throws a `TypeError` that names what is wrong, at the call, for intents or options an app
  * got wrong: a missing `source$`, an intent that is not an Observable, an option of the wrong
- * type. Without it the mistake would surface only on subscribe, as an rxjs `TypeError` that
- * names nothing of the app's.
+ * type (in every build; development builds also say what it must be and what it got). Without
+ * it the mistake would surface only on subscribe, as an rxjs `TypeError` that names nothing of
+ * the app's.
  */
 export function checkIntents(intents: unknown, options: unknown): asserts intents is SsmIntents {
-  const source = 'an Observable of SsmSource | null';
-  if (!isObject(intents)) throw wrong('intents', `an object with a source$ (${source})`, intents);
-  if (!OBSERVABLE[0](intents.source$)) throw wrong('intents.source$', source, intents.source$);
+  if (!isObject(intents)) throw wrong('intents', intents);
+  if (!isObservable(intents.source$)) throw wrong('intents.source$', intents.source$);
   checkFields('intents', intents, INTENTS);
   checkOptions(options);
 }
 
 function checkOptions(options: unknown): asserts options is SsmOptions | undefined {
   if (options === undefined) return;
-  if (!isObject(options)) throw wrong('options', 'an object', options);
+  if (!isObject(options)) throw wrong('options', options);
   checkFields('options', options, OPTIONS);
 }
