@@ -141,13 +141,10 @@ function sessionRun(
 /** The error of a session that is being re-established: it ended no session for the app. */
 function notFatal(error: SsmError): SsmError {
   return new SsmError({
-    kind: error.kind,
+    // Its own fields: kind, httpStatus, serverCode, serverMessage, source (not its message).
+    ...error,
     message: `${error.message}; the session expired in the background and is set up again`,
     fatal: false,
-    httpStatus: error.httpStatus,
-    serverCode: error.serverCode,
-    serverMessage: error.serverMessage,
-    source: error.source,
     cause: error,
   });
 }
