@@ -197,31 +197,28 @@ export function liveSession(
     const tokenAnswers$ = answers$.pipe(
       filter((answer) => answer.sessionToken !== undefined || keepsToken(answer)),
     );
+    // What each licence answer does to the session: nothing, unless it carries a token, says
+    // the DRM is enforced, renewed with the token kept, or was refused with 1008.
     const fromLicences$ = answers$.pipe(
-      filter(
-        (answer) =>
-          answer.sessionToken !== undefined ||
-          answer.drmEnforced === true ||
-          keepsToken(answer) ||
-          stoppedRemotely(answer),
-      ),
-      map((answer): Update => {
-        if (answer.refused && stoppedRemotely(answer)) {
-          return { error: licenceRefusal(answer.refused, source) };
+      mergeMap((answer): Update[] => {
+        const { sessionToken: token, refused } = answer;
+        if (refused && stoppedRemotely(answer)) return [{ error: licenceRefusal(refused, source) }];
+        if (token === undefined) {
+          if (keepsToken(answer)) return [{ sessionToken }];
+          return answer.drmEnforced === true ? [{ renewal: 'licence' }] : [];
         }
-        const token = answer.sessionToken;
-        if (token === undefined && keepsToken(answer)) return { sessionToken };
-        if (token === undefined) return { renewal: 'licence' };
         if (typeof token !== 'string' || !isSendable(token)) {
-          return {
-            error: new SsmError({
-              kind: 'heartbeat',
-              message: 'a licence answer carried a session token that cannot be sent in a header',
-              source,
-            }),
-          };
+          return [
+            {
+              error: new SsmError({
+                kind: 'heartbeat',
+                message: 'a licence answer carried a session token that cannot be sent in a header',
+                source,
+              }),
+            },
+          ];
         }
-        return { renewal: 'licence', sessionToken: token, tokensDue: true };
+        return [{ renewal: 'licence', sessionToken: token, tokensDue: true }];
       }),
     );
 
