@@ -1,11 +1,11 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { SsmTransport } from '../types.js';
 import { utf8Length } from './answer-size.js';
-import { type CallBounds, guardedCall } from './guarded-call.js';
+import { guardedCall } from './guarded-call.js';
 import { answerTooLarge } from './transport-error.js';
 
 /** Options of {@link axiosTransport}. */
-export interface AxiosTransportOptions extends CallBounds {
+export interface AxiosTransportOptions {
   /**
    * One deadline for the whole call: connect, headers and the complete body. Past it the
    * request is aborted and the call errors with a `deadline` `TransportError` (no response),

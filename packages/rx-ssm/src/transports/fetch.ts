@@ -1,10 +1,10 @@
 import type { SsmTransport } from '../types.js';
 import { declaredLength, utf8Length } from './answer-size.js';
-import { type CallBounds, guardedCall } from './guarded-call.js';
+import { guardedCall } from './guarded-call.js';
 import { answerTooLarge } from './transport-error.js';
 
 /** Options of {@link fetchTransport}. */
-export interface FetchTransportOptions extends CallBounds {
+export interface FetchTransportOptions {
   /** The `fetch` to use; default the global one. */
   fetch?: typeof fetch;
   /**
