@@ -2,7 +2,13 @@ import { defer, map, type Observable, throwError } from 'rxjs';
 import { SsmError } from '../error.js';
 import { ssmCall } from '../session/ssm-call.js';
 import type { HeldSession, SsmDevice, SsmResponse, SsmSource, SsmTransport } from '../types.js';
-import { deviceProblem, parseAccountSessions, parseStop, sourceProblem } from '../wire/wire.js';
+import {
+  deviceProblem,
+  parseAccountSessions,
+  parseStop,
+  sourceProblem,
+  VISIBLE_ID,
+} from '../wire/wire.js';
 
 /** Options of `accountSessions`. */
 export interface AccountSessionsOptions {
@@ -30,8 +36,6 @@ export type StopSession = (
   sessionId: string,
   options?: StopSessionOptions,
 ) => Observable<void>;
-
-const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * One account call for `source`: refused before sending (nothing goes out) when the source, or
@@ -111,7 +115,7 @@ export function stopSessionWith(defaultTransport: () => SsmTransport): StopSessi
   return (source, sessionId, { transport } = {}) =>
     accountCall(
       source,
-      typeof sessionId === 'string' && SESSION_ID.test(sessionId)
+      typeof sessionId === 'string' && VISIBLE_ID.test(sessionId)
         ? undefined
         : 'sessionId must be 1 to 128 visible ASCII characters',
       (t) => ssmCall(t, 'stop', source, source.token ?? '', { sessionId }),

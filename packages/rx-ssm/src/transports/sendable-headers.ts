@@ -1,9 +1,9 @@
 import { TransportError } from './transport-error.js';
 
 /** An HTTP token (RFC 9110): what a header name may be made of. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Tab, visible ASCII, space and latin1: no CR, LF, NUL or anything past U+00FF. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * The error for the first header that cannot go on the wire, or `undefined` when all can.

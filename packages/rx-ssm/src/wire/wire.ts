@@ -1,4 +1,5 @@
 import { SESSION_LIMIT_SERVER_CODE, SsmError, type SsmErrorKind } from '../error.js';
+import { HEADER_NAME, HEADER_VALUE } from '../transports/sendable-headers.js';
 import type {
   HeldSession,
   SsmDevice,
@@ -137,7 +138,8 @@ export function ssmRequest(
   });
 }
 
-const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
+/** A device id or session id: 1 to 128 visible ASCII characters. */
+export const VISIBLE_ID = /^[\x21-\x7e]{1,128}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -149,7 +151,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function deviceProblem(device: SsmDevice | undefined): string | undefined {
   if (device === undefined) return undefined;
   if (typeof device !== 'object' || device === null) return 'device must be an object';
-  if (typeof device.id !== 'string' || !DEVICE_ID.test(device.id)) {
+  if (typeof device.id !== 'string' || !VISIBLE_ID.test(device.id)) {
     return 'device.id must be 1 to 128 visible ASCII characters';
   }
   const text = (field: 'name' | 'type', max: number) => {
@@ -511,8 +513,6 @@ export function isRenewedByLicence(error: SsmError): boolean {
   return error.serverCode === RENEWED_BY_LICENCE_SERVER_CODE;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** What a session token must look like to go back out in a header: visible ASCII. */
 const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
 const UNSENDABLE = 'with a sessionToken that cannot be sent in a header';
