@@ -122,17 +122,17 @@ describe('parseSetup', () => {
 describe('parseHeartbeat', () => {
   it('reads the rotated token, and a new period only when valid', () => {
     expect(parseHeartbeat({ status: 200, body: { sessionToken: 'S2' } }, source)).toEqual({
-      renewal: { sessionToken: 'S2' },
+      answer: { sessionToken: 'S2' },
     });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: 3 } }, source),
     ).toEqual({
-      renewal: { sessionToken: 'S2', heartbeatSeconds: 3 },
+      answer: { sessionToken: 'S2', heartbeatSeconds: 3 },
     });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: -3 } }, source),
     ).toEqual({
-      renewal: { sessionToken: 'S2' },
+      answer: { sessionToken: 'S2' },
     });
   });
 

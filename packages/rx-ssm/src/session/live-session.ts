@@ -153,9 +153,7 @@ export function liveSession(
     const heartbeat = (): Observable<Update> =>
       renewalCall(
         defer(() =>
-          calls.queue(
-            sendRenewal('heartbeat', (response) => asOutcome(parseHeartbeat(response, source))),
-          ),
+          calls.queue(sendRenewal('heartbeat', (response) => parseHeartbeat(response, source))),
         ),
         () => period,
         ctx,
@@ -240,7 +238,7 @@ export function liveSession(
           inFlight = calls.queue(
             sendRenewal(
               'renewal',
-              (response, sent) => asOutcome(parseWidevineRenewal(response, source, sent)),
+              (response, sent) => parseWidevineRenewal(response, source, sent),
               { challenge: job.challenge },
             ),
           );
@@ -363,17 +361,6 @@ function sessionEnded(source: SsmSource): SsmError {
     source,
     fatal: false,
   });
-}
-
-/** A parsed answer as a renewal outcome. */
-function asOutcome(
-  parsed:
-    | { renewal: { sessionToken: string; heartbeatSeconds?: number } }
-    | { widevine: { sessionToken: string; license: Uint8Array } }
-    | { error: SsmError },
-): RenewalOutcome<Renewed> {
-  if ('error' in parsed) return parsed;
-  return { answer: 'renewal' in parsed ? parsed.renewal : parsed.widevine };
 }
 
 /** A server period clamped into the usable range; a clamp is reported, once per answer. */

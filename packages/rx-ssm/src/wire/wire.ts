@@ -455,12 +455,12 @@ function grantedBody(
 export function parseHeartbeat(
   response: SsmResponse,
   source: SsmSource,
-): { renewal: Renewal } | { error: SsmError } {
+): { answer: Renewal } | { error: SsmError } {
   const renewed = grantedBody('heartbeat', response, source);
   if ('error' in renewed) return renewed;
   const { sessionToken, heartbeat } = renewed.body;
   return {
-    renewal: present({
+    answer: present({
       sessionToken,
       heartbeatSeconds: isPeriod(heartbeat) ? heartbeat : undefined,
     }),
@@ -476,7 +476,7 @@ export function parseWidevineRenewal(
   response: SsmResponse,
   source: SsmSource,
   currentToken: string,
-): { widevine: WidevineRenewal } | { error: SsmError } {
+): { answer: WidevineRenewal } | { error: SsmError } {
   const answer = jsonBody(response.body);
   const keepsToken =
     isOk(response.status) &&
@@ -492,7 +492,7 @@ export function parseWidevineRenewal(
     return {
       error: malformed('renewal', response, source, 'without a base64 license'),
     };
-  return { widevine: { sessionToken: body.sessionToken, license } };
+  return { answer: { sessionToken: body.sessionToken, license } };
 }
 
 /** A teardown response: `undefined` when it worked, else the error. Any 2xx body is fine. */
