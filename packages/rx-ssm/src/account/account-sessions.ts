@@ -1,4 +1,4 @@
-import { defer, map, type Observable, throwError } from 'rxjs';
+import { defer, map, type Observable } from 'rxjs';
 import { SsmError } from '../error.js';
 import { ssmCall } from '../session/ssm-call.js';
 import type { HeldSession, SsmDevice, SsmResponse, SsmSource, SsmTransport } from '../types.js';
@@ -58,10 +58,7 @@ function accountCall<T>(
             ? problem
             : 'the source has no content token (the account is read from it)'));
     if (why) {
-      return throwError(
-        () =>
-          new SsmError({ kind: 'account', message: `SSM account call not sent: ${why}`, source }),
-      );
+      throw new SsmError({ kind: 'account', message: `SSM account call not sent: ${why}`, source });
     }
     return send(transport).pipe(
       map((response) => {

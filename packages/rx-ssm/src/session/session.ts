@@ -14,7 +14,6 @@ import {
   startWith,
   switchMap,
   tap,
-  throwError,
 } from 'rxjs';
 import { SsmError } from '../error.js';
 import type {
@@ -143,7 +142,7 @@ function ssmPipeline(
     diagnostics$: merge(diagnostics, running$),
     renewWidevine: (challenge) =>
       defer(() => {
-        if (!widevine.observed) return throwError(() => noLiveSession());
+        if (!widevine.observed) throw noLiveSession();
         const reply = new ReplaySubject<Uint8Array>(1);
         widevine.next({ challenge, reply });
         return reply.asObservable();
