@@ -44,6 +44,8 @@ describe('what each entry point leaves in an app bundle', () => {
     expect(production.files.some((file) => file.includes('rxjs'))).toBe(true);
     expect(production.files).not.toContain('packages/rx-ssm/src/session/source-diagnostics.ts');
     expect(production.code).not.toContain('source-unknown-key');
+    // A clamped server period is reported in every build (README: minHeartbeatSeconds).
+    expect(production.code).toContain('heartbeat-clamped');
     // The intent checks stay, their wording goes.
     expect(production.code).toContain('is not valid');
     expect(production.code).not.toContain('a finite number');
