@@ -32,6 +32,16 @@ export const SESSION_LIMIT_SERVER_CODE = 1007;
 /** Server `errorCode` for "this session was stopped from another device or evicted". */
 export const STOPPED_REMOTELY_SERVER_CODE = 1008;
 
+/** The fields an {@link SsmError} has only when they are known. */
+const OPTIONAL_FIELDS = [
+  'httpStatus',
+  'serverCode',
+  'serverMessage',
+  'source',
+  'rule',
+  'heldBy',
+] as const satisfies readonly (keyof SsmErrorInit)[];
+
 /** What {@link SsmError} is built from. */
 export interface SsmErrorInit {
   kind: SsmErrorKind;
@@ -79,15 +89,9 @@ export class SsmError extends Error {
     this.code = codeOf[init.kind];
     this.fatal = init.fatal ?? (init.kind !== 'teardown' && init.kind !== 'account');
     // Absent, not undefined, when unknown: `httpStatus` is absent when no response came.
-    const { httpStatus, serverCode, serverMessage, source, rule, heldBy } = init;
-    Object.assign(this, {
-      ...(httpStatus !== undefined && { httpStatus }),
-      ...(serverCode !== undefined && { serverCode }),
-      ...(serverMessage !== undefined && { serverMessage }),
-      ...(source !== undefined && { source }),
-      ...(rule !== undefined && { rule }),
-      ...(heldBy !== undefined && { heldBy }),
-    });
+    for (const field of OPTIONAL_FIELDS) {
+      if (init[field] !== undefined) Object.assign(this, { [field]: init[field] });
+    }
   }
 
   /** The server refused because the account is at its concurrent-session limit (1007). */

@@ -92,8 +92,10 @@ export interface SsmRenewal {
 
 /**
  * Something worth knowing that is not an error: a server period that was clamped, and, in
- * development builds (any where `process.env.NODE_ENV` is not `production`), a source that
- * looks wrong, reported once per `src`.
+ * development builds, a source that looks wrong, reported once per `src`. A development build
+ * is one where `process.env.NODE_ENV` is set and is not `production`: a bundler in development
+ * mode, Node or React Native. A production build drops that check and its code; a page loaded
+ * without a bundler, where nothing sets `process.env.NODE_ENV`, reports none either.
  */
 export type SsmDiagnostic =
   | {

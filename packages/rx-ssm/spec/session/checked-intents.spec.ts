@@ -17,13 +17,13 @@ describe.each([
   it('no intents at all: a TypeError at the call that says what is expected', () => {
     expect(untyped(factory)).toThrow(TypeError);
     expect(untyped(factory)).toThrow(
-      'ssmSession(intents): intents must be an object with a source$ (an Observable of SsmSource | null), got undefined',
+      'ssmSession: intents must be an object with a source$ (an Observable of SsmSource | null), got undefined',
     );
   });
 
   it('intents without source$: a TypeError naming source$, before anything subscribes', () => {
     expect(untyped(factory, {})).toThrow(
-      'ssmSession(intents): intents.source$ is required: an Observable of SsmSource | null, got undefined',
+      'ssmSession: intents.source$ must be an Observable of SsmSource | null, got undefined',
     );
     expect(untyped(factory, { source$: [ssmSource('a')] })).toThrow('got an array');
   });
@@ -31,7 +31,7 @@ describe.each([
   it('an optional intent that is not an Observable is named', () => {
     const source$ = of(ssmSource('a'));
     expect(untyped(factory, { source$, play$: 5 })).toThrow(
-      'intents.play$ must be an Observable when given, got number',
+      'intents.play$ must be an Observable, got number',
     );
     expect(untyped(factory, { source$, appState$: 'active' })).toThrow('intents.appState$');
     expect(untyped(factory, { source$, licence$: {} })).toThrow('intents.licence$');
@@ -53,6 +53,24 @@ describe.each([
     expect(untyped(factory, intents, { scheduler: {} })).toThrow(
       'options.scheduler must be an rxjs SchedulerLike',
     );
+  });
+
+  it('a production build throws the same TypeErrors, naming the field alone', () => {
+    const environment = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const intents: SsmIntents = { source$: of(ssmSource('a')) };
+      expect(untyped(factory)).toThrow(new TypeError('ssmSession: intents is not valid'));
+      expect(untyped(factory, {})).toThrow('ssmSession: intents.source$ is not valid');
+      expect(untyped(factory, { ...intents, stop$: 5 })).toThrow('intents.stop$ is not valid');
+      expect(untyped(factory, intents, 5)).toThrow('ssmSession: options is not valid');
+      expect(untyped(factory, intents, { syncMode: 'yes' })).toThrow(TypeError);
+      expect(untyped(factory, intents, { syncMode: 'yes' })).toThrow(
+        'options.syncMode is not valid',
+      );
+    } finally {
+      process.env.NODE_ENV = environment;
+    }
   });
 
   it('valid intents and options pass', () => {

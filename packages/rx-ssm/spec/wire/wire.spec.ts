@@ -103,7 +103,7 @@ describe('parseSetup', () => {
     );
     for (const status of [0, 302]) {
       expect(message(status, '')).toBe(
-        `SSM setup failed with HTTP ${status}: the server answered with a redirect, which is not followed (a token never leaves for another URL) (${SETUP})`,
+        `SSM setup failed with HTTP ${status}: a redirect, not followed: a token never leaves for another URL (${SETUP})`,
       );
     }
     expect(message(500, '')).toBe(`SSM setup failed with HTTP 500: with an empty body (${SETUP})`);
@@ -122,17 +122,17 @@ describe('parseSetup', () => {
 describe('parseHeartbeat', () => {
   it('reads the rotated token, and a new period only when valid', () => {
     expect(parseHeartbeat({ status: 200, body: { sessionToken: 'S2' } }, source)).toEqual({
-      renewal: { sessionToken: 'S2' },
+      answer: { sessionToken: 'S2' },
     });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: 3 } }, source),
     ).toEqual({
-      renewal: { sessionToken: 'S2', heartbeatSeconds: 3 },
+      answer: { sessionToken: 'S2', heartbeatSeconds: 3 },
     });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: -3 } }, source),
     ).toEqual({
-      renewal: { sessionToken: 'S2' },
+      answer: { sessionToken: 'S2' },
     });
   });
 
@@ -168,7 +168,7 @@ describe('parseTeardown and transient errors', () => {
     expect(errorOfNoResponse('setup', 'timeout', source).message).toBe(
       `SSM setup got no response: timeout (${SETUP})`,
     );
-    expect(errorOfNoResponse('heartbeat', answerTooLarge(65_536), source, 'renewal').message).toBe(
+    expect(errorOfNoResponse('renewal', answerTooLarge(65_536), source).message).toBe(
       'SSM heartbeat refused the answer: answer larger than 65536 bytes (https://ssm.example.com/T/ssm/v1/renewal-license-wv)',
     );
   });

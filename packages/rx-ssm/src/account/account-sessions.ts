@@ -1,8 +1,14 @@
-import { defer, map, type Observable, throwError } from 'rxjs';
+import { defer, map, type Observable } from 'rxjs';
 import { SsmError } from '../error.js';
 import { ssmCall } from '../session/ssm-call.js';
 import type { HeldSession, SsmDevice, SsmResponse, SsmSource, SsmTransport } from '../types.js';
-import { deviceProblem, parseAccountSessions, parseStop, sourceProblem } from '../wire/wire.js';
+import {
+  deviceProblem,
+  parseAccountSessions,
+  parseStop,
+  sourceProblem,
+  VISIBLE_ID,
+} from '../wire/wire.js';
 
 /** Options of `accountSessions`. */
 export interface AccountSessionsOptions {
@@ -31,8 +37,6 @@ export type StopSession = (
   options?: StopSessionOptions,
 ) => Observable<void>;
 
-const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
-
 /**
  * One account call for `source`: refused before sending (nothing goes out) when the source, or
  * `problem`, says it cannot be sent; else sent with the content token, its answer read by `read`,
@@ -54,10 +58,7 @@ function accountCall<T>(
             ? problem
             : 'the source has no content token (the account is read from it)'));
     if (why) {
-      return throwError(
-        () =>
-          new SsmError({ kind: 'account', message: `SSM account call not sent: ${why}`, source }),
-      );
+      throw new SsmError({ kind: 'account', message: `SSM account call not sent: ${why}`, source });
     }
     return send(transport).pipe(
       map((response) => {
@@ -111,7 +112,7 @@ export function stopSessionWith(defaultTransport: () => SsmTransport): StopSessi
   return (source, sessionId, { transport } = {}) =>
     accountCall(
       source,
-      typeof sessionId === 'string' && SESSION_ID.test(sessionId)
+      typeof sessionId === 'string' && VISIBLE_ID.test(sessionId)
         ? undefined
         : 'sessionId must be 1 to 128 visible ASCII characters',
       (t) => ssmCall(t, 'stop', source, source.token ?? '', { sessionId }),

@@ -1,85 +1,97 @@
 import type { SsmIntents, SsmOptions } from '../types.js';
 
-const INTENTS = ['play$', 'stop$', 'appState$', 'licence$'] as const;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
-const isObservable = (value: unknown): boolean =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { subscribe?: unknown }).subscribe === 'function' &&
-  typeof (value as { pipe?: unknown }).pipe === 'function';
+const hasMethods = (value: unknown, ...names: string[]): boolean =>
+  isObject(value) && names.every((name) => typeof value[name] === 'function');
+
+const isObservable = (value: unknown) => hasMethods(value, 'subscribe', 'pipe');
+const isCount = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isFunction = (value: unknown) => typeof value === 'function';
+const isBoolean = (value: unknown) => typeof value === 'boolean';
+
+/** The test each intent and option passes when it is given. */
+const INTENTS: Record<string, (value: unknown) => boolean> = {
+  play$: isObservable,
+  stop$: isObservable,
+  appState$: isObservable,
+  licence$: isObservable,
+};
+
+const OPTIONS: Record<string, (value: unknown) => boolean> = {
+  tokenTimeoutMs: isCount,
+  heartbeatRetries: isCount,
+  minHeartbeatSeconds: isCount,
+  transport: isFunction,
+  setupIdempotencyKey: isFunction,
+  syncMode: isBoolean,
+  reestablishAfterBackground: isBoolean,
+  scheduler: (value) => hasMethods(value, 'now', 'schedule'),
+};
 
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 
 /**
+ * The error for a field that failed its test: it names the field in every build, and in a
+ * development build also what it must be and what it got (a production build drops the words,
+ * all of them inside the check).
+ */
+function wrong(name: string, value: unknown, test?: unknown): TypeError {
+  let message = `ssmSession: ${name} is not valid`;
+  try {
+    if (process.env.NODE_ENV !== 'production') {
+      const source = 'an Observable of SsmSource | null';
+      const byField: Record<string, string> = {
+        intents: `an object with a source$ (${source})`,
+        'intents.source$': source,
+        options: 'an object',
+      };
+      const byTest = new Map<unknown, string>([
+        [isObservable, 'an Observable'],
+        [isCount, 'a finite number ≥ 0'],
+        [isFunction, 'a function'],
+        [isBoolean, 'a boolean'],
+      ]);
+      const what = byField[name] ?? byTest.get(test) ?? 'an rxjs SchedulerLike';
+      message = `ssmSession: ${name} must be ${what}, got ${describe(value)}`;
+    }
+  } catch {
+    // No `process` and no bundler that replaced the read: the short message.
+  }
+  return new TypeError(message);
+}
+
+/** Throws for the first field of `given` that is present and fails its test. */
+function checkFields(
+  name: string,
+  given: Record<string, unknown>,
+  tests: Record<string, (value: unknown) => boolean>,
+) {
+  for (const [field, test] of Object.entries(tests)) {
+    const value = given[field];
+    if (value !== undefined && !test(value)) throw wrong(`${name}.${field}`, value, test);
+  }
+}
+
+/**
  * Throws a `TypeError` that names what is wrong, at the call, for intents or options an app
  * got wrong: a missing `source$`, an intent that is not an Observable, an option of the wrong
- * type. Without it the mistake would surface only on subscribe, as an rxjs `TypeError` that
- * names nothing of the app's.
+ * type (in every build; development builds also say what it must be and what it got). Without
+ * it the mistake would surface only on subscribe, as an rxjs `TypeError` that names nothing of
+ * the app's.
  */
 export function checkIntents(intents: unknown, options: unknown): asserts intents is SsmIntents {
-  if (typeof intents !== 'object' || intents === null) {
-    throw new TypeError(
-      `ssmSession(intents): intents must be an object with a source$ (an Observable of SsmSource | null), got ${describe(intents)}`,
-    );
-  }
-  const given = intents as Record<string, unknown>;
-  if (!isObservable(given.source$)) {
-    throw new TypeError(
-      `ssmSession(intents): intents.source$ is required: an Observable of SsmSource | null, got ${describe(given.source$)}`,
-    );
-  }
-  for (const name of INTENTS) {
-    if (given[name] !== undefined && !isObservable(given[name])) {
-      throw new TypeError(
-        `ssmSession(intents): intents.${name} must be an Observable when given, got ${describe(given[name])}`,
-      );
-    }
-  }
+  if (!isObject(intents)) throw wrong('intents', intents);
+  if (!isObservable(intents.source$)) throw wrong('intents.source$', intents.source$);
+  checkFields('intents', intents, INTENTS);
   checkOptions(options);
 }
 
-const NUMBERS = ['tokenTimeoutMs', 'heartbeatRetries', 'minHeartbeatSeconds'] as const;
-const FUNCTIONS = ['transport', 'setupIdempotencyKey'] as const;
-const BOOLEANS = ['syncMode', 'reestablishAfterBackground'] as const;
-
 function checkOptions(options: unknown): asserts options is SsmOptions | undefined {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `ssmSession(intents, options): options must be an object, got ${describe(options)}`,
-    );
-  }
-  const given = options as Record<string, unknown>;
-  const wrong = (name: string, what: string) =>
-    new TypeError(
-      `ssmSession(intents, options): options.${name} must be ${what}, got ${describe(given[name])}`,
-    );
-  for (const name of NUMBERS) {
-    const value = given[name];
-    if (
-      value !== undefined &&
-      !(typeof value === 'number' && Number.isFinite(value) && value >= 0)
-    ) {
-      throw wrong(name, 'a finite number ≥ 0');
-    }
-  }
-  for (const name of FUNCTIONS) {
-    if (given[name] !== undefined && typeof given[name] !== 'function')
-      throw wrong(name, 'a function');
-  }
-  for (const name of BOOLEANS) {
-    if (given[name] !== undefined && typeof given[name] !== 'boolean')
-      throw wrong(name, 'a boolean');
-  }
-  const scheduler = given.scheduler as { now?: unknown; schedule?: unknown } | undefined;
-  if (
-    scheduler !== undefined &&
-    (typeof scheduler !== 'object' ||
-      scheduler === null ||
-      typeof scheduler.now !== 'function' ||
-      typeof scheduler.schedule !== 'function')
-  ) {
-    throw wrong('scheduler', 'an rxjs SchedulerLike');
-  }
+  if (!isObject(options)) throw wrong('options', options);
+  checkFields('options', options, OPTIONS);
 }

@@ -1,10 +1,10 @@
 import {
-  combineLatest,
   defer,
   distinctUntilChanged,
   map,
   NEVER,
   type Observable,
+  of,
   type SchedulerLike,
   switchMap,
   tap,
@@ -44,9 +44,13 @@ export function heartbeatTicks(
       map((state) => state !== 'background'),
       distinctUntilChanged(),
     );
-    return combineLatest([foreground$, periodSeconds$.pipe(distinctUntilChanged())]).pipe(
-      switchMap(([foreground, seconds]) => {
-        if (!foreground) {
+    // The period in the foreground (read again on each return: it replays its current value),
+    // `null` in the background.
+    const period$ = periodSeconds$.pipe(distinctUntilChanged());
+    return foreground$.pipe(
+      switchMap((foreground) => (foreground ? period$ : of(null))),
+      switchMap((seconds) => {
+        if (seconds === null) {
           wasBackground = true;
           return NEVER;
         }

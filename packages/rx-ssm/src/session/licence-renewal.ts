@@ -2,12 +2,14 @@ import {
   catchError,
   defer,
   EMPTY,
-  first,
   ignoreElements,
   type Observable,
   of,
   retry,
-  timeout,
+  take,
+  takeUntil,
+  throwIfEmpty,
+  timer,
 } from 'rxjs';
 import { SsmError } from '../error.js';
 import type { LicenceAnswer, SsmRenewal, SsmSource } from '../types.js';
@@ -44,7 +46,8 @@ export function licenceRenewal(
   const slice = (periodSeconds * 1000) / (ctx.heartbeatRetries + 1);
   return defer(() => {
     ask();
-    return tokenAnswers$.pipe(first(), timeout({ first: slice, scheduler: ctx.scheduler }));
+    // None within the slice, or answers that end before one came: a failed try.
+    return tokenAnswers$.pipe(take(1), takeUntil(timer(slice, ctx.scheduler)), throwIfEmpty());
   }).pipe(
     retry(ctx.heartbeatRetries),
     ignoreElements(),

@@ -1,5 +1,4 @@
 import {
-  BehaviorSubject,
   concat,
   concatMap,
   defer,
@@ -11,6 +10,7 @@ import {
   mergeMap,
   type Observable,
   of,
+  ReplaySubject,
   Subject,
   share,
   startWith,
@@ -110,7 +110,10 @@ export function liveSession(
     let sessionToken = grant.sessionToken;
     let renewal: SsmRenewalMode = 'heartbeat';
     let tokensDue = false;
-    const period$ = new BehaviorSubject(usablePeriod(grant.heartbeatSeconds, source, ctx));
+    let period = usablePeriod(grant.heartbeatSeconds, source, ctx);
+    // The period for the ticks: the current one on subscribe, then each change.
+    const period$ = new ReplaySubject<number>(1);
+    period$.next(period);
     const toLicenceMode = new Subject<void>();
     // This session's renewal calls, one at a time: each uses the token the one before brought,
     // and each runs to its answer even if the session ends meanwhile (a teardown waits for it).
@@ -150,11 +153,9 @@ export function liveSession(
     const heartbeat = (): Observable<Update> =>
       renewalCall(
         defer(() =>
-          calls.queue(
-            sendRenewal('heartbeat', (response) => asOutcome(parseHeartbeat(response, source))),
-          ),
+          calls.queue(sendRenewal('heartbeat', (response) => parseHeartbeat(response, source))),
         ),
-        () => period$.value,
+        () => period,
         ctx,
       ).pipe(
         // A licence answer that switched the session meanwhile has the newer token.
@@ -179,7 +180,7 @@ export function liveSession(
           authorization: authorizationOf(source.token ?? '', sessionToken),
         }),
         tokensDue ? tokenAnswers$ : undefined,
-        period$.value,
+        period,
         ctx,
       );
 
@@ -194,31 +195,28 @@ export function liveSession(
     const tokenAnswers$ = answers$.pipe(
       filter((answer) => answer.sessionToken !== undefined || keepsToken(answer)),
     );
+    // What each licence answer does to the session: nothing, unless it carries a token, says
+    // the DRM is enforced, renewed with the token kept, or was refused with 1008.
     const fromLicences$ = answers$.pipe(
-      filter(
-        (answer) =>
-          answer.sessionToken !== undefined ||
-          answer.drmEnforced === true ||
-          keepsToken(answer) ||
-          stoppedRemotely(answer),
-      ),
-      map((answer): Update => {
-        if (answer.refused && stoppedRemotely(answer)) {
-          return { error: licenceRefusal(answer.refused, source) };
+      mergeMap((answer): Update[] => {
+        const { sessionToken: token, refused } = answer;
+        if (refused && stoppedRemotely(answer)) return [{ error: licenceRefusal(refused, source) }];
+        if (token === undefined) {
+          if (keepsToken(answer)) return [{ sessionToken }];
+          return answer.drmEnforced === true ? [{ renewal: 'licence' }] : [];
         }
-        const token = answer.sessionToken;
-        if (token === undefined && keepsToken(answer)) return { sessionToken };
-        if (token === undefined) return { renewal: 'licence' };
         if (typeof token !== 'string' || !isSendable(token)) {
-          return {
-            error: new SsmError({
-              kind: 'heartbeat',
-              message: 'a licence answer carried a session token that cannot be sent in a header',
-              source,
-            }),
-          };
+          return [
+            {
+              error: new SsmError({
+                kind: 'heartbeat',
+                message: 'a licence answer carried a session token that cannot be sent in a header',
+                source,
+              }),
+            },
+          ];
         }
-        return { renewal: 'licence', sessionToken: token, tokensDue: true };
+        return [{ renewal: 'licence', sessionToken: token, tokensDue: true }];
       }),
     );
 
@@ -231,21 +229,22 @@ export function liveSession(
       let inFlight: Observable<RenewalOutcome<Renewed>> | undefined;
       const reply = (outcome: RenewalOutcome<Renewed>) => {
         answered = true;
-        if ('error' in outcome) job.reply.error(outcome.error);
-        else job.reply.next(outcome.answer.license ?? new Uint8Array());
+        if ('error' in outcome) return job.reply.error(outcome.error);
+        job.reply.next(outcome.answer.license ?? new Uint8Array());
+        job.reply.complete();
       };
       return renewalCall(
         defer(() => {
           inFlight = calls.queue(
             sendRenewal(
               'renewal',
-              (response, sent) => asOutcome(parseWidevineRenewal(response, source, sent)),
+              (response, sent) => parseWidevineRenewal(response, source, sent),
               { challenge: job.challenge },
             ),
           );
           return inFlight;
         }),
-        () => period$.value,
+        () => period,
         ctx,
       ).pipe(
         mergeMap((outcome): Observable<Update> => {
@@ -313,8 +312,9 @@ export function liveSession(
       }
       tokensDue ||= update.tokensDue === true;
       if (update.heartbeatSeconds !== undefined) {
-        const period = usablePeriod(update.heartbeatSeconds, source, ctx);
-        changed ||= period !== period$.value;
+        const next = usablePeriod(update.heartbeatSeconds, source, ctx);
+        changed ||= next !== period;
+        period = next;
         period$.next(period);
       }
       // A renewal answer re-emits `active` even with the same token: the session was renewed.
@@ -325,12 +325,12 @@ export function liveSession(
       filter(apply),
       takeWhile((update) => !('error' in update), true),
       map((update): SsmState | Reestablish => {
-        if (!('error' in update)) return active(source, sessionToken, period$.value, renewal);
+        if (!('error' in update)) return active(source, sessionToken, period, renewal);
         return update.expired && ctx.reestablishAfterBackground
           ? { status: 'reestablish', error: update.error }
           : failed(source, update.error);
       }),
-      startWith(active(source, sessionToken, period$.value, renewal)),
+      startWith(active(source, sessionToken, period, renewal)),
     );
   });
 }
@@ -348,8 +348,8 @@ function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: 
     message: `the licence request was refused with HTTP ${httpStatus}${message ? `: "${message}"` : ''}`,
     httpStatus,
     source,
-    ...(serverCode !== undefined && { serverCode }),
-    ...(typeof message === 'string' && { serverMessage: message }),
+    serverCode,
+    serverMessage: typeof message === 'string' ? message : undefined,
   });
 }
 
@@ -361,17 +361,6 @@ function sessionEnded(source: SsmSource): SsmError {
     source,
     fatal: false,
   });
-}
-
-/** A parsed answer as a renewal outcome. */
-function asOutcome(
-  parsed:
-    | { renewal: { sessionToken: string; heartbeatSeconds?: number } }
-    | { widevine: { sessionToken: string; license: Uint8Array } }
-    | { error: SsmError },
-): RenewalOutcome<Renewed> {
-  if ('error' in parsed) return parsed;
-  return { answer: 'renewal' in parsed ? parsed.renewal : parsed.widevine };
 }
 
 /** A server period clamped into the usable range; a clamp is reported, once per answer. */

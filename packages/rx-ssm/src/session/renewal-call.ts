@@ -1,4 +1,4 @@
-import { catchError, type Observable, of, retry, switchMap, throwError, timer } from 'rxjs';
+import { catchError, map, type Observable, of, retry, timer } from 'rxjs';
 import type { SsmError } from '../error.js';
 import { isTransient } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
@@ -25,11 +25,11 @@ export function renewalCall<T>(
   ctx: Pick<SessionContext, 'heartbeatRetries' | 'scheduler'>,
 ): Observable<RenewalOutcome<T>> {
   return attempt.pipe(
-    switchMap((outcome) =>
-      'error' in outcome && isTransient(outcome.error)
-        ? throwError(() => outcome.error)
-        : of(outcome),
-    ),
+    map((outcome) => {
+      // Thrown to be retried; a 4xx is an outcome like an answer.
+      if ('error' in outcome && isTransient(outcome.error)) throw outcome.error;
+      return outcome;
+    }),
     retry({
       count: ctx.heartbeatRetries,
       delay: () => timer((periodSeconds() * 1000) / (ctx.heartbeatRetries + 1), ctx.scheduler),

@@ -1,5 +1,4 @@
 import {
-  BehaviorSubject,
   catchError,
   EMPTY,
   filter,
@@ -47,10 +46,17 @@ export function requestLane(flatten: Flatten): RequestLane {
   const jobs = new Subject<Observable<unknown>>();
   // Never unsubscribed on purpose: see the interface. Jobs are finite, so this holds nothing.
   jobs.pipe(flatten((job: Observable<unknown>) => job)).subscribe();
-  const pending = new BehaviorSubject<readonly PendingTeardown[]>([]);
+  let pending: readonly PendingTeardown[] = [];
+  // Each change of the list, and the last one to a new subscriber.
+  const changes = new ReplaySubject<void>(1);
+  changes.next();
+  const setPending = (now: readonly PendingTeardown[]) => {
+    pending = now;
+    changes.next();
+  };
   // Read the list as it is when an update arrives: a teardown that completes while another
   // update is being delivered makes a nested update, and the outer one would be stale.
-  const pending$ = pending.pipe(map(() => pending.value));
+  const pending$ = changes.pipe(map(() => pending));
 
   const withOutcome = <T>(job: Observable<T>, outcome: Subject<T>) =>
     job.pipe(
@@ -73,11 +79,11 @@ export function requestLane(flatten: Flatten): RequestLane {
     },
     queueTeardown(source, job) {
       const entry: PendingTeardown = { source };
-      pending.next([...pending.value, entry]);
-      queue(job.pipe(finalize(() => pending.next(pending.value.filter((e) => e !== entry)))));
+      setPending([...pending, entry]);
+      queue(job.pipe(finalize(() => setPending(pending.filter((e) => e !== entry)))));
     },
     pendingTeardowns$: pending$,
-    pendingTeardowns: () => pending.value,
+    pendingTeardowns: () => pending,
     answered(teardowns) {
       return pending$.pipe(
         filter((now) => !teardowns.some((t) => now.includes(t))),

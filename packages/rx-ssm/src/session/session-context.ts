@@ -14,7 +14,12 @@ import type { RequestLane } from './request-lane.js';
 /** A Widevine `license-renewal` challenge on its way to the live session, and where its answer goes. */
 export interface WidevineJob {
   readonly challenge: Uint8Array;
-  readonly reply: { next(license: Uint8Array): void; error(error: SsmError): void };
+  /** Gets the licence bytes then completes, or the error. */
+  readonly reply: {
+    next(license: Uint8Array): void;
+    complete(): void;
+    error(error: SsmError): void;
+  };
 }
 
 /** What every step of one pipeline shares: its options, resolved, and its request lane. */
@@ -30,9 +35,9 @@ export interface SessionContext {
   /** A session found expired on its return from the background is set up again. */
   readonly reestablishAfterBackground: boolean;
   /** This installation, sent with every setup. */
-  readonly device: SsmDevice | undefined;
+  readonly device?: SsmDevice;
   /** A fresh `Idempotency-Key` per setup, when the app asked for one. */
-  readonly setupIdempotencyKey: (() => string) | undefined;
+  readonly setupIdempotencyKey?: () => string;
   /** The app state, replaying the current one; `active` until told otherwise. */
   readonly appState$: Observable<AppState>;
   /** Play intents, shared. */

@@ -14,7 +14,6 @@ import {
   startWith,
   switchMap,
   tap,
-  throwError,
 } from 'rxjs';
 import { SsmError } from '../error.js';
 import type {
@@ -34,7 +33,7 @@ import { checkIntents } from './checked-intents.js';
 import { asyncMode, syncMode } from './mode.js';
 import { requestLane } from './request-lane.js';
 import type { SessionContext, WidevineJob } from './session-context.js';
-import { diagnosedSources, isDevelopment } from './source-diagnostics.js';
+import { diagnosedSources } from './source-diagnostics.js';
 import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
 import { failed, idle, tearingDown } from './states.js';
 import { sameSession, wantedSource } from './wanted-source.js';
@@ -82,6 +81,8 @@ function ssmPipeline(
     );
     const licence$ = intents.licence$?.pipe(share({ resetOnComplete: false }));
     const ctx: SessionContext = {
+      // `device` and `setupIdempotencyKey` as given, the others with their defaults.
+      ...options,
       mode,
       lane,
       transport: options.transport ?? defaultTransport(),
@@ -89,8 +90,6 @@ function ssmPipeline(
       tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
       heartbeatRetries: options.heartbeatRetries ?? 2,
       minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
-      setupIdempotencyKey: options.setupIdempotencyKey,
-      device: options.device,
       reestablishAfterBackground: options.reestablishAfterBackground ?? false,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,
@@ -100,9 +99,17 @@ function ssmPipeline(
       askRenewal: (renewal) => renewals.next(renewal),
       diagnose: (diagnostic) => diagnostics.next(diagnostic),
     };
-    const source$ = isDevelopment()
-      ? intents.source$.pipe(diagnosedSources(ctx.diagnose))
-      : intents.source$;
+    let source$ = intents.source$;
+    // Development builds report a source that looks wrong. The check is read where it is used,
+    // so that a production build (the bundler replaces `process.env.NODE_ENV` by "production")
+    // drops it and the diagnostics with it.
+    try {
+      if (process.env.NODE_ENV !== 'production') {
+        source$ = source$.pipe(diagnosedSources(ctx.diagnose));
+      }
+    } catch {
+      // No `process` and no bundler that replaced the read: not a development build.
+    }
     const wanted$ = wantedSource(source$, play$, intents.stop$).pipe(share());
 
     const states$ = wanted$.pipe(
@@ -135,18 +142,9 @@ function ssmPipeline(
     diagnostics$: merge(diagnostics, running$),
     renewWidevine: (challenge) =>
       defer(() => {
-        if (!widevine.observed) return throwError(() => noLiveSession());
+        if (!widevine.observed) throw noLiveSession();
         const reply = new ReplaySubject<Uint8Array>(1);
-        widevine.next({
-          challenge,
-          reply: {
-            next: (license) => {
-              reply.next(license);
-              reply.complete();
-            },
-            error: (error) => reply.error(error),
-          },
-        });
+        widevine.next({ challenge, reply });
         return reply.asObservable();
       }),
   };

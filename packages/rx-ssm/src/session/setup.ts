@@ -52,8 +52,8 @@ function setupOnce(source: SsmSource, ctx: SessionContext): Observable<SetupOutc
   const idempotencyKey = ctx.setupIdempotencyKey?.();
   const send = () =>
     ssmCall(ctx.transport, 'setup', source, source.token ?? '', {
-      ...(idempotencyKey !== undefined && { idempotencyKey }),
-      ...(ctx.device && { device: ctx.device }),
+      idempotencyKey,
+      device: ctx.device,
     });
   return send().pipe(
     switchMap((response) =>

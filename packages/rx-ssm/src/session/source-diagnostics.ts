@@ -3,18 +3,6 @@ import type { SsmDiagnostic, SsmSource } from '../types.js';
 
 const KNOWN: readonly (keyof SsmSource)[] = ['src', 'token', 'ssmServerUrl', 'tokenHeader', 'drm'];
 
-/**
- * A development build: any but one whose bundler set `process.env.NODE_ENV` to `production`
- * (the bundler replaces the expression; where nothing defines `process`, it is development).
- */
-export function isDevelopment(): boolean {
-  try {
-    return process.env.NODE_ENV !== 'production';
-  } catch {
-    return true;
-  }
-}
-
 /** The known key that `key` only misspells by case (`ssmServerURL` → `ssmServerUrl`), if any. */
 const knownKeyLike = (key: string): keyof SsmSource | undefined =>
   KNOWN.find((known) => known.toLowerCase() === key.toLowerCase());

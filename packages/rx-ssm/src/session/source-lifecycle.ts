@@ -1,6 +1,7 @@
 import {
   concat,
   defer,
+  exhaustMap,
   filter,
   finalize,
   map,
@@ -8,8 +9,8 @@ import {
   NEVER,
   type Observable,
   of,
-  repeat,
   share,
+  startWith,
   switchMap,
   take,
   takeUntil,
@@ -70,9 +71,15 @@ export function sourceLifecycle(
   );
 }
 
-/** Session runs for one source: after a run ends in an error, the next `play$` starts another. */
+/**
+ * Session runs for one source: one at once, and after a run ends in an error, the next `play$`
+ * starts another. A `play$` while a run is live does nothing.
+ */
 function sessionRuns(source: SsmSource, ctx: SessionContext): Observable<SsmState> {
-  return sessionRun(source, ctx).pipe(repeat({ delay: () => ctx.play$ }));
+  return ctx.play$.pipe(
+    startWith(undefined),
+    exhaustMap(() => sessionRun(source, ctx)),
+  );
 }
 
 /**
@@ -134,13 +141,10 @@ function sessionRun(
 /** The error of a session that is being re-established: it ended no session for the app. */
 function notFatal(error: SsmError): SsmError {
   return new SsmError({
-    kind: error.kind,
+    // Its own fields: kind, httpStatus, serverCode, serverMessage, source (not its message).
+    ...error,
     message: `${error.message}; the session expired in the background and is set up again`,
     fatal: false,
-    ...(error.httpStatus !== undefined && { httpStatus: error.httpStatus }),
-    ...(error.serverCode !== undefined && { serverCode: error.serverCode }),
-    ...(error.serverMessage !== undefined && { serverMessage: error.serverMessage }),
-    ...(error.source !== undefined && { source: error.source }),
     cause: error,
   });
 }

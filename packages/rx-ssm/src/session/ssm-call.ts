@@ -1,17 +1,7 @@
 import { catchError, defer, type Observable, of, take, throwIfEmpty } from 'rxjs';
-import { SsmError, type SsmErrorKind } from '../error.js';
+import { SsmError } from '../error.js';
 import type { SsmRequest, SsmResponse, SsmSource, SsmTransport } from '../types.js';
 import { errorOfNoResponse, type RequestExtras, ssmRequest } from '../wire/wire.js';
-
-/** The kind of error each call gives: a Widevine renewal is a heartbeat, a listing or stop an account call. */
-const kindOf: Record<SsmRequest['call'], SsmErrorKind> = {
-  setup: 'setup',
-  heartbeat: 'heartbeat',
-  teardown: 'teardown',
-  renewal: 'heartbeat',
-  sessions: 'account',
-  stop: 'account',
-};
 
 /**
  * One SSM call through the transport: the first response, or the typed error of a call that got
@@ -33,7 +23,7 @@ export function ssmCall(
     take(1),
     throwIfEmpty(() => new Error('the transport completed without a response')),
     catchError((cause: unknown) =>
-      of(cause instanceof SsmError ? cause : errorOfNoResponse(kindOf[call], cause, source, call)),
+      of(cause instanceof SsmError ? cause : errorOfNoResponse(call, cause, source)),
     ),
   );
 }

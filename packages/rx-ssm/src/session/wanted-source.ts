@@ -1,27 +1,23 @@
 import { map, merge, type Observable, scan, startWith } from 'rxjs';
 import type { SsmSource } from '../types.js';
 
-type Intent = { kind: 'source'; source: SsmSource | null } | { kind: 'stop' } | { kind: 'play' };
-
 interface Intended {
   source: SsmSource | null;
   stopped: boolean;
 }
 
+/** One intent, as what it does to what the player intends. */
+type Intent = (now: Intended) => Intended;
+
 const sameSrc = (a: SsmSource | null, b: SsmSource | null) =>
   a !== null && b !== null && a.src === b.src;
 
-/** Folds one intent into what the player intends. A new source ends a stop; play ends it too. */
-function intend(now: Intended, intent: Intent): Intended {
-  switch (intent.kind) {
-    case 'source':
-      return { source: intent.source, stopped: now.stopped && sameSrc(now.source, intent.source) };
-    case 'stop':
-      return { ...now, stopped: true };
-    case 'play':
-      return { ...now, stopped: false };
-  }
-}
+/** A new source ends a stop (unless it is the same `src`); play ends it too. */
+const sourceIntent =
+  (source: SsmSource | null): Intent =>
+  (now) => ({ source, stopped: now.stopped && sameSrc(now.source, source) });
+const stop: Intent = (now) => ({ ...now, stopped: true });
+const play: Intent = (now) => ({ ...now, stopped: false });
 
 /**
  * The source that wants an SSM session now, from the player's intents: the current source,
@@ -41,11 +37,11 @@ export function wantedSource(
   stop$?: Observable<unknown>,
 ): Observable<SsmSource | null> {
   return merge(
-    source$.pipe(map((source): Intent => ({ kind: 'source', source: source ?? null }))),
-    ...(stop$ ? [stop$.pipe(map((): Intent => ({ kind: 'stop' })))] : []),
-    ...(play$ ? [play$.pipe(map((): Intent => ({ kind: 'play' })))] : []),
+    source$.pipe(map((source) => sourceIntent(source ?? null))),
+    ...(stop$ ? [stop$.pipe(map(() => stop))] : []),
+    ...(play$ ? [play$.pipe(map(() => play))] : []),
   ).pipe(
-    scan(intend, { source: null, stopped: false }),
+    scan((now: Intended, intent: Intent) => intent(now), { source: null, stopped: false }),
     map(({ source, stopped }): SsmSource | null =>
       stopped || !needsSession(source) ? null : source,
     ),

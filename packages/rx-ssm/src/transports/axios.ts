@@ -1,9 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
-import { Observable } from 'rxjs';
-import type { SsmResponse, SsmTransport } from '../types.js';
+import type { SsmTransport } from '../types.js';
 import { utf8Length } from './answer-size.js';
-import { callDeadline } from './call-deadline.js';
-import { unsendableHeader } from './sendable-headers.js';
+import { guardedCall } from './guarded-call.js';
 import { answerTooLarge } from './transport-error.js';
 
 /** Options of {@link axiosTransport}. */
@@ -46,48 +44,40 @@ export function axiosTransport(
   instance: AxiosInstance = axios,
   options: AxiosTransportOptions = {},
 ): SsmTransport {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const maxBytes = options.maxResponseBytes ?? 65_536;
   return (req) =>
-    new Observable<SsmResponse>((subscriber) => {
-      const unsendable = unsendableHeader(req.headers);
-      if (unsendable) {
-        subscriber.error(unsendable);
-        return;
-      }
-      const controller = new AbortController();
-      // An error runs the abort below: the refused body stops being read and its socket closes.
-      const refuse = (error: unknown) =>
-        subscriber.error(isOverMaxContentLength(error) ? answerTooLarge(maxBytes) : error);
+    guardedCall(req, options, (signal, maxBytes, fail) =>
       instance
         .request<string>({
           url: req.url,
           method: req.method ?? 'POST',
           headers: req.headers,
           ...(req.method !== 'GET' && { data: req.body }),
-          signal: controller.signal,
+          signal,
           responseType: 'text',
           // The SDK reads every status itself; axios must neither throw on it nor parse the body.
           validateStatus: () => true,
           transformResponse: [(data: unknown) => data],
           maxRedirects: 0,
           maxContentLength: maxBytes,
-          // XHR ignores maxContentLength; its progress events carry Content-Length and bytes read.
+          // XHR ignores maxContentLength; its progress events carry Content-Length and bytes
+          // read. Failing the call at once aborts it: the refused body stops being read.
           onDownloadProgress: ({ loaded, total }) => {
-            if (loaded > maxBytes || (total ?? 0) > maxBytes) refuse(answerTooLarge(maxBytes));
+            if (loaded > maxBytes || (total ?? 0) > maxBytes) fail(answerTooLarge(maxBytes));
           },
         })
-        .then((response) => {
-          const body: unknown = response.data;
-          if (typeof body === 'string' && utf8Length(body) > maxBytes) {
-            refuse(answerTooLarge(maxBytes));
-            return;
-          }
-          subscriber.next({ status: response.status, body });
-          subscriber.complete();
-        }, refuse);
-      return () => controller.abort();
-    }).pipe(callDeadline(timeoutMs));
+        .then(
+          (response) => {
+            const body: unknown = response.data;
+            if (typeof body === 'string' && utf8Length(body) > maxBytes) {
+              throw answerTooLarge(maxBytes);
+            }
+            return { status: response.status, body };
+          },
+          (error: unknown) => {
+            throw isOverMaxContentLength(error) ? answerTooLarge(maxBytes) : error;
+          },
+        ),
+    );
 }
 
 /** axios's own refusal of a body past `maxContentLength` (Node and fetch adapters). */

@@ -1,11 +1,11 @@
-import { type MonoTypeOperatorFunction, throwError, timeout } from 'rxjs';
+import { type MonoTypeOperatorFunction, takeUntil, throwIfEmpty, timer } from 'rxjs';
 import { deadlineExceeded } from './transport-error.js';
 
 /**
- * One deadline for a whole call: a transport emits its response only once the body is read, so
- * a deadline on that first emission covers connect, headers and body alike. When it passes, the
- * call is unsubscribed (which aborts the request) and errors with a `deadline`
- * {@link TransportError}.
+ * One deadline for a whole call: a transport emits its response only once the body is read (and
+ * completes with it), so a deadline on that emission covers connect, headers and body alike.
+ * When it passes, the call is unsubscribed (which aborts the request) and errors with a
+ * `deadline` {@link TransportError}.
  *
  * ```
  * call:          ------------r|
@@ -13,5 +13,9 @@ import { deadlineExceeded } from './transport-error.js';
  * ```
  */
 export function callDeadline<T>(timeoutMs: number): MonoTypeOperatorFunction<T> {
-  return timeout({ first: timeoutMs, with: () => throwError(() => deadlineExceeded(timeoutMs)) });
+  return (call$) =>
+    call$.pipe(
+      takeUntil(timer(timeoutMs)),
+      throwIfEmpty(() => deadlineExceeded(timeoutMs)),
+    );
 }

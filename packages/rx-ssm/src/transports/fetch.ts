@@ -1,8 +1,6 @@
-import { Observable } from 'rxjs';
-import type { SsmResponse, SsmTransport } from '../types.js';
+import type { SsmTransport } from '../types.js';
 import { declaredLength, utf8Length } from './answer-size.js';
-import { callDeadline } from './call-deadline.js';
-import { unsendableHeader } from './sendable-headers.js';
+import { guardedCall } from './guarded-call.js';
 import { answerTooLarge } from './transport-error.js';
 
 /** Options of {@link fetchTransport}. */
@@ -44,40 +42,23 @@ export interface FetchTransportOptions {
  *   and its length after.
  */
 export function fetchTransport(options: FetchTransportOptions = {}): SsmTransport {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const maxBytes = options.maxResponseBytes ?? 65_536;
   return (req) =>
-    new Observable<SsmResponse>((subscriber) => {
-      const unsendable = unsendableHeader(req.headers);
-      if (unsendable) {
-        subscriber.error(unsendable);
-        return;
-      }
-      const controller = new AbortController();
+    guardedCall(req, options, async (signal, maxBytes) => {
       const send = options.fetch ?? globalThis.fetch;
-      send(req.url, {
+      const response = await send(req.url, {
         method: req.method ?? 'POST',
         headers: req.headers,
         ...(req.method !== 'GET' && { body: req.body }),
-        signal: controller.signal,
+        signal,
         redirect: 'manual',
         ...(options.keepalive && { keepalive: true }),
-      })
-        // The body is read before completing: completion runs the abort below.
-        .then(async (response) => ({
-          status: response.status,
-          body: response.type === 'opaqueredirect' ? '' : await cappedText(response, maxBytes),
-        }))
-        .then(
-          (response) => {
-            subscriber.next(response);
-            subscriber.complete();
-          },
-          // An error also runs the abort below, which closes the connection of a refused body.
-          (error: unknown) => subscriber.error(error),
-        );
-      return () => controller.abort();
-    }).pipe(callDeadline(timeoutMs));
+      });
+      // The body is read before the call completes: completion runs the abort.
+      return {
+        status: response.status,
+        body: response.type === 'opaqueredirect' ? '' : await cappedText(response, maxBytes),
+      };
+    });
 }
 
 /** The body as text, refused (and its stream cancelled) as soon as it passes `maxBytes`. */

@@ -1,9 +1,9 @@
 import { TransportError } from './transport-error.js';
 
 /** An HTTP token (RFC 9110): what a header name may be made of. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Tab, visible ASCII, space and latin1: no CR, LF, NUL or anything past U+00FF. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * The error for the first header that cannot go on the wire, or `undefined` when all can.
@@ -22,7 +22,7 @@ export function unsendableHeader(headers: Record<string, unknown>): TransportErr
     if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
       return new TransportError(
         'unsendable-header',
-        `header "${name}" has a value a request cannot carry (a line break, a control character or a character past U+00FF); nothing was sent`,
+        `header "${name}" has a value no request can carry (a line break, control character or character past U+00FF); nothing was sent`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import { SESSION_LIMIT_SERVER_CODE, SsmError, type SsmErrorKind } from '../error.js';
+import { HEADER_NAME, HEADER_VALUE } from '../transports/sendable-headers.js';
 import type {
   HeldSession,
   SsmDevice,
@@ -68,7 +69,7 @@ export function ssmBaseUrl(ssmServerUrl: string, source?: SsmSource): string {
     throw new SsmError({
       kind: 'setup',
       message: `ssmServerUrl "${ssmServerUrl}" is not an http(s) URL`,
-      ...(source && { source }),
+      source,
     });
   }
   const base = ssmServerUrl.replace(/[?#].*$/, '').replace(/\/$/, '');
@@ -103,10 +104,9 @@ function bodyOf(call: SsmRequest['call'], extras: RequestExtras): string {
   if (call === 'sessions') return '';
   if (extras.challenge) return JSON.stringify({ challenge: toBase64(extras.challenge) });
   if (call === 'setup' && extras.device) {
+    // JSON leaves out a name or type that is undefined.
     const { id, name, type } = extras.device;
-    return JSON.stringify({
-      device: { id, ...(name !== undefined && { name }), ...(type !== undefined && { type }) },
-    });
+    return JSON.stringify({ device: { id, name, type } });
   }
   if (call === 'stop') return JSON.stringify({ sessionId: extras.sessionId ?? '' });
   return '{}';
@@ -123,24 +123,23 @@ export function ssmRequest(
   extras: RequestExtras = {},
 ): SsmRequest {
   const get = call === 'sessions';
-  return {
+  return present({
     call,
-    ...(get && { method: 'GET' as const }),
+    method: get ? ('GET' as const) : undefined,
     url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/${PATHS[call]}`,
-    headers: {
+    headers: present({
       Accept: 'application/json',
-      ...(!get && { 'Content-Type': 'application/json; charset=utf-8' }),
+      'Content-Type': get ? undefined : 'application/json; charset=utf-8',
       [tokenHeaderOf(source)]: token,
-      ...(extras.idempotencyKey !== undefined && {
-        [IDEMPOTENCY_KEY_HEADER]: extras.idempotencyKey,
-      }),
-      ...(get && extras.device && { [DEVICE_ID_HEADER]: extras.device.id }),
-    },
+      [IDEMPOTENCY_KEY_HEADER]: extras.idempotencyKey,
+      [DEVICE_ID_HEADER]: get ? extras.device?.id : undefined,
+    }) as Record<string, string>,
     body: bodyOf(call, extras),
-  };
+  });
 }
 
-const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
+/** A device id or session id: 1 to 128 visible ASCII characters. */
+export const VISIBLE_ID = /^[\x21-\x7e]{1,128}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -152,7 +151,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function deviceProblem(device: SsmDevice | undefined): string | undefined {
   if (device === undefined) return undefined;
   if (typeof device !== 'object' || device === null) return 'device must be an object';
-  if (typeof device.id !== 'string' || !DEVICE_ID.test(device.id)) {
+  if (typeof device.id !== 'string' || !VISIBLE_ID.test(device.id)) {
     return 'device.id must be 1 to 128 visible ASCII characters';
   }
   const text = (field: 'name' | 'type', max: number) => {
@@ -182,6 +181,11 @@ function fromBase64(text: string): Uint8Array | undefined {
   }
 }
 
+/** `fields` without those that are `undefined`: what the SDK hands out has them absent. */
+function present<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+}
+
 /** The response body as JSON, when it is JSON (transports may hand over text). */
 function jsonBody(body: unknown): unknown {
   if (typeof body !== 'string') return body;
@@ -200,12 +204,14 @@ function isOk(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-/** The call an error of each kind names by default (a Widevine renewal and a stop say theirs). */
-const CALL_OF_KIND: Record<SsmErrorKind, SsmRequest['call']> = {
+/** The kind of error each call gives: a Widevine renewal is a heartbeat, a listing or stop an account call. */
+export const KIND_OF_CALL: Record<SsmRequest['call'], SsmErrorKind> = {
   setup: 'setup',
   heartbeat: 'heartbeat',
   teardown: 'teardown',
-  account: 'sessions',
+  renewal: 'heartbeat',
+  sessions: 'account',
+  stop: 'account',
 };
 
 /**
@@ -224,7 +230,7 @@ export function callUrlOf(call: SsmRequest['call'], source: SsmSource): string {
 /** Why a non-2xx answer failed, when its body does not say. */
 function statusCause(status: number, body: unknown): string | undefined {
   if (status === 0 || (status >= 300 && status < 400)) {
-    return 'the server answered with a redirect, which is not followed (a token never leaves for another URL)';
+    return 'a redirect, not followed: a token never leaves for another URL';
   }
   if (status === 404) return 'nothing answers at this URL: check ssmServerUrl';
   if (typeof body === 'string' && body.trim() === '') return 'with an empty body';
@@ -233,16 +239,13 @@ function statusCause(status: number, body: unknown): string | undefined {
 
 /** The typed error of a non-2xx response, with the server's `errorCode` and `message` if any. */
 export function errorOfResponse(
-  kind: SsmErrorKind,
+  call: SsmRequest['call'],
   response: SsmResponse,
   source: SsmSource,
-  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ): SsmError {
+  const kind = KIND_OF_CALL[call];
   const body = jsonBody(response.body);
-  const serverCode =
-    isRecord(body) && typeof body.errorCode === 'number' ? body.errorCode : undefined;
-  const serverMessage =
-    isRecord(body) && typeof body.message === 'string' ? body.message : undefined;
+  const { serverCode, message: serverMessage } = errorBodyOf(body);
   const limit = serverCode === SESSION_LIMIT_SERVER_CODE && isRecord(body) ? limitOf(body) : {};
   const detail = [
     serverCode !== undefined && `server code ${serverCode}`,
@@ -257,10 +260,19 @@ export function errorOfResponse(
     message: `SSM ${kind} failed with HTTP ${response.status}${detail ? `: ${detail}` : ''} (${callUrlOf(call, source)})`,
     httpStatus: response.status,
     source,
-    ...(serverCode !== undefined && { serverCode }),
-    ...(serverMessage !== undefined && { serverMessage }),
+    serverCode,
+    serverMessage,
     ...limit,
   });
+}
+
+/** The `errorCode` and `message` of an SSM error body, each when it has the right type. */
+function errorBodyOf(body: unknown): { serverCode?: number; message?: string } {
+  const { errorCode, message } = isRecord(body) ? body : {};
+  return {
+    ...(typeof errorCode === 'number' && { serverCode: errorCode }),
+    ...(typeof message === 'string' && { message }),
+  };
 }
 
 const RULES: readonly SsmLimitRule[] = [
@@ -275,12 +287,11 @@ function limitOf(body: Record<string, unknown>): {
   rule?: SsmLimitRule;
   heldBy?: readonly HeldSession[];
 } {
-  const rule = RULES.find((known) => known === body.rule);
-  const heldBy = Array.isArray(body.sessions) ? heldSessionsOf(body.sessions) : undefined;
-  return {
-    ...(rule !== undefined && { rule }),
-    ...(heldBy !== undefined && heldBy.length > 0 && { heldBy }),
-  };
+  const heldBy = Array.isArray(body.sessions) ? heldSessionsOf(body.sessions) : [];
+  return present({
+    rule: RULES.find((known) => known === body.rule),
+    heldBy: heldBy.length > 0 ? heldBy : undefined,
+  });
 }
 
 /**
@@ -298,14 +309,15 @@ export function heldSessionsOf(entries: readonly unknown[]): HeldSession[] {
       return [];
     }
     if (!startedAt || !renewedAt) return [];
-    const device = isRecord(entry.device) ? entry.device : {};
-    const name = typeof device.name === 'string' ? device.name : undefined;
-    const type = typeof device.type === 'string' ? device.type : undefined;
+    const { name, type } = isRecord(entry.device) ? entry.device : {};
     return [
       {
         sessionId,
         contentId,
-        device: { ...(name !== undefined && { name }), ...(type !== undefined && { type }) },
+        device: present({
+          name: typeof name === 'string' ? name : undefined,
+          type: typeof type === 'string' ? type : undefined,
+        }),
         sameDevice: entry.sameDevice === true,
         startedAt,
         renewedAt,
@@ -326,17 +338,17 @@ export function parseAccountSessions(
   response: SsmResponse,
   source: SsmSource,
 ): { sessions: HeldSession[] } | { error: SsmError } {
-  if (!isOk(response.status)) return { error: errorOfResponse('account', response, source) };
+  if (!isOk(response.status)) return { error: errorOfResponse('sessions', response, source) };
   const body = jsonBody(response.body);
   if (!isRecord(body) || !Array.isArray(body.sessions)) {
-    return { error: malformed('account', response, source, 'without a sessions list') };
+    return { error: malformed('sessions', response, source, 'without a sessions list') };
   }
   return { sessions: heldSessionsOf(body.sessions) };
 }
 
 /** An answer to `{base}/sessions/stop`: `undefined` when the session is stopped, else the error. */
 export function parseStop(response: SsmResponse, source: SsmSource): SsmError | undefined {
-  return isOk(response.status) ? undefined : errorOfResponse('account', response, source, 'stop');
+  return isOk(response.status) ? undefined : errorOfResponse('stop', response, source);
 }
 
 /**
@@ -347,15 +359,7 @@ export function licenceRefusalOf(
   httpStatus: number,
   body: unknown,
 ): { httpStatus: number; serverCode?: number; message?: string } {
-  const json = jsonBody(body);
-  const serverCode =
-    isRecord(json) && typeof json.errorCode === 'number' ? json.errorCode : undefined;
-  const message = isRecord(json) && typeof json.message === 'string' ? json.message : undefined;
-  return {
-    httpStatus,
-    ...(serverCode !== undefined && { serverCode }),
-    ...(message !== undefined && { message }),
-  };
+  return { httpStatus, ...errorBodyOf(jsonBody(body)) };
 }
 
 /**
@@ -364,11 +368,11 @@ export function licenceRefusalOf(
  * each said as what it is.
  */
 export function errorOfNoResponse(
-  kind: SsmErrorKind,
+  call: SsmRequest['call'],
   cause: unknown,
   source: SsmSource,
-  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ): SsmError {
+  const kind = KIND_OF_CALL[call];
   const reason = cause instanceof Error ? cause.message : String(cause);
   const failure = (cause as { reason?: unknown } | null)?.reason;
   const what =
@@ -387,12 +391,12 @@ export function errorOfNoResponse(
 
 /** A 2xx response whose body breaks the protocol. */
 function malformed(
-  kind: SsmErrorKind,
+  call: SsmRequest['call'],
   response: SsmResponse,
   source: SsmSource,
   why: string,
-  call: SsmRequest['call'] = CALL_OF_KIND[kind],
 ) {
+  const kind = KIND_OF_CALL[call];
   return new SsmError({
     kind,
     message: `SSM ${kind} answered HTTP ${response.status} but ${why} (${callUrlOf(call, source)})`,
@@ -410,21 +414,10 @@ export function parseSetup(
   response: SsmResponse,
   source: SsmSource,
 ): { grant: SessionGrant } | { error: SsmError; orphan?: string } {
-  if (!isOk(response.status)) return { error: errorOfResponse('setup', response, source) };
-  const body = jsonBody(response.body);
-  const sessionToken =
-    isRecord(body) && typeof body.sessionToken === 'string' && body.sessionToken
-      ? body.sessionToken
-      : undefined;
-  if (sessionToken === undefined) {
-    return { error: malformed('setup', response, source, 'without a sessionToken') };
-  }
-  if (!isSendable(sessionToken)) {
-    // It could not be sent back, not even in a teardown: the server expires it.
-    return { error: malformed('setup', response, source, UNSENDABLE) };
-  }
-  const heartbeat = isRecord(body) ? body.heartbeat : undefined;
-  if (typeof heartbeat !== 'number' || !Number.isFinite(heartbeat) || heartbeat <= 0) {
+  const granted = grantedBody('setup', response, source);
+  if ('error' in granted) return granted;
+  const { sessionToken, heartbeat } = granted.body;
+  if (!isPeriod(heartbeat)) {
     return {
       error: malformed('setup', response, source, `with heartbeat ${JSON.stringify(heartbeat)}`),
       orphan: sessionToken,
@@ -433,22 +426,28 @@ export function parseSetup(
   return { grant: { sessionToken, heartbeatSeconds: heartbeat } };
 }
 
-/** A renewal answer's body with its next `sessionToken`, checked, or the heartbeat error. */
-function renewedBody(
+/** A period a server may give: a positive, finite number of seconds. */
+function isPeriod(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+/**
+ * The body of a 2xx answer that names a session, its `sessionToken` checked, or the error of
+ * the call: a setup's, or a heartbeat's for a heartbeat or a Widevine renewal. A token that
+ * cannot be sent back, not even in a teardown, is an error: the server expires it.
+ */
+function grantedBody(
+  call: 'setup' | 'heartbeat' | 'renewal',
   response: SsmResponse,
   source: SsmSource,
-  call: 'heartbeat' | 'renewal',
 ): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
-  if (!isOk(response.status)) {
-    return { error: errorOfResponse('heartbeat', response, source, call) };
-  }
+  if (!isOk(response.status)) return { error: errorOfResponse(call, response, source) };
   const body = jsonBody(response.body);
-  if (!isRecord(body) || typeof body.sessionToken !== 'string' || !body.sessionToken) {
-    return { error: malformed('heartbeat', response, source, 'without a sessionToken', call) };
+  const token = isRecord(body) ? body.sessionToken : undefined;
+  if (typeof token !== 'string' || !token) {
+    return { error: malformed(call, response, source, 'without a sessionToken') };
   }
-  if (!isSendable(body.sessionToken)) {
-    return { error: malformed('heartbeat', response, source, UNSENDABLE, call) };
-  }
+  if (!isSendable(token)) return { error: malformed(call, response, source, UNSENDABLE) };
   return { body: body as Record<string, unknown> & { sessionToken: string } };
 }
 
@@ -456,18 +455,15 @@ function renewedBody(
 export function parseHeartbeat(
   response: SsmResponse,
   source: SsmSource,
-): { renewal: Renewal } | { error: SsmError } {
-  const renewed = renewedBody(response, source, 'heartbeat');
+): { answer: Renewal } | { error: SsmError } {
+  const renewed = grantedBody('heartbeat', response, source);
   if ('error' in renewed) return renewed;
-  const { body } = renewed;
-  const heartbeat = body.heartbeat;
-  const changesPeriod =
-    typeof heartbeat === 'number' && Number.isFinite(heartbeat) && heartbeat > 0;
+  const { sessionToken, heartbeat } = renewed.body;
   return {
-    renewal: {
-      sessionToken: body.sessionToken,
-      ...(changesPeriod && { heartbeatSeconds: heartbeat }),
-    },
+    answer: present({
+      sessionToken,
+      heartbeatSeconds: isPeriod(heartbeat) ? heartbeat : undefined,
+    }),
   };
 }
 
@@ -480,7 +476,7 @@ export function parseWidevineRenewal(
   response: SsmResponse,
   source: SsmSource,
   currentToken: string,
-): { widevine: WidevineRenewal } | { error: SsmError } {
+): { answer: WidevineRenewal } | { error: SsmError } {
   const answer = jsonBody(response.body);
   const keepsToken =
     isOk(response.status) &&
@@ -488,15 +484,15 @@ export function parseWidevineRenewal(
     (answer.sessionToken === undefined || answer.sessionToken === null);
   const renewed = keepsToken
     ? { body: { ...answer, sessionToken: currentToken } }
-    : renewedBody(response, source, 'renewal');
+    : grantedBody('renewal', response, source);
   if ('error' in renewed) return renewed;
   const { body } = renewed;
   const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
   if (!license)
     return {
-      error: malformed('heartbeat', response, source, 'without a base64 license', 'renewal'),
+      error: malformed('renewal', response, source, 'without a base64 license'),
     };
-  return { widevine: { sessionToken: body.sessionToken, license } };
+  return { answer: { sessionToken: body.sessionToken, license } };
 }
 
 /** A teardown response: `undefined` when it worked, else the error. Any 2xx body is fine. */
@@ -517,8 +513,6 @@ export function isRenewedByLicence(error: SsmError): boolean {
   return error.serverCode === RENEWED_BY_LICENCE_SERVER_CODE;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** What a session token must look like to go back out in a header: visible ASCII. */
 const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
 const UNSENDABLE = 'with a sessionToken that cannot be sent in a header';
