@@ -16,9 +16,9 @@ import { processCpuMicros } from './support/process-cpu.js';
 import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, startRedis } from './support/redis.js';
 import {
-  benchRedisClient,
   REDIS_CLIENTS,
   type RedisClientName,
+  redisClientMaker,
 } from './support/redis-clients/index.js';
 import { benchArgs, progress, writeResult } from './support/result.js';
 import { type ServerProcess, startServerProcess } from './support/server-process.js';
@@ -179,13 +179,13 @@ for (const workload of workloads) {
 const storms: Array<{ client: RedisClientName } & Awaited<ReturnType<typeof failoverStorm>>> = [];
 for (const client of REDIS_CLIENTS) {
   progress(`redis clients: failover storm on ${client}`);
+  const make = await redisClientMaker(client);
   const fresh = await startRedisCluster({ nodeTimeoutMs: 1000 });
   try {
     const report = await failoverStorm(fresh, {
       accounts: args.quick ? 10 : 30,
       afterKillMs: args.quick ? 8_000 : 20_000,
-      store: (seeds, options) =>
-        redisStoreOn(benchRedisClient(client, { seeds }, clientOptions(options)), options),
+      store: (seeds, options) => redisStoreOn(make({ seeds }, clientOptions(options)), options),
     });
     storms.push({ client, ...report });
   } finally {

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createSsmServer, memoryStore, type SsmStore } from '../../packages/server/src/index.js';
 import { clientOptions, redisStoreOn } from '../../packages/server/src/stores/redis/redis-store.js';
-import { benchRedisClient, type RedisClientName } from './redis-clients/index.js';
+import { type RedisClientName, redisClientMaker } from './redis-clients/index.js';
 
 /** What a server process runs. */
 export type ServerKind = 'bare' | 'memory' | 'redis';
@@ -52,15 +52,14 @@ function bareHandler(req: IncomingMessage, res: ServerResponse): void {
  * The Redis store on the client `BENCH_REDIS_CLIENT` names (default `@redis/client`, the
  * store's own), on one node (`BENCH_REDIS_URL`) or a cluster (`BENCH_REDIS_SEEDS`).
  */
-function benchRedisStore(): SsmStore {
+async function benchRedisStore(): Promise<SsmStore> {
   const options = { keyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'rx-ssm-bench:' };
   const seeds = process.env.BENCH_REDIS_SEEDS;
-  const client = benchRedisClient(
+  const make = await redisClientMaker(
     (process.env.BENCH_REDIS_CLIENT ?? '@redis/client') as RedisClientName,
-    seeds ? { seeds: seeds.split(',') } : { url: process.env.BENCH_REDIS_URL ?? '' },
-    clientOptions(options),
   );
-  return redisStoreOn(client, options);
+  const target = seeds ? { seeds: seeds.split(',') } : { url: process.env.BENCH_REDIS_URL ?? '' };
+  return redisStoreOn(make(target, clientOptions(options)), options);
 }
 
 async function start(): Promise<{ origin: string; close: () => Promise<void> }> {
@@ -73,7 +72,7 @@ async function start(): Promise<{ origin: string; close: () => Promise<void> }> 
       close: () => new Promise((resolve) => http.close(() => resolve())),
     };
   }
-  const store: SsmStore = kind === 'redis' ? benchRedisStore() : memoryStore();
+  const store: SsmStore = kind === 'redis' ? await benchRedisStore() : memoryStore();
   const server = createSsmServer({
     store,
     logger: false,

@@ -1,15 +1,7 @@
 // The Redis store's client interface on valkey-glide (a Rust core under a thin Node layer), for
 // the bake-off. Scripts go through glide's own Script objects (EVALSHA, loading on NOSCRIPT);
 // glide has no connection events, so "up" is a connected client and "down" a failed attempt.
-import {
-  Batch,
-  ClosingError,
-  ConnectionError,
-  GlideClient,
-  GlideClusterClient,
-  type GlideReturnType,
-  Script,
-} from '@valkey/valkey-glide';
+import type * as Glide from '@valkey/valkey-glide';
 import {
   CONNECT_TIMEOUT_MS,
   type RedisClient,
@@ -17,17 +9,18 @@ import {
   reconnectDelay,
 } from '../../../packages/server/src/stores/redis/redis-client.js';
 
-type Glide = GlideClient | GlideClusterClient;
+type Library = typeof Glide;
+type Client = Glide.GlideClient | Glide.GlideClusterClient;
 
-function glideOn(connect: () => Promise<Glide>, cluster: boolean): RedisClient {
+function glideOn(glide: Library, connect: () => Promise<Client>, cluster: boolean): RedisClient {
   const listeners: Array<(state: 'up' | 'down', reason?: string) => void> = [];
   const tell = (state: 'up' | 'down', reason?: string) => {
     for (const listener of listeners) listener(state, reason);
   };
   let closed = false;
-  let current: Promise<Glide> | undefined;
+  let current: Promise<Client> | undefined;
   /** The client, connecting (again, after the reconnect delays) until one attempt succeeds. */
-  const client = (): Promise<Glide> => {
+  const client = (): Promise<Client> => {
     current ??= (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -44,52 +37,52 @@ function glideOn(connect: () => Promise<Glide>, cluster: boolean): RedisClient {
     return current;
   };
   void client().catch(() => {});
-  const watched = async <T>(command: (glide: Glide) => Promise<T>): Promise<T> => {
+  const watched = async <T>(command: (on: Client) => Promise<T>): Promise<T> => {
     try {
       return await command(await client());
     } catch (error) {
-      if (error instanceof ConnectionError || error instanceof ClosingError) {
+      if (error instanceof glide.ConnectionError || error instanceof glide.ClosingError) {
         tell('down', error.message);
       }
       throw error;
     }
   };
-  const scripts = new Map<string, Script>();
+  const scripts = new Map<string, Glide.Script>();
   /** glide loads a script by its text: a sha it was never given is NOSCRIPT, as Redis says. */
   const scriptOf = (sha: string, text: string | undefined) => {
-    if (text !== undefined && !scripts.has(sha)) scripts.set(sha, new Script(text));
+    if (text !== undefined && !scripts.has(sha)) scripts.set(sha, new glide.Script(text));
     const script = scripts.get(sha);
     if (!script) throw new Error('NOSCRIPT glide has not been given this script yet');
     return script;
   };
   return {
     script: (sha, text, keys, args) =>
-      watched((glide) => glide.invokeScript(scriptOf(sha, text), { keys, args })),
+      watched((on) => on.invokeScript(scriptOf(sha, text), { keys, args })),
     async scriptThenWait(sha, text, keys, args, replicas, timeoutMs) {
       if (cluster) throw new Error('replica acks are not measured on the glide cluster client');
       scriptOf(sha, text);
-      const batch = new Batch(false)
+      const batch = new glide.Batch(false)
         .customCommand(
           text === undefined
             ? ['EVALSHA', sha, String(keys.length), ...keys, ...args]
             : ['EVAL', text, String(keys.length), ...keys, ...args],
         )
         .wait(replicas, timeoutMs);
-      const results = (await watched((glide) =>
-        (glide as GlideClient).exec(batch, true),
-      )) as GlideReturnType[];
+      const results = (await watched((on) =>
+        (on as Glide.GlideClient).exec(batch, true),
+      )) as Glide.GlideReturnType[];
       return { reply: results[0], acks: Number(results[1]) };
     },
     zcount: (key, min, max) =>
-      watched(async (glide) => Number(await glide.customCommand(['ZCOUNT', key, min, max]))),
-    ping: () => watched(async (glide) => void (await glide.ping())),
+      watched(async (on) => Number(await on.customCommand(['ZCOUNT', key, min, max]))),
+    ping: () => watched(async (on) => void (await on.ping())),
     onConnection(listener) {
       listeners.push(listener);
     },
     async close() {
       closed = true;
-      const glide = await current?.catch(() => undefined);
-      glide?.close();
+      const connected = await current?.catch(() => undefined);
+      connected?.close();
     },
   };
 }
@@ -109,18 +102,24 @@ const address = (hostPort: string) => {
 };
 
 /** One node. */
-export function glideClient(url: string, options: RedisClientOptions): RedisClient {
+export function glideClient(glide: Library, url: string, options: RedisClientOptions) {
   const { hostname, port } = new URL(url);
   return glideOn(
-    () => GlideClient.createClient(configuration([address(`${hostname}:${port}`)], options)),
+    glide,
+    () => glide.GlideClient.createClient(configuration([address(`${hostname}:${port}`)], options)),
     false,
   );
 }
 
 /** A cluster, from some of its nodes. */
-export function glideClusterClient(seeds: ReadonlyArray<string>, options: RedisClientOptions) {
+export function glideClusterClient(
+  glide: Library,
+  seeds: ReadonlyArray<string>,
+  options: RedisClientOptions,
+) {
   return glideOn(
-    () => GlideClusterClient.createClient(configuration(seeds.map(address), options)),
+    glide,
+    () => glide.GlideClusterClient.createClient(configuration(seeds.map(address), options)),
     true,
   );
 }

@@ -1,7 +1,5 @@
 // The Redis clients of the bake-off, by name: the store's default (@redis/client) and the
 // others it was measured against, each behind the store's client interface.
-import * as ioredis from 'ioredis';
-import * as iovalkey from 'iovalkey';
 import {
   nodeRedisClient,
   nodeRedisClusterClient,
@@ -20,27 +18,35 @@ export type RedisClientName = (typeof REDIS_CLIENTS)[number];
 /** Where the store's Redis is: one node's URL, or some of a cluster's nodes. */
 export type RedisTarget = { url: string } | { seeds: string[] };
 
-/** A client of `name` on `target`. */
-export function benchRedisClient(
-  name: RedisClientName,
-  target: RedisTarget,
-  options: RedisClientOptions,
-): RedisClient {
-  const single = 'url' in target;
+/** Makes clients of one library. */
+export type RedisClientMaker = (target: RedisTarget, options: RedisClientOptions) => RedisClient;
+
+/**
+ * What makes clients of `name`. The other libraries are imported only here, when asked for, so
+ * a server process that does not use them (the bare handler, the memory store) never loads them.
+ */
+export async function redisClientMaker(name: RedisClientName): Promise<RedisClientMaker> {
   switch (name) {
     case '@redis/client':
-      return single
-        ? nodeRedisClient(target.url, options)
-        : nodeRedisClusterClient(target.seeds, options);
+      return (target, options) =>
+        'url' in target
+          ? nodeRedisClient(target.url, options)
+          : nodeRedisClusterClient(target.seeds, options);
     case 'ioredis':
-      return single
-        ? ioredisClient(ioredis, target.url, options)
-        : ioredisClusterClient(ioredis, target.seeds, options);
-    case 'iovalkey':
-      return single
-        ? ioredisClient(iovalkey as unknown as typeof ioredis, target.url, options)
-        : ioredisClusterClient(iovalkey as unknown as typeof ioredis, target.seeds, options);
-    case 'valkey-glide':
-      return single ? glideClient(target.url, options) : glideClusterClient(target.seeds, options);
+    case 'iovalkey': {
+      const module = name === 'ioredis' ? await import('ioredis') : await import('iovalkey');
+      const library = module as unknown as Parameters<typeof ioredisClient>[0];
+      return (target, options) =>
+        'url' in target
+          ? ioredisClient(library, target.url, options)
+          : ioredisClusterClient(library, target.seeds, options);
+    }
+    case 'valkey-glide': {
+      const glide = await import('@valkey/valkey-glide');
+      return (target, options) =>
+        'url' in target
+          ? glideClient(glide, target.url, options)
+          : glideClusterClient(glide, target.seeds, options);
+    }
   }
 }

@@ -8,7 +8,7 @@ import {
   reconnectDelay,
 } from '../../../packages/server/src/stores/redis/redis-client.js';
 
-type Module = Pick<typeof IORedis, 'Redis' | 'Cluster'>;
+export type Module = Pick<typeof IORedis, 'Redis' | 'Cluster'>;
 type Connection = IORedis.Redis | IORedis.Cluster;
 
 /** Fail fast instead of queueing while disconnected; never replay a command after a reconnect. */
