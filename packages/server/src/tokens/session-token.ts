@@ -51,7 +51,8 @@ export const SESSION_KEY_LENGTH = 24;
  * unguessable: knowing an earlier token of the session tells nothing of the next one.
  */
 export function renewedSessionToken(token: string): string {
-  return token.slice(0, SESSION_KEY_LENGTH) + randomPart().slice(0, 45 - SESSION_KEY_LENGTH);
+  const fresh = SESSION_TOKEN_LENGTH - SESSION_KEY_LENGTH;
+  return token.slice(0, SESSION_KEY_LENGTH) + randomPart().slice(0, fresh);
 }
 
 /**
@@ -84,6 +85,9 @@ export function routeOfToken(token: string): string {
 
 /** Hex digits of a route. */
 const ROUTE_LENGTH = 2;
+
+/** Characters of a session token: its route, then `TOKEN_BYTES` in base64url (no padding). */
+const SESSION_TOKEN_LENGTH = ROUTE_LENGTH + Math.ceil((TOKEN_BYTES * 4) / 3);
 
 /** Every route, for a store that visits each (the sweep). */
 export const SESSION_ROUTES: readonly string[] = Array.from({ length: 256 }, (_, n) =>

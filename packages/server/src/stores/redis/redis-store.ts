@@ -98,6 +98,9 @@ const SWEEP_BATCH = 500;
 /** How long writes stop waiting for replicas after one was answered without them. */
 const WAIT_PAUSE_MS = 1000;
 
+/** The default of {@link RedisStoreOptions.commandTimeoutMs}. */
+const COMMAND_TIMEOUT_MS = 1000;
+
 /** A script that ran past its deadline: it changed nothing, and the caller has answered 503. */
 const TOO_LATE = -2;
 
@@ -129,7 +132,7 @@ export function redisClusterStore(
 /** What the store's options ask of its client. */
 export function clientOptions(options: RedisStoreOptions) {
   return {
-    commandTimeoutMs: options.commandTimeoutMs ?? 1000,
+    commandTimeoutMs: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     waits: (options.replicaAcks ?? 0) > 0,
   };
 }
@@ -151,7 +154,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   const accountKey = (accountId: string, route = routeOfAccount(accountId)) =>
     `${prefix}{${route}}a:${accountId}`;
   const logger = options.logger || undefined;
-  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+  const commandTimeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
   const replicaAcks = options.replicaAcks ?? 0;
   const replicaAckTimeoutMs = options.replicaAckTimeoutMs ?? 100;
   // Room for the answer's way back and for the two wall clocks to differ.
