@@ -1,35 +1,19 @@
 import { runInNewContext } from 'node:vm';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { buildBundle } from '../../bench/bundle-size.mjs';
 import { ROOT } from '../browser/support/docs-blocks.js';
 
 type Mode = 'production' | 'development';
 
 /**
- * An app bundled as `npm run size` bundles it (esbuild, minified ESM for browsers), with
+ * An app bundled by `npm run size`'s own build (esbuild, minified ESM for browsers), with
  * `process.env.NODE_ENV` defined as `mode`: the files of the repository its code comes from, and
  * the code.
  */
 async function bundle(contents: string, mode: Mode, external: string[] = ['rxjs', 'rxjs/*']) {
-  const result = await build({
-    stdin: { contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'app.ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    define: { 'process.env.NODE_ENV': JSON.stringify(mode) },
-    external,
-    write: false,
-    metafile: true,
-    outfile: 'bundle.js',
-    logLevel: 'error',
-  });
-  const [output] = Object.values(result.metafile.outputs);
-  const files = Object.entries(output?.inputs ?? {})
-    .filter(([, input]) => input.bytesInOutput > 0)
-    .map(([path]) => path);
-  return { files, code: result.outputFiles[0]?.text ?? '' };
+  const { inputs, text } = await buildBundle({ contents, external }, mode);
+  return { files: inputs.map((input) => input.path), code: text };
 }
 
 const FETCH_APP = `import { ssmSession } from './packages/rx-ssm/src/fetch.ts';
