@@ -6,7 +6,7 @@
 // full rule set reads and weighs a held session, as a real account's would; with maxSessions
 // alone the Redis script counts and reads nothing. Both send the same setup body, a device.
 import { mintContentToken } from '../packages/server/src/index.js';
-import { processCpuMicros } from './support/process-cpu.js';
+import { cpuDuring } from './support/process-cpu.js';
 import { type RawScenario, runRawLoad, sessionTokenIn } from './support/raw-http-client.js';
 import { hasRedis, type RedisProcess, startRedis } from './support/redis.js';
 import { benchArgs, progress, writeResult } from './support/result.js';
@@ -117,9 +117,10 @@ async function drive(kind: ServerKind, rules: Rules): Promise<Run> {
   const server = servers.get(kind) as ServerProcess;
   const prepared = await scenarios(server, rules);
   const pids = kind === 'redis' && redis ? [server.pid, redis.pid] : [server.pid];
-  const before = pids.map((pid) => processCpuMicros(pid));
-  const timed = await runRawLoad(server.origin, prepared, DURATION_S);
-  const micros = pids.reduce((sum, pid, i) => sum + processCpuMicros(pid) - (before[i] ?? 0), 0);
+  const { result: timed, micros: used } = await cpuDuring(pids, () =>
+    runRawLoad(server.origin, prepared, DURATION_S),
+  );
+  const micros = used.reduce((sum, each) => sum + each, 0);
   const done = timed.answers / 2;
   return {
     perCpuSecond: done / (micros / 1e6),

@@ -12,7 +12,7 @@ import { mintContentToken } from '../packages/server/src/index.js';
 import { clientOptions, redisStoreOn } from '../packages/server/src/stores/redis/redis-store.js';
 import { failoverStorm } from '../spec/support/failover-storm.js';
 import { startRedisCluster } from '../spec/support/redis-cluster.js';
-import { processCpuMicros } from './support/process-cpu.js';
+import { cpuDuring } from './support/process-cpu.js';
 import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, startRedis } from './support/redis.js';
 import {
@@ -108,10 +108,8 @@ async function drive(target: Target, workload: Workload): Promise<Run> {
   const server = servers.get(name(target)) as ServerProcess;
   const scenarios = await sessionScenarios(server.origin, workload, tokens[workload], CONNECTIONS);
   const redisPids = target.client === 'bare' ? [] : pids[target.topology];
-  const before = [server.pid, ...redisPids].map((pid) => processCpuMicros(pid));
-  const timed = await runRawLoad(server.origin, scenarios, DURATION_S);
-  const used = [server.pid, ...redisPids].map(
-    (pid, i) => processCpuMicros(pid) - (before[i] as number),
+  const { result: timed, micros: used } = await cpuDuring([server.pid, ...redisPids], () =>
+    runRawLoad(server.origin, scenarios, DURATION_S),
   );
   const done = timed.answers / (workload === 'cycle' ? 2 : 1);
   const serverMicros = used[0] as number;

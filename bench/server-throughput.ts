@@ -8,7 +8,7 @@
 // the bare handler: it must drive it at least as hard.
 import autocannon from 'autocannon';
 import { mintContentToken } from '../packages/server/src/index.js';
-import { processCpuMicros } from './support/process-cpu.js';
+import { cpuDuring } from './support/process-cpu.js';
 import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, type RedisProcess, startRedis } from './support/redis.js';
 import { benchArgs, progress, writeResult } from './support/result.js';
@@ -77,14 +77,13 @@ async function drive(kind: ServerKind, workload: Workload, client: Client): Prom
   const token = workload === 'heartbeat' ? poolToken : cycleToken;
   const scenarios = await sessionScenarios(server.origin, workload, token, CONNECTIONS);
   const pids = servingPids(kind);
-  const cpuBefore = pids.map((pid) => processCpuMicros(pid));
   const ownCpu = process.cpuUsage();
   const ownCpuBefore = ownCpu.user + ownCpu.system;
-  const timed =
+  const { result: timed, micros: used } = await cpuDuring(pids, async () =>
     client === 'raw'
-      ? await runRawLoad(server.origin, scenarios, DURATION_S)
-      : await autocannonLoad(server.origin, await liveSessions(server.origin, poolToken, 1));
-  const used = pids.map((pid, i) => processCpuMicros(pid) - (cpuBefore[i] as number));
+      ? runRawLoad(server.origin, scenarios, DURATION_S)
+      : autocannonLoad(server.origin, await liveSessions(server.origin, poolToken, 1)),
+  );
   const serverMicros = used.reduce((sum, micros) => sum + micros, 0);
   const serverOnlyMicros = used[0] as number;
   const ownCpuAfter = process.cpuUsage();

@@ -16,3 +16,16 @@ export function processCpuMicros(pid: number): number {
   const stime = Number(fields[12]);
   return ((utime + stime) / TICKS_PER_SECOND) * 1e6;
 }
+
+/**
+ * Runs `work` and answers what it resolved and the CPU time (µs) each of `pids` used meanwhile,
+ * in the order of `pids`.
+ */
+export async function cpuDuring<T>(
+  pids: readonly number[],
+  work: () => Promise<T>,
+): Promise<{ result: T; micros: number[] }> {
+  const before = pids.map((pid) => processCpuMicros(pid));
+  const result = await work();
+  return { result, micros: pids.map((pid, i) => processCpuMicros(pid) - (before[i] as number)) };
+}
