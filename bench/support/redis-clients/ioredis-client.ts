@@ -26,15 +26,13 @@ function clientOn(main: Connection, options: RedisClientOptions): RedisClient {
   // WAIT holds its connection: writes that wait for replicas go out on one of their own.
   const acker = options.waits ? main.duplicate() : undefined;
   acker?.on('error', () => {});
-  const evaluate = (on: Connection, sha: string, script: string | undefined) =>
-    script === undefined
-      ? (keys: string[], args: string[]) => on.evalsha(sha, keys.length, ...keys, ...args)
-      : (keys: string[], args: string[]) => on.eval(script, keys.length, ...keys, ...args);
   return {
-    script: (sha, script, keys, args) => evaluate(main, sha, script)(keys, args),
+    script: (sha, script, keys, args) =>
+      script === undefined
+        ? main.evalsha(sha, keys.length, ...keys, ...args)
+        : main.eval(script, keys.length, ...keys, ...args),
     async scriptThenWait(sha, script, keys, args, replicas, timeoutMs) {
-      const on = acker ?? main;
-      const batch = on.pipeline();
+      const batch = (acker ?? main).pipeline();
       if (script === undefined) batch.evalsha(sha, keys.length, ...keys, ...args);
       else batch.eval(script, keys.length, ...keys, ...args);
       const results = await batch.wait(replicas, timeoutMs).exec();
