@@ -7,8 +7,9 @@ import {
 } from './redis-client.js';
 
 /**
- * The store's client on `@redis/client` (node-redis), the default: it spends about half the CPU
- * of ioredis per script call (see the Redis client bake-off in `docs/benchmarks.md`). RESP2,
+ * The store's client on `@redis/client` (node-redis), the default: of the clients measured, it
+ * spends the least CPU in the server per call (the Redis client bake-off, section 9 of
+ * `docs/benchmarks.md`). RESP2,
  * no offline queue (while Redis is unreachable every command fails at once), and a command
  * timeout that also rejects a command already sent.
  */
