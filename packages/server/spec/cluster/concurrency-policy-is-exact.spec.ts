@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serversOnCluster } from '../../../../spec/support/cluster-servers.js';
 import { denyRound, evictRound } from '../../../../spec/support/policy-storm.js';
 import { type RedisCluster, sharedRedisCluster } from '../../../../spec/support/redis-cluster.js';
-import {
-  bundleServerProcess,
-  type ServerProcess,
-  startServerProcess,
-} from '../../../../spec/support/server-process.js';
-import { redisClusterStore, type SsmStore } from '../../src/index.js';
 
 const SECRET = 'cluster-policy-secret-of-thirty-two-bytes';
 
@@ -14,34 +9,15 @@ describe('the concurrency policy on a Redis Cluster, through two server processe
   // A prefix of the run's own: what a failed run leaves behind cannot hold slots in the next.
   const keyPrefix = `policy-${Date.now()}:`;
   let cluster: RedisCluster;
-  let bundle: Awaited<ReturnType<typeof bundleServerProcess>>;
-  let servers: ServerProcess[] = [];
-  let reader: SsmStore;
   beforeAll(async () => {
     cluster = await sharedRedisCluster();
-    reader = redisClusterStore(cluster.seeds.split(','), { keyPrefix });
-    bundle = await bundleServerProcess();
-    servers = await Promise.all(
-      [0, 1].map(() =>
-        startServerProcess(bundle.file, {
-          redisCluster: cluster.seeds,
-          secret: SECRET,
-          keyPrefix,
-          heartbeatSeconds: 30,
-        }),
-      ),
-    );
   }, 60_000);
-  afterAll(async () => {
-    await reader?.close();
-    await Promise.all(servers.map((server) => server.stop()));
-    await bundle?.remove();
-    await cluster?.stop();
-  });
+  afterAll(() => cluster?.stop());
+  const on = serversOnCluster({ cluster: () => cluster, keyPrefix, secret: SECRET });
   const target = () => ({
-    bases: servers.map((server) => `${server.url}/v1`),
+    bases: on.servers.map((server) => `${server.url}/v1`),
     secret: SECRET,
-    store: reader,
+    store: on.reader,
     now: Date.now,
   });
 

@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serversOnCluster } from '../../../../spec/support/cluster-servers.js';
 import { type RedisCluster, sharedRedisCluster } from '../../../../spec/support/redis-cluster.js';
 import { routedTokens } from '../../../../spec/support/routed-tokens.js';
-import {
-  bundleServerProcess,
-  type ServerProcess,
-  startServerProcess,
-} from '../../../../spec/support/server-process.js';
 import { setupWith, ssmCall } from '../../../../spec/support/ssm-http.js';
 import { describeStoreContract } from '../../../../spec/support/store-contract.js';
-import { mintContentToken, redisClusterStore, type SsmStore } from '../../src/index.js';
+import { mintContentToken, redisClusterStore } from '../../src/index.js';
 import { routeOfAccount } from '../../src/tokens/session-token.js';
 
 const SECRET = 'cluster-spec-secret-of-thirty-two-bytes';
@@ -41,30 +37,9 @@ async function masterOfSlot(slot: number): Promise<string> {
 describe('exactness on a Redis Cluster, through two server processes', () => {
   // A prefix of the run's own: what a failed run leaves behind cannot hold slots in the next.
   const keyPrefix = `exact-${Date.now()}:`;
-  let bundle: Awaited<ReturnType<typeof bundleServerProcess>>;
-  let servers: ServerProcess[] = [];
-  let reader: SsmStore;
+  const on = serversOnCluster({ cluster: () => cluster, keyPrefix, secret: SECRET });
   /** Live counted sessions of an account, read straight from the cluster. */
-  const liveOf = (accountId: string) => reader.count(accountId);
-  beforeAll(async () => {
-    reader = redisClusterStore(cluster.seeds.split(','), { keyPrefix });
-    bundle = await bundleServerProcess();
-    servers = await Promise.all(
-      [0, 1].map(() =>
-        startServerProcess(bundle.file, {
-          redisCluster: cluster.seeds,
-          secret: SECRET,
-          keyPrefix,
-          heartbeatSeconds: 30,
-        }),
-      ),
-    );
-  }, 60_000);
-  afterAll(async () => {
-    await reader?.close();
-    await Promise.all(servers.map((server) => server.stop()));
-    await bundle?.remove();
-  });
+  const liveOf = (accountId: string) => on.reader.count(accountId);
 
   it('1,000 concurrent setups over 100 accounts on all three masters, limit 3: exactly 3 each, 5 rounds', async () => {
     const accounts = Array.from({ length: 100 }, (_, n) => `exact-${n}`);
@@ -90,7 +65,7 @@ describe('exactness on a Redis Cluster, through two server processes', () => {
       // A server that gave up on a store answering late (503) may have been admitted all the
       // same: the same Idempotency-Key then gets that admission back instead of a second slot.
       const setup = async (i: number) => {
-        const server = servers[i % 2]?.url ?? '';
+        const server = on.servers[i % 2]?.url ?? '';
         const key = { 'Idempotency-Key': `${round}-${i}` };
         for (let attempt = 0; attempt < 20; attempt += 1) {
           // An answer lost with its connection (one the loaded server closed) is asked again too.
@@ -119,7 +94,7 @@ describe('exactness on a Redis Cluster, through two server processes', () => {
       // Free the slots for the next round.
       // A teardown answered 503 changed nothing either: sent again, so no slot is left held.
       const teardown = async (token: string, i: number) => {
-        const server = servers[i % 2]?.url ?? '';
+        const server = on.servers[i % 2]?.url ?? '';
         for (let attempt = 0; attempt < 20; attempt += 1) {
           const answer = await ssmCall(`${server}/v1`, 'teardown', token).catch(
             (error: unknown) => {
