@@ -377,13 +377,9 @@ if mode == 'rotate' then
   -- The session's other fields (its id, device, start) move with it.
   if moved then redis.call('RENAME', key, KEYS[2]) end
   local set = {'v', next, 'e', ARGV[5], 'w', ARGV[1]}
-  if due then
-    set[#set + 1] = 'k'
-    set[#set + 1] = now + ttl * 2
-  end
-  if replays then
-    for _, v in ipairs({'p', token, 'q', now + replayMs, 'b', by}) do set[#set + 1] = v end
-  end
+  local function put(...) for _, v in ipairs({...}) do set[#set + 1] = v end end
+  if due then put('k', now + ttl * 2) end
+  if replays then put('p', token, 'q', now + replayMs, 'b', by) end
   redis.call('HSET', KEYS[2], unpack(set))
   if not replays and s[6] then redis.call('HDEL', KEYS[2], 'p', 'q', 'b') end
   if due then redis.call('PEXPIRE', KEYS[2], ttl * 2) end
