@@ -1,5 +1,5 @@
-import type { Observable, SchedulerLike } from 'rxjs';
 import type { SsmError } from './error.js';
+import type { Observable, SchedulerLike } from './rx.js';
 import type { SsmSource } from './source.js';
 
 export type { HeldSession, SsmLimitRule } from './account/held-session.js';

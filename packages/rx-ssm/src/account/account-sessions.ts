@@ -1,5 +1,5 @@
-import { defer, map, type Observable } from 'rxjs';
 import { SsmError } from '../error.js';
+import { defer, map, type Observable } from '../rx.js';
 import { ssmCall } from '../session/ssm-call.js';
 import type { HeldSession, SsmDevice, SsmResponse, SsmSource, SsmTransport } from '../types.js';
 import {

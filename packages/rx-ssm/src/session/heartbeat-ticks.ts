@@ -9,7 +9,7 @@ import {
   switchMap,
   tap,
   timer,
-} from 'rxjs';
+} from '../rx.js';
 import type { AppState } from '../types.js';
 
 /** One tick: when, and whether it catches up on one that came due in the background. */

@@ -1,3 +1,4 @@
+import { SsmError } from '../error.js';
 import {
   catchError,
   defer,
@@ -10,8 +11,7 @@ import {
   takeUntil,
   throwIfEmpty,
   timer,
-} from 'rxjs';
-import { SsmError } from '../error.js';
+} from '../rx.js';
 import type { LicenceAnswer, SsmRenewal, SsmSource } from '../types.js';
 import type { SessionContext } from './session-context.js';
 

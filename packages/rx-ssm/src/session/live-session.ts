@@ -1,3 +1,4 @@
+import { SsmError, STOPPED_REMOTELY_SERVER_CODE } from '../error.js';
 import {
   concat,
   concatMap,
@@ -16,8 +17,7 @@ import {
   startWith,
   takeUntil,
   takeWhile,
-} from 'rxjs';
-import { SsmError, STOPPED_REMOTELY_SERVER_CODE } from '../error.js';
+} from '../rx.js';
 import type { LicenceAnswer, SsmRenewalMode, SsmResponse, SsmSource, SsmState } from '../types.js';
 import {
   authorizationOf,

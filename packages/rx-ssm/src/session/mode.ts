@@ -1,4 +1,10 @@
-import { concatMap, exhaustMap, mergeMap, type ObservableInput, type OperatorFunction } from 'rxjs';
+import {
+  concatMap,
+  exhaustMap,
+  mergeMap,
+  type ObservableInput,
+  type OperatorFunction,
+} from '../rx.js';
 
 /** A flattening operator: how new work meets work still in flight. */
 export type Flatten = <T, R>(

@@ -1,5 +1,5 @@
-import { catchError, map, type Observable, of, retry, timer } from 'rxjs';
 import type { SsmError } from '../error.js';
+import { catchError, map, type Observable, of, retry, timer } from '../rx.js';
 import { isTransient } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
 

@@ -9,7 +9,7 @@ import {
   Subject,
   take,
   tap,
-} from 'rxjs';
+} from '../rx.js';
 import type { SsmSource } from '../types.js';
 import type { Flatten } from './mode.js';
 

@@ -1,3 +1,4 @@
+import { SsmError } from '../error.js';
 import {
   asyncScheduler,
   defer,
@@ -14,8 +15,7 @@ import {
   startWith,
   switchMap,
   tap,
-} from 'rxjs';
-import { SsmError } from '../error.js';
+} from '../rx.js';
 import type {
   AppState,
   CheckedSource,

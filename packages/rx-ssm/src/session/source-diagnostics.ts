@@ -1,4 +1,4 @@
-import { defer, type MonoTypeOperatorFunction, tap } from 'rxjs';
+import { defer, type MonoTypeOperatorFunction, tap } from '../rx.js';
 import type { SsmDiagnostic, SsmSource } from '../types.js';
 
 const KNOWN: readonly (keyof SsmSource)[] = ['src', 'token', 'ssmServerUrl', 'tokenHeader', 'drm'];

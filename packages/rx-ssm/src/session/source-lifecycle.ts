@@ -1,3 +1,4 @@
+import { SsmError } from '../error.js';
 import {
   concat,
   defer,
@@ -15,8 +16,7 @@ import {
   take,
   takeUntil,
   timer,
-} from 'rxjs';
-import { SsmError } from '../error.js';
+} from '../rx.js';
 import type { SsmSource, SsmState } from '../types.js';
 import { liveSession } from './live-session.js';
 import type { SessionContext } from './session-context.js';

@@ -1,5 +1,5 @@
-import { catchError, defer, type Observable, of, take, throwIfEmpty } from 'rxjs';
 import { SsmError } from '../error.js';
+import { catchError, defer, type Observable, of, take, throwIfEmpty } from '../rx.js';
 import type { SsmRequest, SsmResponse, SsmSource, SsmTransport } from '../types.js';
 import { errorOfNoResponse, type RequestExtras, ssmRequest } from '../wire/wire.js';
 

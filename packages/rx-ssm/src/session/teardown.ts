@@ -1,5 +1,5 @@
-import { ignoreElements, map, type Observable, switchMap, take, tap } from 'rxjs';
 import { SsmError } from '../error.js';
+import { ignoreElements, map, type Observable, switchMap, take, tap } from '../rx.js';
 import type { SsmSource } from '../types.js';
 import { parseTeardown } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';

@@ -1,4 +1,4 @@
-import { map, merge, type Observable, scan, startWith } from 'rxjs';
+import { map, merge, type Observable, scan, startWith } from '../rx.js';
 import type { SsmSource } from '../types.js';
 
 interface Intended {

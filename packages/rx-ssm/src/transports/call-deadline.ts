@@ -1,4 +1,4 @@
-import { type MonoTypeOperatorFunction, takeUntil, throwIfEmpty, timer } from 'rxjs';
+import { type MonoTypeOperatorFunction, takeUntil, throwIfEmpty, timer } from '../rx.js';
 import { deadlineExceeded } from './transport-error.js';
 
 /**

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 import type { SsmRequest, SsmResponse } from '../types.js';
 import { callDeadline } from './call-deadline.js';
 import { unsendableHeader } from './sendable-headers.js';
