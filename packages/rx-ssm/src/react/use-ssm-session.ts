@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { stopSessionWith } from '../account/account-sessions.js';
+import { SsmError } from '../error.js';
 import {
   BehaviorSubject,
   catchError,
@@ -11,9 +13,7 @@ import {
   share,
   switchMap,
   timer,
-} from 'rxjs';
-import { stopSessionWith } from '../account/account-sessions.js';
-import { SsmError } from '../error.js';
+} from '../rx.js';
 import { type SsmSessionFactory, ssmSessionWith } from '../session/session.js';
 import { fetchTransport } from '../transports/fetch.js';
 import type {

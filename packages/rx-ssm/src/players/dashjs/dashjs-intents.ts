@@ -1,3 +1,4 @@
+import type { SsmIntents } from '../../types.js';
 import {
   defer,
   EMPTY,
@@ -9,8 +10,7 @@ import {
   startWith,
   switchMap,
   take,
-} from 'rxjs';
-import type { SsmIntents } from '../../types.js';
+} from '../rx.js';
 import { loadIntents, type UriSourceOf } from '../source/load-intents.js';
 import { dashjsLicenceAnswers } from './dashjs-licence-answers.js';
 import {

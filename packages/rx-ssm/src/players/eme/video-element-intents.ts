@@ -1,3 +1,4 @@
+import type { SsmIntents, SsmSource } from '../../types.js';
 import {
   defer,
   EMPTY,
@@ -9,8 +10,7 @@ import {
   of,
   shareReplay,
   switchMap,
-} from 'rxjs';
-import type { SsmIntents, SsmSource } from '../../types.js';
+} from '../rx.js';
 import { answered, type SourceAnswer } from '../source/source-answer.js';
 
 /** The part of an `HTMLMediaElement` the adapter reads. */

@@ -1,3 +1,6 @@
+import { SsmError } from '../../error.js';
+import type { SsmSession, SsmSource, SsmState } from '../../types.js';
+import { licenseHeaders } from '../../wire/license-headers.js';
 import {
   asyncScheduler,
   EMPTY,
@@ -9,10 +12,7 @@ import {
   type SchedulerLike,
   throwError,
   timeout,
-} from 'rxjs';
-import { SsmError } from '../../error.js';
-import type { SsmSession, SsmSource, SsmState } from '../../types.js';
-import { licenseHeaders } from '../../wire/license-headers.js';
+} from '../rx.js';
 
 /** Options of {@link licenseHeadersWhenActive}. */
 export interface LicenseWaitOptions {

@@ -1,3 +1,4 @@
+import type { SsmIntents } from '../../types.js';
 import {
   defer,
   distinctUntilChanged,
@@ -10,8 +11,7 @@ import {
   of,
   switchMap,
   take,
-} from 'rxjs';
-import type { SsmIntents } from '../../types.js';
+} from '../rx.js';
 import { loadIntents, type UriSourceOf } from '../source/load-intents.js';
 import { shakaLicenceAnswers } from './shaka-licence-answers.js';
 import type { ShakaPlayerLike } from './shaka-player.js';
