@@ -2,8 +2,8 @@
  * What the SDK core (session, transports, account calls) and its React hook use of rxjs, named
  * once: their modules import rxjs through this one, so a bundle that keeps rxjs external (the
  * published build, an app that loads rxjs on its own) has one import of it, not one per module
- * (core 8.38 → 7.95 KB gzipped). The players and React Native entries import rxjs themselves:
- * what only they use stays out of here.
+ * (core 8.38 → 7.95 KB gzipped). The player adapters import rxjs themselves: what only they use
+ * stays out of here, as a bundle keeps every name this module re-exports.
  */
 export {
   asyncScheduler,

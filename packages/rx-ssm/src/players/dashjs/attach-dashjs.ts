@@ -1,3 +1,4 @@
+import { firstValueFrom, ignoreElements, merge, type Subscription, tap } from 'rxjs';
 import type { SsmSession, SsmState } from '../../types.js';
 import { type LastLicenceRequest, renewalsSentAgain } from '../licence/licence-request-again.js';
 import { bytesOf, licenceFormatOf, toBase64 } from '../licence/licence-response.js';
@@ -5,7 +6,6 @@ import {
   type LicenseWaitOptions,
   licenseHeadersWhenActive,
 } from '../licence/license-headers-when-active.js';
-import { firstValueFrom, ignoreElements, merge, type Subscription, tap } from '../rx.js';
 import {
   DASHJS_EVENTS,
   DASHJS_RENEWAL_ANSWER,

@@ -1,4 +1,3 @@
-import type { SsmIntents } from '../../types.js';
 import {
   defer,
   EMPTY,
@@ -10,7 +9,8 @@ import {
   startWith,
   switchMap,
   take,
-} from '../rx.js';
+} from 'rxjs';
+import type { SsmIntents } from '../../types.js';
 import { loadIntents, type UriSourceOf } from '../source/load-intents.js';
 import { dashjsLicenceAnswers } from './dashjs-licence-answers.js';
 import {

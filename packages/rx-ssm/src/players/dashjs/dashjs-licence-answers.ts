@@ -1,7 +1,7 @@
+import { map, merge, Observable, startWith, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../../types.js';
 import { asLicenceAnswers, type ReadAnswer, readRenewalAnswer } from '../licence/licence-answer.js';
 import { bytesOf, readLicenceResponse } from '../licence/licence-response.js';
-import { map, merge, Observable, startWith, withLatestFrom } from '../rx.js';
 import {
   DASHJS_EVENTS,
   DASHJS_RENEWAL_ANSWER,

@@ -1,5 +1,5 @@
+import { fromEventPattern, type Observable } from 'rxjs';
 import type { RenewalAnswer } from '../licence/licence-answer.js';
-import { fromEventPattern, type Observable } from '../rx.js';
 
 /**
  * The part of dash.js (`dashjs.MediaPlayer()`, v5) the adapters use, written out so that

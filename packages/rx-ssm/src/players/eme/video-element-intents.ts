@@ -1,4 +1,3 @@
-import type { SsmIntents, SsmSource } from '../../types.js';
 import {
   defer,
   EMPTY,
@@ -10,7 +9,8 @@ import {
   of,
   shareReplay,
   switchMap,
-} from '../rx.js';
+} from 'rxjs';
+import type { SsmIntents, SsmSource } from '../../types.js';
 import { answered, type SourceAnswer } from '../source/source-answer.js';
 
 /** The part of an `HTMLMediaElement` the adapter reads. */

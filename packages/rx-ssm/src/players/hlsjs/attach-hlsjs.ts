@@ -1,10 +1,10 @@
+import { firstValueFrom, ignoreElements, merge, type Subscription, tap } from 'rxjs';
 import type { SsmSession, SsmState } from '../../types.js';
 import { type LastLicenceRequest, renewalsSentAgain } from '../licence/licence-request-again.js';
 import {
   type LicenseWaitOptions,
   licenseHeadersWhenActive,
 } from '../licence/license-headers-when-active.js';
-import { firstValueFrom, ignoreElements, merge, type Subscription, tap } from '../rx.js';
 import {
   HLSJS_RENEWAL_ANSWER,
   type HlsjsLicenseXhrSetup,

@@ -1,7 +1,7 @@
+import { defer, EMPTY, fromEvent, map, merge, Observable, of, switchMap } from 'rxjs';
 import type { LicenceAnswer, SsmIntents, SsmSource } from '../../types.js';
 import { asLicenceAnswers, type ReadAnswer, readRenewalAnswer } from '../licence/licence-answer.js';
 import { bytesOf, readLicenceResponse } from '../licence/licence-response.js';
-import { defer, EMPTY, fromEvent, map, merge, Observable, of, switchMap } from '../rx.js';
 import { loadIntents, type UriSourceOf } from '../source/load-intents.js';
 import {
   HLSJS_EVENTS,

@@ -1,5 +1,5 @@
+import { Observable } from 'rxjs';
 import type { RenewalAnswer } from '../licence/licence-answer.js';
-import { Observable } from '../rx.js';
 
 /**
  * The part of hls.js (`Hls`, v1.5 and later) the adapters use, written out so that

@@ -1,6 +1,6 @@
+import { filter, map, type Observable, type OperatorFunction, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../../types.js';
 import { licenceRefusalOf } from '../../wire/wire.js';
-import { filter, map, type Observable, type OperatorFunction, withLatestFrom } from '../rx.js';
 import {
   bytesOf,
   type LicenceReading,

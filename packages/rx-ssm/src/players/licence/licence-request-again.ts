@@ -1,6 +1,6 @@
+import { EMPTY, exhaustMap, map, Observable } from 'rxjs';
 import type { SsmRenewal } from '../../types.js';
 import { DEFAULT_TOKEN_HEADER } from '../../wire/wire.js';
-import { EMPTY, exhaustMap, map, Observable } from '../rx.js';
 import type { RenewalAnswer } from './licence-answer.js';
 import { licenceFormatOf } from './licence-response.js';
 

@@ -1,6 +1,3 @@
-import { SsmError } from '../../error.js';
-import type { SsmSession, SsmSource, SsmState } from '../../types.js';
-import { licenseHeaders } from '../../wire/license-headers.js';
 import {
   asyncScheduler,
   EMPTY,
@@ -12,7 +9,10 @@ import {
   type SchedulerLike,
   throwError,
   timeout,
-} from '../rx.js';
+} from 'rxjs';
+import { SsmError } from '../../error.js';
+import type { SsmSession, SsmSource, SsmState } from '../../types.js';
+import { licenseHeaders } from '../../wire/license-headers.js';
 
 /** Options of {@link licenseHeadersWhenActive}. */
 export interface LicenseWaitOptions {

@@ -1,5 +1,5 @@
+import { defer, distinctUntilChanged, fromEvent, map, merge, type Observable, of } from 'rxjs';
 import type { AppState } from '../../types.js';
-import { defer, distinctUntilChanged, fromEvent, map, merge, type Observable, of } from '../rx.js';
 
 /** The part of a `Document` the mapping reads. */
 export interface DocumentLike extends EventTarget {

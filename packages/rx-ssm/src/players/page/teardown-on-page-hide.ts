@@ -1,7 +1,7 @@
+import { EMPTY, fromEvent, map, type Subscription, switchMap, take } from 'rxjs';
 import { fetchTransport } from '../../transports/fetch.js';
 import type { SsmSession } from '../../types.js';
 import { ssmRequest } from '../../wire/wire.js';
-import { EMPTY, fromEvent, map, type Subscription, switchMap, take } from '../rx.js';
 
 /** Options of {@link teardownOnPageHide}. */
 export interface TeardownOnPageHideOptions {

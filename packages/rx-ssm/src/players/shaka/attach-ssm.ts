@@ -1,9 +1,9 @@
+import { firstValueFrom, type Subscription } from 'rxjs';
 import type { SsmSession } from '../../types.js';
 import {
   type LicenseWaitOptions,
   licenseHeadersWhenActive,
 } from '../licence/license-headers-when-active.js';
-import { firstValueFrom, type Subscription } from '../rx.js';
 import { shakaLicenceRenewals } from './shaka-licence-renewals.js';
 import {
   SHAKA_LICENSE_REQUEST,

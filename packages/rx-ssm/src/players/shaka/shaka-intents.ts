@@ -1,4 +1,3 @@
-import type { SsmIntents } from '../../types.js';
 import {
   defer,
   distinctUntilChanged,
@@ -11,7 +10,8 @@ import {
   of,
   switchMap,
   take,
-} from '../rx.js';
+} from 'rxjs';
+import type { SsmIntents } from '../../types.js';
 import { loadIntents, type UriSourceOf } from '../source/load-intents.js';
 import { shakaLicenceAnswers } from './shaka-licence-answers.js';
 import type { ShakaPlayerLike } from './shaka-player.js';

@@ -1,8 +1,8 @@
+import { filter, fromEvent, map, merge, Observable, withLatestFrom } from 'rxjs';
 import type { LicenceAnswer, SsmSource } from '../../types.js';
 import { DEFAULT_TOKEN_HEADER, licenceRefusalOf } from '../../wire/wire.js';
 import { licenceAnswerOf, type ReadLicence } from '../licence/licence-answer.js';
 import { bytesOf, readLicenceResponse } from '../licence/licence-response.js';
-import { filter, fromEvent, map, merge, Observable, withLatestFrom } from '../rx.js';
 import {
   SHAKA_LICENSE_REQUEST,
   type ShakaPlayerLike,

@@ -1,14 +1,6 @@
+import { EMPTY, exhaustMap, firstValueFrom, merge, Observable, type Subscription, tap } from 'rxjs';
 import type { SsmSession, SsmState } from '../../types.js';
 import { bytesOf, licenceFormatOf, toBase64 } from '../licence/licence-response.js';
-import {
-  EMPTY,
-  exhaustMap,
-  firstValueFrom,
-  merge,
-  Observable,
-  type Subscription,
-  tap,
-} from '../rx.js';
 import {
   SHAKA_LICENSE_REQUEST,
   type ShakaNetworkingEngineLike,

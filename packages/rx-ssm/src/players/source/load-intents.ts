@@ -1,5 +1,5 @@
+import { defer, map, type Observable, of, shareReplay, switchMap } from 'rxjs';
 import type { SsmSource } from '../../types.js';
-import { defer, map, type Observable, of, shareReplay, switchMap } from '../rx.js';
 import { answered, type SourceAnswer } from './source-answer.js';
 
 /** What the app answers for the URI a player is loading. */

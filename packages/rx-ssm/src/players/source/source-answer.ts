@@ -1,5 +1,5 @@
+import { catchError, defer, from, isObservable, Observable, of } from 'rxjs';
 import type { SsmSource } from '../../types.js';
-import { catchError, defer, from, isObservable, Observable, of } from '../rx.js';
 
 /**
  * What an app answers when a player asks which SSM source it is loading: the source now, later
