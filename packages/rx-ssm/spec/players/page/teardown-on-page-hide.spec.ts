@@ -1,10 +1,9 @@
-import { BehaviorSubject, Subject } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BehaviorSubject, filter, firstValueFrom, Subject, timeout } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type SpecServer, startSpecServer } from '../../../../../spec/support/ssm-server.js';
 import { fetchTransport, type SsmSource, type SsmState, ssmSession } from '../../../src/index.js';
 import { teardownOnPageHide } from '../../../src/players/index.js';
 
-const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 const pagehide = (window: EventTarget) => window.dispatchEvent(new Event('pagehide'));
 
 describe('teardownOnPageHide(window, session) against the reference server', () => {
@@ -26,12 +25,24 @@ describe('teardownOnPageHide(window, session) against the reference server', () 
       { transport: fetchTransport() },
     );
     const watching = teardownOnPageHide(window, session);
-    await settle(100);
-    expect(await spec.server.liveSessions('hide')).toBe(1);
+    // Waited for, not slept on: a loaded machine answers later, never differently.
+    const liveSessions = (count: number) =>
+      vi.waitFor(async () => expect(await spec.server.liveSessions('hide')).toBe(count), {
+        timeout: 5000,
+        interval: 10,
+      });
+    // Active in the app, not only on the server: a page hidden during its setup has no token
+    // to tear down with yet.
+    await firstValueFrom(
+      session.session$.pipe(
+        filter((state) => state.status === 'active'),
+        timeout(5000),
+      ),
+    );
+    await liveSessions(1);
 
     pagehide(window);
-    await settle(100);
-    expect(await spec.server.liveSessions('hide')).toBe(0);
+    await liveSessions(0);
     watching.unsubscribe();
   });
 });
