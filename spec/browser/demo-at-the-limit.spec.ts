@@ -1,16 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Demo, startDemo } from '../../src/demo/serve.js';
-import {
-  ARTIFACTS,
-  eventually,
-  hasChromium,
-  launchChromium,
-  onAnswers,
-  openPage,
-} from './support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, eventually, hasChromium, onAnswers, openPage } from './support/chromium.js';
+import { chromiumAndDemo } from './support/chromium-and-demo.js';
 
 /** A screenshot of the page's player panel, for docs/concurrency-policy.md. */
 async function panelShot(page: Page, name: string): Promise<void> {
@@ -33,23 +26,13 @@ const playsPast = (page: Page, seconds: number) =>
 describe.skipIf(!hasChromium)(
   'the demo at the limit: two real pages of one account in Chromium',
   () => {
-    let demo: Demo;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      browser = await launchChromium();
-      // A 1 s period: the stopped page learns it on its next heartbeat.
-      demo = await startDemo({ port: 0, heartbeatSeconds: 1 });
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await demo?.close();
-    });
+    // A 1 s period: the stopped page learns it on its next heartbeat.
+    const run = chromiumAndDemo({ port: 0, heartbeatSeconds: 1 });
 
     /** A page of its own browser context (its own localStorage: its own device), named `name`. */
     async function device(account: string, name: string, channel = 'channel-1') {
       const query = `account=${account}&maxSessions=1&channel=${channel}`;
-      const page = await openPage(browser, `${demo.url}?${query}`);
+      const page = await openPage(run.browser, `${run.demo.url}?${query}`);
       await page.waitForSelector('body[data-ready="true"]');
       await page.fill('#device-name', name);
       await page.dispatchEvent('#device-name', 'change');
@@ -61,7 +44,7 @@ describe.skipIf(!hasChromium)(
       const tv = await device(account, 'Living-room TV');
       await tv.click('#play');
       await playsPast(tv, 1);
-      expect(await demo.liveSessions(account)).toBe(1);
+      expect(await run.demo.liveSessions(account)).toBe(1);
 
       const laptop = await device(account, 'Laptop');
       const setups: Array<{ body: string; status: number }> = [];
@@ -78,7 +61,7 @@ describe.skipIf(!hasChromium)(
       expect(holders[0]).toMatch(
         /^Living-room TV · channel-1 since \d{1,2}:\d{2}:\d{2}.*Stop it and watch here$/,
       );
-      expect(await demo.liveSessions(account)).toBe(1);
+      expect(await run.demo.liveSessions(account)).toBe(1);
       // The laptop named itself in its setup: a stable id from localStorage, the edited name.
       const [refused] = setups;
       expect(refused?.status).toBe(403);
@@ -95,7 +78,7 @@ describe.skipIf(!hasChromium)(
       await tv.waitForSelector('#stopped-remotely:not([hidden])', { timeout: 10_000 });
       expect(await textOf(tv, '#stopped-remotely')).toBe('Stopped from another device');
       await eventually(async () => (await textOf(tv, '#state')) !== 'active', 'the TV stopped');
-      expect(await demo.liveSessions(account)).toBe(1);
+      expect(await run.demo.liveSessions(account)).toBe(1);
       await panelShot(tv, 'concurrency-stopped-remotely.png');
 
       // The same device keeps its id across a reload, and its name.
@@ -111,7 +94,7 @@ describe.skipIf(!hasChromium)(
         expect(page.problems.filter((p) => !p.endsWith('status of 403 (Forbidden)'))).toEqual([]);
         await page.close();
       }
-      await eventually(async () => (await demo.liveSessions(account)) === 0, 'nothing left');
+      await eventually(async () => (await run.demo.liveSessions(account)) === 0, 'nothing left');
     });
 
     it('licence mode (channel-3, DRM enforcement): the TV learns it was stopped from its refused licence renewal', async () => {
@@ -136,9 +119,9 @@ describe.skipIf(!hasChromium)(
       expect(tvErrors.map((e) => e.text)).toContainEqual(
         expect.stringContaining('stopped from another device'),
       );
-      expect(await demo.liveSessions(account)).toBe(1);
+      expect(await run.demo.liveSessions(account)).toBe(1);
       for (const page of [tv, laptop]) await page.close();
-      await eventually(async () => (await demo.liveSessions(account)) === 0, 'nothing left');
+      await eventually(async () => (await run.demo.liveSessions(account)) === 0, 'nothing left');
     });
   },
 );

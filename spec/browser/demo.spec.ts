@@ -1,14 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Demo, startDemo } from '../../src/demo/serve.js';
-import {
-  eventually,
-  hasChromium,
-  launchChromium,
-  onAnswers,
-  openPage,
-  screenshot,
-} from './support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { eventually, hasChromium, onAnswers, openPage, screenshot } from './support/chromium.js';
+import { chromiumAndDemo } from './support/chromium-and-demo.js';
 
 interface DemoRecord {
   timeline: Array<{ at: number; text: string }>;
@@ -39,23 +32,12 @@ function claimsOf(jws: string): {
 }
 
 describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo server', () => {
-  let demo: Demo;
-  let browser: Browser;
+  const run = chromiumAndDemo({ port: 0 });
   let accounts = 0;
-
-  beforeAll(async () => {
-    // The browser first: without one this fails with the install command, and starts nothing.
-    browser = await launchChromium();
-    demo = await startDemo({ port: 0 });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
 
   /** The demo page for a fresh account (at most one session), ready to play. */
   async function demoPage(account = `account-${++accounts}`) {
-    const page = await openPage(browser, `${demo.url}?account=${account}&maxSessions=1`);
+    const page = await openPage(run.browser, `${run.demo.url}?account=${account}&maxSessions=1`);
     await page.waitForSelector('body[data-ready="true"]');
     return Object.assign(page, { account });
   }
@@ -82,7 +64,7 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
       expect(status).toBe(200);
     }
     expect(await textOf(page, 'state')).toBe('active');
-    expect(await demo.liveSessions(page.account)).toBe(1);
+    expect(await run.demo.liveSessions(page.account)).toBe(1);
     await screenshot(page, 'demo-playing.png');
     expect(page.problems).toEqual([]);
     await page.close();
@@ -103,12 +85,12 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
     expect(await textOf(second, 'errors')).toContain('6001');
     await second.waitForTimeout(1000);
     expect(await playheadOf(second)).toBe(0);
-    expect(await demo.liveSessions(first.account)).toBe(1);
+    expect(await run.demo.liveSessions(first.account)).toBe(1);
 
     const closedAt = Date.now();
     await first.close();
     await eventually(
-      async () => (await demo.liveSessions(first.account)) === 0,
+      async () => (await run.demo.liveSessions(first.account)) === 0,
       'the slot is free',
       2000,
     );
@@ -117,7 +99,7 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
 
     await second.click('#play');
     await playsPast(second, 2);
-    expect(await demo.liveSessions(first.account)).toBe(1);
+    expect(await run.demo.liveSessions(first.account)).toBe(1);
     await second.close();
   });
 
@@ -141,14 +123,14 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
 
     // The slot is freed; Play again on the refused page.
     await first.click('#stop');
-    await eventually(async () => (await demo.liveSessions(first.account)) === 0, 'slot freed');
+    await eventually(async () => (await run.demo.liveSessions(first.account)) === 0, 'slot freed');
     calls.length = 0;
     await second.click('#play');
     await playsPast(second, 2);
     expect(await textOf(second, 'state')).toBe('active');
     // One setup would do, and one it is: no setup abandoned (and torn down) on the way.
     expect(calls).toEqual(['setup']);
-    expect(await demo.liveSessions(first.account)).toBe(1);
+    expect(await run.demo.liveSessions(first.account)).toBe(1);
     await second.close();
     await first.close();
   });
@@ -170,7 +152,7 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
         const before = (await recordOf(page)).zaps.length;
         await page.click('#zap');
         await eventually(async () => (await recordOf(page)).zaps.length > before, 'zap done');
-        expect(await demo.liveSessions(page.account)).toBe(1);
+        expect(await run.demo.liveSessions(page.account)).toBe(1);
       }
     }
     // Zaps faster than a load: superseded loads must not leave sessions behind either.
@@ -182,7 +164,7 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
     expect(await textOf(page, 'state')).toBe('active');
     expect(await textOf(page, 'channel')).toBe('channel-2');
     await eventually(
-      async () => (await demo.liveSessions(page.account)) === 1,
+      async () => (await run.demo.liveSessions(page.account)) === 1,
       'one live session after rapid zaps',
     );
     const { zaps, errors } = await recordOf(page);
@@ -191,7 +173,10 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
     expect(await textOf(page, 'zap-time')).toMatch(/\d+ ms to the first frame/);
 
     await page.click('#stop');
-    await eventually(async () => (await demo.liveSessions(page.account)) === 0, 'stop frees it');
+    await eventually(
+      async () => (await run.demo.liveSessions(page.account)) === 0,
+      'stop frees it',
+    );
     // The server drops the session before its answer reaches the page.
     await eventually(async () => (await textOf(page, 'state')) === 'idle', 'the page shows idle');
     await page.close();
@@ -212,14 +197,17 @@ describe.skipIf(!hasChromium)('the demo page in Chromium, against the demo serve
     expect(await textOf(page, 'second-errors')).toContain('session limit');
 
     await page.click('#stop');
-    await eventually(async () => (await demo.liveSessions(page.account)) === 0, 'main stopped');
+    await eventually(async () => (await run.demo.liveSessions(page.account)) === 0, 'main stopped');
     await page.click('#second-play');
     await playsPast(page, 1, 'video2');
     expect(await textOf(page, 'second-state')).toBe('active');
-    expect(await demo.liveSessions(page.account)).toBe(1);
+    expect(await run.demo.liveSessions(page.account)).toBe(1);
 
     await page.click('#second-close');
-    await eventually(async () => (await demo.liveSessions(page.account)) === 0, 'second closed');
+    await eventually(
+      async () => (await run.demo.liveSessions(page.account)) === 0,
+      'second closed',
+    );
     await page.close();
   });
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Demo, startDemo } from '../../src/demo/serve.js';
-import { eventually, hasChromium, launchChromium } from './support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { eventually, hasChromium } from './support/chromium.js';
+import { chromiumAndDemo } from './support/chromium-and-demo.js';
 import { bundleBlock, codeBlocks, ROOT, typeErrors } from './support/docs-blocks.js';
 
 const blocks = codeBlocks(join(ROOT, 'docs', 'players.md'));
@@ -27,28 +27,17 @@ describe('docs/players.md', () => {
 describe.skipIf(!hasChromium)(
   'docs/players.md blocks, run in Chromium against the demo server',
   () => {
-    let demo: Demo;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      // The browser first: without one this fails with the install command, and starts nothing.
-      browser = await launchChromium();
-      demo = await startDemo({ port: 0, heartbeatSeconds: 1 });
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await demo?.close();
-    });
+    const run = chromiumAndDemo({ port: 0, heartbeatSeconds: 1 });
 
     /** A page of the demo's origin holding a `<video>` that runs the block; its log and traffic. */
     async function pageRunning(heading: string) {
       const script = await bundleBlock(blocks.get(heading) ?? '', `${heading}.ts`);
-      const page: Page = await browser.newPage();
+      const page: Page = await run.browser.newPage();
       const seen = { problems: [] as string[], log: [] as string[], paths: [] as string[] };
       page.on('pageerror', (error) => seen.problems.push(error.message));
       page.on('console', (message) => seen.log.push(message.text()));
       page.on('request', (request) => seen.paths.push(new URL(request.url()).pathname));
-      await page.goto(`${demo.url}healthz`);
+      await page.goto(`${run.demo.url}healthz`);
       await page.setContent('<!doctype html><video muted autoplay playsinline></video>');
       await page.addScriptTag({ type: 'module', content: script });
       return Object.assign(page, seen);
@@ -79,10 +68,14 @@ describe.skipIf(!hasChromium)(
         expect(page.paths.slice(first).filter((path) => path.endsWith('/heartbeat'))).toEqual([]);
         expect(page.log.filter((line) => line.startsWith('SSM error'))).toEqual([]);
         expect(page.problems).toEqual([]);
-        expect(await demo.liveSessions(account)).toBe(1);
+        expect(await run.demo.liveSessions(account)).toBe(1);
 
         await page.close();
-        await eventually(async () => (await demo.liveSessions(account)) === 0, 'slot freed', 3000);
+        await eventually(
+          async () => (await run.demo.liveSessions(account)) === 0,
+          'slot freed',
+          3000,
+        );
       });
     }
   },

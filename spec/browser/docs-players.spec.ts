@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Demo, startDemo } from '../../src/demo/serve.js';
-import { eventually, hasChromium, launchChromium } from './support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { eventually, hasChromium } from './support/chromium.js';
+import { chromiumAndDemo } from './support/chromium-and-demo.js';
 import { bundleBlock, codeBlocks, ROOT, typeErrors } from './support/docs-blocks.js';
 
 const blocks = codeBlocks(join(ROOT, 'README.md'));
@@ -30,25 +30,14 @@ describe('README player sections', () => {
 describe.skipIf(!hasChromium)(
   'README player blocks, run in Chromium against the demo server',
   () => {
-    let demo: Demo;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      // The browser first: without one this fails with the install command, and starts nothing.
-      browser = await launchChromium();
-      demo = await startDemo({ port: 0 });
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await demo?.close();
-    });
+    const run = chromiumAndDemo({ port: 0 });
 
     /** A page of the demo's origin that holds a `<video>` and runs the block, as an app would. */
     async function pageRunning(
       heading: string,
     ): Promise<Page & { problems: string[]; licences: string[] }> {
       const script = await bundleBlock(blocks.get(heading) ?? '', `${heading}.ts`);
-      const page = Object.assign(await browser.newPage(), {
+      const page = Object.assign(await run.browser.newPage(), {
         problems: [] as string[],
         licences: [] as string[],
       });
@@ -59,7 +48,7 @@ describe.skipIf(!hasChromium)(
         }
       });
       // A blank page of the demo's origin (the block fetches relative URLs), then the block.
-      await page.goto(`${demo.url}healthz`);
+      await page.goto(`${run.demo.url}healthz`);
       await page.setContent('<!doctype html><video muted autoplay playsinline></video>');
       await page.addScriptTag({ type: 'module', content: script });
       return page;
@@ -84,10 +73,14 @@ describe.skipIf(!hasChromium)(
         expect(
           page.licences.every((header) => /^[\w-]+\.[\w-]+\.[\w-]+,[\w-]{45}$/.test(header)),
         ).toBe(true);
-        expect(await demo.liveSessions(account)).toBe(1);
+        expect(await run.demo.liveSessions(account)).toBe(1);
 
         await page.close();
-        await eventually(async () => (await demo.liveSessions(account)) === 0, 'slot freed', 2000);
+        await eventually(
+          async () => (await run.demo.liveSessions(account)) === 0,
+          'slot freed',
+          2000,
+        );
       });
     }
   },

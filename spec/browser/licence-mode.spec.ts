@@ -1,17 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { LicenceTokenPolicy } from 'rx-ssm-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Demo, startDemo } from '../../src/demo/serve.js';
-import {
-  eventually,
-  hasChromium,
-  launchChromium,
-  onAnswers,
-  openPage,
-  screenshot,
-} from './support/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, hasChromium, onAnswers, openPage, screenshot } from './support/chromium.js';
+import { chromiumAndDemo } from './support/chromium-and-demo.js';
 import { ROOT } from './support/docs-blocks.js';
 
 /** What went over the wire for one page, in order. */
@@ -39,22 +32,11 @@ const KEYS = JSON.parse(readFileSync(join(ROOT, 'docs/demo/media/keys.json'), 'u
 describe.skipIf(!hasChromium).each<LicenceTokenPolicy>(['rotate', 'stable'])(
   'DRM enforcement in Chromium: Shaka plays channel-3, renewed by its licences (licence tokens %s)',
   (licenceTokens) => {
-    let demo: Demo;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      // The browser first: without one this fails with the install command, and starts nothing.
-      browser = await launchChromium();
-      demo = await startDemo({ port: 0, heartbeatSeconds: 1, licenceTokens });
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await demo?.close();
-    });
+    const run = chromiumAndDemo({ port: 0, heartbeatSeconds: 1, licenceTokens });
 
     /** The server's counter `name`. */
     async function metric(name: string): Promise<number> {
-      const body = await (await fetch(new URL('/metrics', demo.url))).text();
+      const body = await (await fetch(new URL('/metrics', run.demo.url))).text();
       return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(body)?.[1] ?? Number.NaN);
     }
 
@@ -62,8 +44,8 @@ describe.skipIf(!hasChromium).each<LicenceTokenPolicy>(['rotate', 'stable'])(
     async function enforcedPage(account: string) {
       const exchanges: Exchange[] = [];
       const page = await openPage(
-        browser,
-        `${demo.url}?account=${account}&maxSessions=1&channel=channel-3`,
+        run.browser,
+        `${run.demo.url}?account=${account}&maxSessions=1&channel=channel-3`,
       );
       onAnswers(
         page,
@@ -93,7 +75,7 @@ describe.skipIf(!hasChromium).each<LicenceTokenPolicy>(['rotate', 'stable'])(
       expect(await textOf(page, 'state')).toBe('active');
       expect(await textOf(page, 'renewal')).toBe('licence');
       expect(await textOf(page, 'channel')).toBe('channel-3 (DRM enforcement)');
-      expect(await demo.liveSessions('enforced-1')).toBe(1);
+      expect(await run.demo.liveSessions('enforced-1')).toBe(1);
 
       // Every licence answer carried the next token (a new one, or the same one kept), and the
       // next request went out with it.
@@ -123,7 +105,10 @@ describe.skipIf(!hasChromium).each<LicenceTokenPolicy>(['rotate', 'stable'])(
       await screenshot(page, 'demo-licence-mode.png');
 
       await page.click('#stop');
-      await eventually(async () => (await demo.liveSessions('enforced-1')) === 0, 'stop frees it');
+      await eventually(
+        async () => (await run.demo.liveSessions('enforced-1')) === 0,
+        'stop frees it',
+      );
       await eventually(async () => (await textOf(page, 'state')) === 'idle', 'the page shows idle');
       expect(await textOf(page, 'renewal')).toBe('-');
       expect(page.problems).toEqual([]);
@@ -205,11 +190,11 @@ describe.skipIf(!hasChromium).each<LicenceTokenPolicy>(['rotate', 'stable'])(
         'the next licence renewal uses the token of the Widevine renewal',
       );
       expect(await textOf(page, 'state')).toBe('active');
-      expect(await demo.liveSessions('enforced-2')).toBe(1);
+      expect(await run.demo.liveSessions('enforced-2')).toBe(1);
 
       await page.close();
       await eventually(
-        async () => (await demo.liveSessions('enforced-2')) === 0,
+        async () => (await run.demo.liveSessions('enforced-2')) === 0,
         'closing frees it',
       );
     });

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accountSessions, stopSession } from '../../../packages/rx-ssm/src/fetch.js';
-import { type Demo, startDemo } from '../../../src/demo/serve.js';
-import { eventually, hasChromium, launchChromium, onAnswers } from './chromium.js';
+import { eventually, hasChromium, onAnswers } from './chromium.js';
+import { type ChromiumAndDemo, chromiumAndDemo } from './chromium-and-demo.js';
 import { bundleBlock, codeBlocks, ROOT, typeErrors } from './docs-blocks.js';
 
 /** One request of the page to the licence server or SSM, as it went out and was answered. */
@@ -45,7 +45,8 @@ export function describePlayerGuide(guide: PlayerGuide): void {
     });
 
   /** Opens a page of the demo's origin running the docs block, as an app would, and records it. */
-  async function openBlockPage(browser: Browser, demo: Demo, query: string): Promise<BlockPage> {
+  async function openBlockPage(run: ChromiumAndDemo, query: string): Promise<BlockPage> {
+    const { browser, demo } = run;
     const script = await bundleBlock(block, `${guide.name}-block.ts`);
     const page = Object.assign(await browser.newPage(), {
       problems: [] as string[],
@@ -80,26 +81,16 @@ export function describePlayerGuide(guide: PlayerGuide): void {
     `${guide.label} in Chromium, gated by the demo server`,
     { timeout: 60_000 },
     () => {
-      let demo: Demo;
-      let browser: Browser;
-
-      beforeAll(async () => {
-        browser = await launchChromium();
-        demo = await startDemo({ port: 0 });
-      });
-      afterAll(async () => {
-        await browser?.close();
-        await demo?.close();
-      });
+      const run = chromiumAndDemo({ port: 0 });
 
       it('plays the ClearKey channel, zaps between channels with one session on the server, and unmount frees it', async () => {
-        const page = await openBlockPage(browser, demo, `account=${guide.account}-zap`);
+        const page = await openBlockPage(run, `account=${guide.account}-zap`);
         await playsPast(page, 2);
         expect(licences(page).length).toBeGreaterThan(0);
         for (const { header } of page.exchanges.filter((e) => e.path === '/license/clearkey')) {
           expect(header).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+,[\w-]{45}$/);
         }
-        expect(await demo.liveSessions(`${guide.account}-zap`)).toBe(1);
+        expect(await run.demo.liveSessions(`${guide.account}-zap`)).toBe(1);
 
         for (const channel of ['channel-2', 'channel-1', 'channel-2']) {
           const before = licences(page).length;
@@ -117,7 +108,7 @@ export function describePlayerGuide(guide: PlayerGuide): void {
             },
           );
           await eventually(
-            async () => (await demo.liveSessions(`${guide.account}-zap`)) === 1,
+            async () => (await run.demo.liveSessions(`${guide.account}-zap`)) === 1,
             'one live session',
           );
         }
@@ -129,7 +120,7 @@ export function describePlayerGuide(guide: PlayerGuide): void {
 
         await page.evaluate(() => (window as unknown as { unmount(): void }).unmount());
         await eventually(
-          async () => (await demo.liveSessions(`${guide.account}-zap`)) === 0,
+          async () => (await run.demo.liveSessions(`${guide.account}-zap`)) === 0,
           'unmount frees it',
         );
         expect(page.problems).toEqual([]);
@@ -137,23 +128,23 @@ export function describePlayerGuide(guide: PlayerGuide): void {
       });
 
       it('at the limit a second page gets 6001 (isSessionLimit), sends no licence request, and leaks no session', async () => {
-        const first = await openBlockPage(browser, demo, `account=${guide.account}-limit`);
+        const first = await openBlockPage(run, `account=${guide.account}-limit`);
         await playsPast(first, 1);
 
-        const second = await openBlockPage(browser, demo, `account=${guide.account}-limit`);
+        const second = await openBlockPage(run, `account=${guide.account}-limit`);
         await eventually(
           () => second.logs.some((line) => line === 'SSM error 6001 (session limit)'),
           'the second page is refused',
         );
         expect(second.exchanges.filter((e) => e.path === '/license/clearkey')).toEqual([]);
         expect(await second.evaluate(() => document.querySelector('video')?.currentTime)).toBe(0);
-        expect(await demo.liveSessions(`${guide.account}-limit`)).toBe(1);
+        expect(await run.demo.liveSessions(`${guide.account}-limit`)).toBe(1);
 
         await second.close();
-        expect(await demo.liveSessions(`${guide.account}-limit`)).toBe(1);
+        expect(await run.demo.liveSessions(`${guide.account}-limit`)).toBe(1);
         await first.close();
         await eventually(
-          async () => (await demo.liveSessions(`${guide.account}-limit`)) === 0,
+          async () => (await run.demo.liveSessions(`${guide.account}-limit`)) === 0,
           'none left',
         );
       });
@@ -164,22 +155,11 @@ export function describePlayerGuide(guide: PlayerGuide): void {
     `${guide.label} in Chromium: channel-3 renewed by its licences`,
     { timeout: 60_000 },
     () => {
-      let demo: Demo;
-      let browser: Browser;
-
-      beforeAll(async () => {
-        browser = await launchChromium();
-        demo = await startDemo({ port: 0, heartbeatSeconds: 1 });
-      });
-      afterAll(async () => {
-        await browser?.close();
-        await demo?.close();
-      });
+      const run = chromiumAndDemo({ port: 0, heartbeatSeconds: 1 });
 
       it('plays for 5+ periods with licence renewals only, each with the token of the answer before', async () => {
         const page = await openBlockPage(
-          browser,
-          demo,
+          run,
           `account=${guide.account}-enforced&channel=channel-3`,
         );
         // The first licence, then one renewal per 1 s period: 6 answers are 5 periods.
@@ -199,11 +179,11 @@ export function describePlayerGuide(guide: PlayerGuide): void {
           page.exchanges.slice(firstLicence).filter((e) => e.path.endsWith('/heartbeat')),
         ).toEqual([]);
         expect(page.logs.filter((line) => line.startsWith('SSM error'))).toEqual([]);
-        expect(await demo.liveSessions(`${guide.account}-enforced`)).toBe(1);
+        expect(await run.demo.liveSessions(`${guide.account}-enforced`)).toBe(1);
 
         await page.evaluate(() => (window as unknown as { unmount(): void }).unmount());
         await eventually(
-          async () => (await demo.liveSessions(`${guide.account}-enforced`)) === 0,
+          async () => (await run.demo.liveSessions(`${guide.account}-enforced`)) === 0,
           'freed',
         );
         expect(page.problems).toEqual([]);
@@ -212,12 +192,12 @@ export function describePlayerGuide(guide: PlayerGuide): void {
 
       it('stopped from another device: the next licence renewal is refused 1008 and the page ends with isStoppedRemotely', async () => {
         const account = `${guide.account}-stopped`;
-        const page = await openBlockPage(browser, demo, `account=${account}&channel=channel-3`);
+        const page = await openBlockPage(run, `account=${account}&channel=channel-3`);
         await eventually(() => licences(page).length >= 2, 'licence mode', 20_000);
         const source = {
           src: 'channel-3',
-          token: await demo.contentToken({ accountId: account, contentId: 'channel-3' }),
-          ssmServerUrl: `${demo.url}ssm`,
+          token: await run.demo.contentToken({ accountId: account, contentId: 'channel-3' }),
+          ssmServerUrl: `${run.demo.url}ssm`,
         };
         const [held] = await firstValueFrom(accountSessions(source));
         await firstValueFrom(stopSession(source, held?.sessionId ?? ''));
@@ -225,7 +205,7 @@ export function describePlayerGuide(guide: PlayerGuide): void {
           () => page.logs.includes('SSM error 6003 (stopped remotely)'),
           'the page learns it was stopped',
         );
-        expect(await demo.liveSessions(account)).toBe(0);
+        expect(await run.demo.liveSessions(account)).toBe(0);
         await page.close();
       });
     },
