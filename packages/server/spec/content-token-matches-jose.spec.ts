@@ -3,14 +3,11 @@
 // exactly as strict as before. The reference below is the jose-based verifier the server used.
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { errors, type JWTPayload, jwtVerify } from 'jose';
+import { type JWTPayload, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  contentTokenMalformed,
-  contentTokenRejected,
-  SsmHttpError,
-} from '../src/http/ssm-http-error.js';
+import { contentTokenMalformed, contentTokenRejected } from '../src/http/ssm-http-error.js';
 import { claimsOf, type SigningKeys, verifyContentToken } from '../src/tokens/content-token.js';
+import { outcome, refusalOfJoseError } from './support/jose-reference.js';
 
 const now = Date.UTC(2030, 0, 1);
 const nowSeconds = now / 1000;
@@ -46,31 +43,9 @@ async function joseVerdict(token: string | undefined, { secret, keys = {} }: Sig
       requiredClaims: ['exp'],
     }));
   } catch (error) {
-    if (error instanceof SsmHttpError) throw error;
-    if (error instanceof errors.JWTExpired) throw contentTokenRejected('expired');
-    if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
-      throw contentTokenRejected('is not valid yet');
-    }
-    if (
-      error instanceof errors.JWSSignatureVerificationFailed ||
-      error instanceof errors.JOSEAlgNotAllowed
-    ) {
-      throw contentTokenRejected('signature is not valid');
-    }
-    if (error instanceof errors.JOSEError) throw contentTokenMalformed('is malformed');
-    throw error;
+    refusalOfJoseError(error);
   }
   return claimsOf(payload as Record<string, unknown>);
-}
-
-/** Claims, or the refusal as status, code and message; anything else is a crash. */
-async function outcome(verdict: Promise<unknown>) {
-  try {
-    return { claims: await verdict };
-  } catch (error) {
-    if (!(error instanceof SsmHttpError)) return { crash: String(error) };
-    return { status: error.status, errorCode: error.errorCode, message: error.message };
-  }
 }
 
 const b64url = (text: string | Buffer) => Buffer.from(text).toString('base64url');

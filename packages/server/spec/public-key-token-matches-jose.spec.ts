@@ -6,7 +6,6 @@ import fc from 'fast-check';
 import {
   CompactSign,
   createLocalJWKSet,
-  errors,
   exportJWK,
   exportSPKI,
   generateKeyPair,
@@ -17,13 +16,9 @@ import {
   jwtVerify,
 } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  contentTokenMalformed,
-  contentTokenRejected,
-  SsmHttpError,
-} from '../src/http/ssm-http-error.js';
 import { claimsOf, type SigningKeys, verifyContentToken } from '../src/tokens/content-token.js';
 import { publicKeysOf } from '../src/tokens/public-keys.js';
+import { outcome, refusalOfJoseError } from './support/jose-reference.js';
 
 const now = Date.UTC(2030, 0, 1);
 const nowSeconds = now / 1000;
@@ -93,42 +88,9 @@ async function joseVerdict(jws: string, checks: Checks) {
       },
     ));
   } catch (error) {
-    if (error instanceof errors.JWTExpired) throw contentTokenRejected('expired');
-    if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
-      throw contentTokenRejected('is not valid yet');
-    }
-    if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') {
-      throw contentTokenRejected('is from another issuer');
-    }
-    if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') {
-      throw contentTokenRejected('is for another audience');
-    }
-    if (
-      error instanceof errors.JWKSNoMatchingKey ||
-      error instanceof errors.JWKSMultipleMatchingKeys
-    ) {
-      throw contentTokenRejected('is signed with an unknown key');
-    }
-    if (
-      error instanceof errors.JWSSignatureVerificationFailed ||
-      error instanceof errors.JOSEAlgNotAllowed
-    ) {
-      throw contentTokenRejected('signature is not valid');
-    }
-    if (error instanceof errors.JOSEError) throw contentTokenMalformed('is malformed');
-    throw error;
+    refusalOfJoseError(error);
   }
   return claimsOf(payload as Record<string, unknown>);
-}
-
-/** Claims, or the refusal as status, code and message; anything else is a crash. */
-async function outcome(verdict: Promise<unknown>) {
-  try {
-    return { claims: await verdict };
-  } catch (error) {
-    if (!(error instanceof SsmHttpError)) return { crash: String(error) };
-    return { status: error.status, errorCode: error.errorCode, message: error.message };
-  }
 }
 
 const ABSENT = Symbol('absent');
