@@ -244,6 +244,28 @@ describe('the server answers tokens of every algorithm as jose does', () => {
     );
   });
 
+  it('refuses an HS256 token on a server of public keys alone as a key it has no secret for, kid or not', async () => {
+    const publicKeys = publicKeysOf({ jwks }, () => now);
+    await publicKeys?.ready;
+    const claims = { exp: nowSeconds + 60, device: { accountId: 'a' }, contentRights: [] };
+    for (const kidless of [true, false]) {
+      const jws = await tokenOf({
+        signing: { kind: 'hs256' },
+        claims,
+        checks: { clockSkewSeconds: 30 },
+        kidless,
+        tamper: 'none',
+      });
+      expect(
+        await outcome(verifyContentToken(jws, { ...(publicKeys && { publicKeys }) }, now)),
+      ).toEqual({
+        status: 401,
+        errorCode: 1002,
+        message: 'content token is signed with HS256, which this server has no secret for',
+      });
+    }
+  });
+
   it('refuses each attack on the algorithm with 1002, even with every other claim right', async () => {
     const good = {
       exp: nowSeconds + 60,

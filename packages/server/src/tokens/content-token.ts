@@ -241,8 +241,14 @@ function verifierOf({
           ? unlisted
           : null;
     if (chosen === null) {
+      // A server of public keys alone (a JWKS) has no key for HS256 at all: said as that, not
+      // as a kid missing or unknown, which would send its issuer looking for the wrong fault.
       throw contentTokenRejected(
-        kid === undefined ? 'has no kid' : 'is signed with an unknown key',
+        listed.size === 0
+          ? 'is signed with HS256, which this server has no secret for'
+          : kid === undefined
+            ? 'has no kid'
+            : 'is signed with an unknown key',
       );
     }
     if (chosen === undefined) throw contentTokenRejected('signature is not valid');
