@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import {
   createSsmServer,
   mintContentToken,
@@ -22,6 +23,11 @@ export interface FailoverReport {
   lostRotations: number;
   /** Setups past the limit answered 200: over-admission. */
   overAdmitted: number;
+  /**
+   * Times before the kill that the store answered a write before its `replicaAcks` replicas
+   * (they were later than its ack timeout): only such a write can die with its master.
+   */
+  unreplicatedBeforeKill: number;
   /** Accounts whose live count was above the limit at any check after the failover. */
   accountsOverLimit: number;
   /** From the kill until a replica had taken over (every slot served), in ms. */
@@ -60,9 +66,21 @@ export async function failoverStorm(
   const accountCount = options.accounts ?? 60;
   const tickMs = options.tickMs ?? 200;
   const limit = 3;
+  let killed = false;
+  let unreplicatedBeforeKill = 0;
+  // The store's one warning that counts here: a write answered before its replicas acked it.
+  const logger = {
+    warn(fields: { wanted?: number }) {
+      if (!killed && fields?.wanted !== undefined) unreplicatedBeforeKill += 1;
+    },
+    info() {},
+    error() {},
+    debug() {},
+  } as unknown as Logger;
   const store = (options.store ?? redisClusterStore)(cluster.seeds.split(','), {
     keyPrefix: `failover-${replicaAcks}-${Date.now()}:`,
     replicaAcks,
+    logger,
   });
   const server = createSsmServer({ store, secret: SECRET, logger: false, heartbeatSeconds: 5 });
   const base = `${await server.listen(0)}/v1`;
@@ -77,7 +95,6 @@ export async function failoverStorm(
   let overAdmitted = 0;
   let writes = 0;
   let writeTime = 0;
-  let killed = false;
 
   const accounts = await Promise.all(
     Array.from({ length: accountCount }, async (_, n) => {
@@ -211,6 +228,7 @@ export async function failoverStorm(
     lostSessions,
     lostRotations,
     overAdmitted,
+    unreplicatedBeforeKill,
     accountsOverLimit,
     electionMs: Math.round(electionMs),
     exactAfterMs: Math.round(exactAfterMs),
