@@ -1,4 +1,9 @@
-import { SESSION_LIMIT_SERVER_CODE, SsmError, type SsmErrorKind } from '../error.js';
+import {
+  SESSION_LIMIT_SERVER_CODE,
+  SsmError,
+  type SsmErrorInit,
+  type SsmErrorKind,
+} from '../error.js';
 import { HEADER_NAME, HEADER_VALUE } from '../transports/sendable-headers.js';
 import type {
   HeldSession,
@@ -243,7 +248,6 @@ export function errorOfResponse(
   response: SsmResponse,
   source: SsmSource,
 ): SsmError {
-  const kind = KIND_OF_CALL[call];
   const body = jsonBody(response.body);
   const { serverCode, message: serverMessage } = errorBodyOf(body);
   const limit = serverCode === SESSION_LIMIT_SERVER_CODE && isRecord(body) ? limitOf(body) : {};
@@ -255,14 +259,32 @@ export function errorOfResponse(
   ]
     .filter(Boolean)
     .join(', ');
+  return callError(
+    call,
+    source,
+    `failed with HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
+    {
+      httpStatus: response.status,
+      serverCode,
+      serverMessage,
+      ...limit,
+    },
+  );
+}
+
+/** The error of one call, `SSM {kind} {what} ({where it went})`, with what else is known. */
+function callError(
+  call: SsmRequest['call'],
+  source: SsmSource,
+  what: string,
+  known: Omit<SsmErrorInit, 'kind' | 'message' | 'source'>,
+): SsmError {
+  const kind = KIND_OF_CALL[call];
   return new SsmError({
     kind,
-    message: `SSM ${kind} failed with HTTP ${response.status}${detail ? `: ${detail}` : ''} (${callUrlOf(call, source)})`,
-    httpStatus: response.status,
+    message: `SSM ${kind} ${what} (${callUrlOf(call, source)})`,
     source,
-    serverCode,
-    serverMessage,
-    ...limit,
+    ...known,
   });
 }
 
@@ -372,7 +394,6 @@ export function errorOfNoResponse(
   cause: unknown,
   source: SsmSource,
 ): SsmError {
-  const kind = KIND_OF_CALL[call];
   const reason = cause instanceof Error ? cause.message : String(cause);
   const failure = (cause as { reason?: unknown } | null)?.reason;
   const what =
@@ -381,12 +402,7 @@ export function errorOfNoResponse(
       : failure === 'unsendable-header'
         ? 'was not sent'
         : 'got no response';
-  return new SsmError({
-    kind,
-    message: `SSM ${kind} ${what}: ${reason} (${callUrlOf(call, source)})`,
-    cause,
-    source,
-  });
+  return callError(call, source, `${what}: ${reason}`, { cause });
 }
 
 /** A 2xx response whose body breaks the protocol. */
@@ -395,13 +411,9 @@ function malformed(
   response: SsmResponse,
   source: SsmSource,
   why: string,
-) {
-  const kind = KIND_OF_CALL[call];
-  return new SsmError({
-    kind,
-    message: `SSM ${kind} answered HTTP ${response.status} but ${why} (${callUrlOf(call, source)})`,
+): SsmError {
+  return callError(call, source, `answered HTTP ${response.status} but ${why}`, {
     httpStatus: response.status,
-    source,
   });
 }
 
