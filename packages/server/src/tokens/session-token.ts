@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 
 /** Bytes of one session token: 256 bits. */
 const TOKEN_BYTES = 32;
@@ -73,7 +73,7 @@ export function renewedSessionToken(token: string): string {
  * account's keys from the account id the same way; it is a spreading hash here, not a secret.
  */
 export function routeOfAccount(accountId: string): string {
-  return createHash('sha1').update(accountId).digest('hex').slice(0, ROUTE_LENGTH);
+  return hash('sha1', accountId, 'hex').slice(0, ROUTE_LENGTH);
 }
 
 /**
@@ -109,5 +109,5 @@ export const SESSION_ROUTES: readonly string[] = Array.from({ length: 256 }, (_,
  * correlated without the token itself ever being written.
  */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 12);
+  return hash('sha256', token, 'base64url').slice(0, 12);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   routeOfAccount,
@@ -217,7 +217,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   ) {
     let sha = shas.get(script);
     if (!sha) {
-      sha = createHash('sha1').update(script).digest('hex');
+      sha = hash('sha1', script, 'hex');
       shas.set(script, sha);
     }
     const args = values.map(String);
@@ -481,7 +481,5 @@ function policed(limits: SessionLimits): boolean {
 
 /** Idempotency keys are scoped to the account; hashed, so no account or key can collide. */
 function setupScope(accountId: string, idempotencyKey: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([accountId, idempotencyKey]))
-    .digest('base64url');
+  return hash('sha256', JSON.stringify([accountId, idempotencyKey]), 'base64url');
 }
