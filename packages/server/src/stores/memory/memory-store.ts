@@ -138,6 +138,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
   }
 
   function pruneAccount(accountId: string, now: number): number {
+    // No session at all has expired: nothing to look for among the account's.
+    if (expiries.firstDueAt > now) return 0;
     let expired = 0;
     for (const record of slots.get(accountId) ?? []) {
       if (record.session.expiresAt <= now) {
@@ -191,9 +193,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       const record = heldSession(session, holder, now);
       let evicted: HeldSession[] = [];
       if (session.counted) {
-        const account = [...(slots.get(session.accountId) ?? [])];
+        const account = slots.get(session.accountId);
         const decision = limitDecision(
-          account.map((other) => other.holder),
+          account ? Array.from(account, (other) => other.holder) : [],
           record,
           maxSessions,
           limits,
@@ -202,10 +204,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
           const holders = decision.holders.map((other) => ({ ...other }));
           return { admitted: false, expired, refusedBy: decision.rule, holders };
         }
-        for (const other of account) {
-          if (decision.evict.includes(other.holder)) end(other, 'evicted', now);
+        if (account && decision.evict.length > 0) {
+          // A copy: ending a session takes it out of the account's set.
+          for (const other of [...account]) {
+            if (decision.evict.includes(other.holder)) end(other, 'evicted', now);
+          }
+          evicted = decision.evict.map((other) => ({ ...other }));
         }
-        evicted = decision.evict.map((other) => ({ ...other }));
       }
       insert(sessionToken, stored(session), record);
       if (scope !== undefined && replayMs > 0) {
