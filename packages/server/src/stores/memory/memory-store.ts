@@ -1,4 +1,4 @@
-import { limitDecision } from '../limit-decision.js';
+import { type LimitDecision, limitDecision, policed } from '../limit-decision.js';
 import {
   type Admission,
   type EndReason,
@@ -9,6 +9,9 @@ import {
   StoreUnavailableError,
 } from '../store.js';
 import { expiryQueue, type Scheduled, scheduledQueue } from './expiry-queue.js';
+
+/** The decision of an admission that no rule can refuse. */
+const ADMIT: LimitDecision = Object.freeze({ admitted: true, evict: [] as HeldSession[] });
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -194,12 +197,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       let evicted: HeldSession[] = [];
       if (session.counted) {
         const account = slots.get(session.accountId);
-        const decision = limitDecision(
-          account ? Array.from(account, (other) => other.holder) : [],
-          record,
-          maxSessions,
-          limits,
-        );
+        // Below maxSessions and with no other rule, the decision is "admit": no list to make.
+        const decision =
+          (account?.size ?? 0) < maxSessions && !(limits && policed(limits))
+            ? ADMIT
+            : limitDecision(
+                account ? Array.from(account, (other) => other.holder) : [],
+                record,
+                maxSessions,
+                limits,
+              );
         if (!decision.admitted) {
           const holders = decision.holders.map((other) => ({ ...other }));
           return { admitted: false, expired, refusedBy: decision.rule, holders };

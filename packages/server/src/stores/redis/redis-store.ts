@@ -6,6 +6,7 @@ import {
   SESSION_KEY_LENGTH,
   SESSION_ROUTES,
 } from '../../tokens/session-token.js';
+import { policed } from '../limit-decision.js';
 import {
   type AdmissionResult,
   type EndReason,
@@ -13,7 +14,6 @@ import {
   type LimitRule,
   type RenewalTerms,
   type RotationResult,
-  type SessionLimits,
   type SsmStore,
   type StoredSession,
   StoreUnavailableError,
@@ -467,16 +467,6 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       await redis.close();
     },
   };
-}
-
-/** True when an admission needs the account's sessions read: a limit beyond maxSessions, or eviction. */
-function policed(limits: SessionLimits): boolean {
-  return (
-    limits.maxDevices !== undefined ||
-    limits.maxSessionsPerContent !== undefined ||
-    limits.maxSessionsPerGroup !== undefined ||
-    limits.onLimit === 'evict-oldest'
-  );
 }
 
 /** Idempotency keys are scoped to the account; hashed, so no account or key can collide. */
