@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { badRequest } from '../http/ssm-http-error.js';
 import type { HeldSession, SessionHolder } from '../stores/store.js';
 
@@ -61,9 +61,7 @@ export function deviceIdHeaderOf(value: string | undefined): string | undefined 
  * never stored and one device's hash in one account says nothing about another account.
  */
 export function deviceHashOf(accountId: string, deviceId: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([accountId, deviceId]))
-    .digest('base64url');
+  return hash('sha256', JSON.stringify([accountId, deviceId]), 'base64url');
 }
 
 /** The holder a store keeps for a new session of `accountId` on `device`. */

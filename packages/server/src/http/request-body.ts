@@ -49,6 +49,8 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
     // The stream errs only when the client hangs up before the end of its body: a request that
     // never arrived whole is a bad request, not a failure of the server.
     const onError = () => reject(badRequest('request body ended before it was complete'));
-    req.on('data', onData).once('end', onEnd).once('error', onError);
+    // `on`, not `once`: each fires at most once that matters (a settled promise ignores the rest),
+    // and no wrapper is made per request.
+    req.on('data', onData).on('end', onEnd).on('error', onError);
   });
 }

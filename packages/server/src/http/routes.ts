@@ -32,8 +32,30 @@ const LICENSE_PATH = /^(?:\/[^?#]*)?\/license\/clearkey\/?$/;
 /** A path `new URL` leaves as it is: no dot segments, escapes, backslashes, query or `//`. */
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-]+)+\/?$/;
 
-/** The route of a request target (`req.url`), or undefined for an unknown path. */
+/** How many plain targets keep their route; past that the cache starts afresh. */
+const ROUTE_CACHE_SIZE = 256;
+/** Longer targets are routed each time, so the cache stays small whatever is sent. */
+const CACHED_TARGET_LENGTH = 256;
+let plainRoutes = new Map<string, Route | undefined>();
+
+/**
+ * The route of a request target (`req.url`), or undefined for an unknown path. A server sees
+ * few distinct plain targets (its prefix and a call), so each is routed once and its route kept:
+ * routes are only read, never changed.
+ */
 export function routeOf(target: string | undefined): Route | undefined {
+  if (target === undefined) return routeOfTarget(target);
+  const kept = plainRoutes.get(target);
+  if (kept !== undefined || plainRoutes.has(target)) return kept;
+  const route = routeOfTarget(target);
+  if (target.length <= CACHED_TARGET_LENGTH && PLAIN_PATH.test(target)) {
+    if (plainRoutes.size >= ROUTE_CACHE_SIZE) plainRoutes = new Map();
+    plainRoutes.set(target, route);
+  }
+  return route;
+}
+
+function routeOfTarget(target: string | undefined): Route | undefined {
   let path: string;
   let query: URLSearchParams | undefined;
   if (target !== undefined && PLAIN_PATH.test(target)) {

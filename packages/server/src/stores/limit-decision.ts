@@ -12,6 +12,16 @@ export type LimitDecision =
   | { admitted: true; evict: HeldSession[] }
   | { admitted: false; rule: LimitRule; holders: HeldSession[] };
 
+/** True when an admission needs the account's sessions read: a limit beyond maxSessions, or eviction. */
+export function policed(limits: SessionLimits): boolean {
+  return (
+    limits.maxDevices !== undefined ||
+    limits.maxSessionsPerContent !== undefined ||
+    limits.maxSessionsPerGroup !== undefined ||
+    limits.onLimit === 'evict-oldest'
+  );
+}
+
 /** A session's device for `maxDevices`: a session that named none is a device of its own. */
 export const deviceKeyOf = (held: HeldSession): string =>
   held.deviceHash ?? `session:${held.sessionId}`;

@@ -218,6 +218,44 @@ function criticalB64(header: Record<string, unknown>): boolean | undefined {
   return typeof header.b64 === 'boolean' ? header.b64 : undefined;
 }
 
+/** A JWS header that passed the checks before its `alg` is looked at. */
+interface CheckedHeader {
+  header: Record<string, unknown>;
+  alg: string;
+  b64: boolean;
+}
+
+/** How many distinct header segments are kept decoded; past that the cache starts afresh. */
+const HEADER_CACHE_SIZE = 64;
+/** Longer header segments are decoded each time, so the cache stays small whatever is sent. */
+const CACHED_HEADER_LENGTH = 256;
+
+/**
+ * The decoded header of a header segment, or 401/1001 for one that is malformed. A server sees
+ * few distinct headers (one per algorithm and `kid`), so each is decoded and checked once and
+ * kept, by its exact text; the header is only read, never changed.
+ */
+function headerReader(): (segment: string) => CheckedHeader {
+  let cache = new Map<string, CheckedHeader>();
+  return (segment) => {
+    const kept = cache.get(segment);
+    if (kept) return kept;
+    const bytes = segmentBytes(segment);
+    const header = bytes && jsonObjectOf(bytes);
+    if (!header) throw malformed();
+    const b64 = criticalB64(header);
+    if (b64 === undefined) throw malformed();
+    const { alg } = header;
+    if (typeof alg !== 'string' || alg === '') throw malformed();
+    const checked = { header, alg, b64 };
+    if (segment.length <= CACHED_HEADER_LENGTH) {
+      if (cache.size >= HEADER_CACHE_SIZE) cache = new Map();
+      cache.set(segment, checked);
+    }
+    return checked;
+  };
+}
+
 function verifierOf({
   secret,
   keys = {},
@@ -231,6 +269,7 @@ function verifierOf({
   };
   const listed = new Map(Object.entries(keys).map(([kid, value]) => [kid, hmacKey(value)]));
   const unlisted = secret === undefined ? null : hmacKey(secret);
+  const headerOf = headerReader();
 
   /** The key a token's `kid` picks (a `kid` is read as an object key, as it always was). */
   function keyFor(kid: unknown): KeyObject {
@@ -264,13 +303,7 @@ function verifierOf({
     const second = first < 0 ? -1 : jws.indexOf('.', first + 1);
     if (second < 0 || jws.indexOf('.', second + 1) >= 0) throw malformed();
     const payload = jws.slice(first + 1, second);
-    const headerBytes = segmentBytes(jws.slice(0, first));
-    const header = headerBytes && jsonObjectOf(headerBytes);
-    if (!header) throw malformed();
-    const b64 = criticalB64(header);
-    if (b64 === undefined) throw malformed();
-    const { alg } = header;
-    if (typeof alg !== 'string' || alg === '') throw malformed();
+    const { header, alg, b64 } = headerOf(jws.slice(0, first));
     if (alg !== 'HS256') {
       // A public key verifies only its own algorithms, through jose; nothing else but HS256 is taken.
       if (publicKeys && PUBLIC_KEY_ALGORITHMS.some((known) => known === alg)) {

@@ -1,19 +1,20 @@
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 
 /** Bytes of one session token: 256 bits. */
 const TOKEN_BYTES = 32;
 
 /**
- * Random bytes drawn from the CSPRNG in blocks and handed out `TOKEN_BYTES` at a time, each
- * byte once: one `randomFillSync` per 128 tokens instead of one per token, whose fixed cost
- * was most of a heartbeat's own.
+ * Random bytes drawn from the CSPRNG in blocks and handed out `bytes` at a time, base64url, each
+ * byte once: one `randomFillSync` per block instead of one per value, whose fixed cost was most
+ * of a heartbeat's own (and, as `randomBytes`, a fifth of a setup's).
  */
-export function sessionTokenSource(
-  blockBytes = 4096,
+function pooledRandom(
+  bytes: number,
+  blockBytes: number,
   fill: (block: Buffer) => void = (block) => randomFillSync(block),
 ): () => string {
-  if (blockBytes < TOKEN_BYTES || blockBytes % TOKEN_BYTES !== 0) {
-    throw new RangeError(`blockBytes must be a multiple of ${TOKEN_BYTES}`);
+  if (blockBytes < bytes || blockBytes % bytes !== 0) {
+    throw new RangeError(`blockBytes must be a multiple of ${bytes}`);
   }
   const block = Buffer.allocUnsafeSlow(blockBytes);
   let next = blockBytes;
@@ -23,12 +24,22 @@ export function sessionTokenSource(
       next = 0;
     }
     const start = next;
-    next += TOKEN_BYTES;
+    next += bytes;
     return block.toString('base64url', start, next);
   };
 }
 
+/** The 32 random bytes of session tokens, from blocks of `blockBytes` (see {@link pooledRandom}). */
+export function sessionTokenSource(
+  blockBytes = 4096,
+  fill?: (block: Buffer) => void,
+): () => string {
+  return pooledRandom(TOKEN_BYTES, blockBytes, fill);
+}
+
 const randomPart = sessionTokenSource();
+/** 16 random bytes at a time (22 characters): a session id, or the fresh part of a renewal. */
+const shortRandomPart = pooledRandom(16, 4096);
 
 /**
  * A fresh session token: its route (two hex digits, see {@link routeOfAccount}) and 32 random
@@ -51,8 +62,7 @@ export const SESSION_KEY_LENGTH = 24;
  * unguessable: knowing an earlier token of the session tells nothing of the next one.
  */
 export function renewedSessionToken(token: string): string {
-  const fresh = SESSION_TOKEN_LENGTH - SESSION_KEY_LENGTH;
-  return token.slice(0, SESSION_KEY_LENGTH) + randomPart().slice(0, fresh);
+  return token.slice(0, SESSION_KEY_LENGTH) + shortRandomPart().slice(0, FRESH_LENGTH);
 }
 
 /**
@@ -63,11 +73,8 @@ export function renewedSessionToken(token: string): string {
  * account's keys from the account id the same way; it is a spreading hash here, not a secret.
  */
 export function routeOfAccount(accountId: string): string {
-  return createHash('sha1').update(accountId).digest('hex').slice(0, ROUTE_LENGTH);
+  return hash('sha1', accountId, 'hex').slice(0, ROUTE_LENGTH);
 }
-
-/** Random bytes of one session id: 128 bits. */
-const SESSION_ID_BYTES = 16;
 
 /**
  * A fresh public session id: `s.` and 16 random bytes, base64url. It names a session in the
@@ -75,7 +82,7 @@ const SESSION_ID_BYTES = 16;
  * in a session token, so it is refused as one before any lookup.
  */
 export function newSessionId(): string {
-  return `s.${randomBytes(SESSION_ID_BYTES).toString('base64url')}`;
+  return `s.${shortRandomPart()}`;
 }
 
 /** The route a session token carries; its renewals keep it. */
@@ -89,6 +96,9 @@ const ROUTE_LENGTH = 2;
 /** Characters of a session token: its route, then `TOKEN_BYTES` in base64url (no padding). */
 const SESSION_TOKEN_LENGTH = ROUTE_LENGTH + Math.ceil((TOKEN_BYTES * 4) / 3);
 
+/** Characters a renewal draws afresh (21, of the 22 that 16 random bytes give). */
+const FRESH_LENGTH = SESSION_TOKEN_LENGTH - SESSION_KEY_LENGTH;
+
 /** Every route, for a store that visits each (the sweep). */
 export const SESSION_ROUTES: readonly string[] = Array.from({ length: 256 }, (_, n) =>
   n.toString(16).padStart(ROUTE_LENGTH, '0'),
@@ -99,5 +109,5 @@ export const SESSION_ROUTES: readonly string[] = Array.from({ length: 256 }, (_,
  * correlated without the token itself ever being written.
  */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 12);
+  return hash('sha256', token, 'base64url').slice(0, 12);
 }

@@ -89,6 +89,8 @@ export interface ScheduledQueue<T extends Scheduled> {
   remove(entry: T): void;
   /** Takes out every entry due at or before `now`, earliest first. */
   takeDue(now: number): T[];
+  /** When the earliest entry falls due; `Infinity` when there is none. */
+  readonly firstDueAt: number;
   readonly size: number;
 }
 
@@ -162,6 +164,9 @@ export function scheduledQueue<T extends Scheduled>(): ScheduledQueue<T> {
         due.push(first);
       }
       return due;
+    },
+    get firstDueAt() {
+      return heap.length > 0 ? (heap[0] as T).dueAt : Number.POSITIVE_INFINITY;
     },
     get size() {
       return heap.length;

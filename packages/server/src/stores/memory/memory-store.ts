@@ -1,4 +1,4 @@
-import { limitDecision } from '../limit-decision.js';
+import { type LimitDecision, limitDecision, policed } from '../limit-decision.js';
 import {
   type Admission,
   type EndReason,
@@ -9,6 +9,9 @@ import {
   StoreUnavailableError,
 } from '../store.js';
 import { expiryQueue, type Scheduled, scheduledQueue } from './expiry-queue.js';
+
+/** The decision of an admission that no rule can refuse. */
+const ADMIT: LimitDecision = Object.freeze({ admitted: true, evict: [] as HeldSession[] });
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -138,6 +141,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
   }
 
   function pruneAccount(accountId: string, now: number): number {
+    // No session at all has expired: nothing to look for among the account's.
+    if (expiries.firstDueAt > now) return 0;
     let expired = 0;
     for (const record of slots.get(accountId) ?? []) {
       if (record.session.expiresAt <= now) {
@@ -191,21 +196,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): SsmStore {
       const record = heldSession(session, holder, now);
       let evicted: HeldSession[] = [];
       if (session.counted) {
-        const account = [...(slots.get(session.accountId) ?? [])];
-        const decision = limitDecision(
-          account.map((other) => other.holder),
-          record,
-          maxSessions,
-          limits,
-        );
+        const account = slots.get(session.accountId);
+        // Below maxSessions and with no other rule, the decision is "admit": no list to make.
+        const decision =
+          (account?.size ?? 0) < maxSessions && !(limits && policed(limits))
+            ? ADMIT
+            : limitDecision(
+                account ? Array.from(account, (other) => other.holder) : [],
+                record,
+                maxSessions,
+                limits,
+              );
         if (!decision.admitted) {
           const holders = decision.holders.map((other) => ({ ...other }));
           return { admitted: false, expired, refusedBy: decision.rule, holders };
         }
-        for (const other of account) {
-          if (decision.evict.includes(other.holder)) end(other, 'evicted', now);
+        if (account && decision.evict.length > 0) {
+          // A copy: ending a session takes it out of the account's set.
+          for (const other of [...account]) {
+            if (decision.evict.includes(other.holder)) end(other, 'evicted', now);
+          }
+          evicted = decision.evict.map((other) => ({ ...other }));
         }
-        evicted = decision.evict.map((other) => ({ ...other }));
       }
       insert(sessionToken, stored(session), record);
       if (scope !== undefined && replayMs > 0) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   routeOfAccount,
@@ -6,6 +6,7 @@ import {
   SESSION_KEY_LENGTH,
   SESSION_ROUTES,
 } from '../../tokens/session-token.js';
+import { policed } from '../limit-decision.js';
 import {
   type AdmissionResult,
   type EndReason,
@@ -13,7 +14,6 @@ import {
   type LimitRule,
   type RenewalTerms,
   type RotationResult,
-  type SessionLimits,
   type SsmStore,
   type StoredSession,
   StoreUnavailableError,
@@ -217,7 +217,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   ) {
     let sha = shas.get(script);
     if (!sha) {
-      sha = createHash('sha1').update(script).digest('hex');
+      sha = hash('sha1', script, 'hex');
       shas.set(script, sha);
     }
     const args = values.map(String);
@@ -469,19 +469,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   };
 }
 
-/** True when an admission needs the account's sessions read: a limit beyond maxSessions, or eviction. */
-function policed(limits: SessionLimits): boolean {
-  return (
-    limits.maxDevices !== undefined ||
-    limits.maxSessionsPerContent !== undefined ||
-    limits.maxSessionsPerGroup !== undefined ||
-    limits.onLimit === 'evict-oldest'
-  );
-}
-
 /** Idempotency keys are scoped to the account; hashed, so no account or key can collide. */
 function setupScope(accountId: string, idempotencyKey: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([accountId, idempotencyKey]))
-    .digest('base64url');
+  return hash('sha256', JSON.stringify([accountId, idempotencyKey]), 'base64url');
 }
