@@ -4,8 +4,7 @@ export type CorsOption = boolean | string[];
 /** `scheme://host[:port]` or `null`: anything else is not reflected. */
 const SERIALIZED_ORIGIN = /^(?:null|[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+)$/i;
 
-/** The CORS headers of an answer to a request whose origin is not allowed (or none): `Vary` alone. */
-export const VARY_ONLY: Readonly<Record<string, string>> = Object.freeze({ Vary: 'Origin' });
+const VARY_ONLY: Readonly<Record<string, string>> = Object.freeze({ Vary: 'Origin' });
 
 /**
  * The CORS headers of an answer to a request from `origin`: for an allowed origin, the origin

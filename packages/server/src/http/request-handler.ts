@@ -6,7 +6,7 @@ import { type ClearKey, clearKeyLicense } from '../calls/clearkey-license.js';
 import { idempotencyKeyOf, type SessionContext, sessionCalls } from '../calls/session-calls.js';
 import { widevineRenewal } from '../calls/widevine-renewal.js';
 import { StoreUnavailableError } from '../stores/store.js';
-import { type CorsOption, corsHeaders, VARY_ONLY } from './cors.js';
+import { type CorsOption, corsHeaders } from './cors.js';
 import { debugLog } from './logger.js';
 import { countRefusal, prometheusText } from './metrics.js';
 import { readJsonBody } from './request-body.js';
@@ -186,47 +186,17 @@ function send(
   cors: Readonly<Record<string, string>> | undefined,
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const text =
-    reply.body === undefined
-      ? undefined
-      : typeof reply.body === 'string'
-        ? reply.body
-        : JSON.stringify(reply.body);
-  // The usual answer (JSON, no headers of its own, no CORS or `Vary` alone) as one literal:
-  // no merging of header objects per answer.
-  if (text !== undefined && !reply.headers && !reply.contentType && (!cors || cors === VARY_ONLY)) {
-    const length = Buffer.byteLength(text);
-    res
-      .writeHead(
-        reply.status,
-        cors
-          ? {
-              'Cache-Control': 'no-store',
-              'X-Content-Type-Options': 'nosniff',
-              Vary: 'Origin',
-              'Content-Type': JSON_TYPE,
-              'Content-Length': length,
-            }
-          : {
-              'Cache-Control': 'no-store',
-              'X-Content-Type-Options': 'nosniff',
-              'Content-Type': JSON_TYPE,
-              'Content-Length': length,
-            },
-      )
-      .end(text);
-    return;
-  }
   const headers: Record<string, string | number> = {
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   };
   if (cors) Object.assign(headers, cors);
   if (reply.headers) Object.assign(headers, reply.headers);
-  if (text === undefined) {
+  if (reply.body === undefined) {
     res.writeHead(reply.status, headers).end();
     return;
   }
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
   headers['Content-Type'] = reply.contentType ?? JSON_TYPE;
   headers['Content-Length'] = Buffer.byteLength(text);
   res.writeHead(reply.status, headers).end(text);
