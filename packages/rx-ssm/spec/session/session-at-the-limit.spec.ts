@@ -281,7 +281,7 @@ describe.each([
       });
     });
     expect(transport.requests).toEqual([]);
-    expect(errors[0]?.message).toBe('device.id must be 1 to 128 visible ASCII characters');
+    expect(errors[0]?.message).toMatch(/^device must be \{ id: 1 to 128 visible ASCII characters/);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SsmError } from '../../src/index.js';
 import { answerTooLarge } from '../../src/transports/transport-error.js';
 import {
+  deviceProblem,
   errorOfNoResponse,
   errorOfResponse,
   isTransient,
@@ -96,14 +97,14 @@ describe('parseSetup', () => {
       return 'error' in parsed ? parsed.error.message : undefined;
     };
     expect(message(502, '<html>')).toBe(
-      `SSM setup failed with HTTP 502: with a body that is not JSON (6 characters) (${SETUP})`,
+      `SSM setup failed with HTTP 502: with a body that is not JSON (${SETUP})`,
     );
     expect(message(404, '<h1>Not Found</h1>')).toBe(
-      `SSM setup failed with HTTP 404: nothing answers at this URL: check ssmServerUrl (${SETUP})`,
+      `SSM setup failed with HTTP 404: nothing answers at this URL (${SETUP})`,
     );
     for (const status of [0, 302]) {
       expect(message(status, '')).toBe(
-        `SSM setup failed with HTTP ${status}: a redirect, not followed: a token never leaves for another URL (${SETUP})`,
+        `SSM setup failed with HTTP ${status}: a redirect, not followed (${SETUP})`,
       );
     }
     expect(message(500, '')).toBe(`SSM setup failed with HTTP 500: with an empty body (${SETUP})`);
@@ -176,12 +177,12 @@ describe('parseTeardown and transient errors', () => {
 
 describe('sourceProblem', () => {
   it.each([
-    [{ ...source, src: '' }, 'the source has no src (a non-empty string is required)'],
+    [{ ...source, src: '' }, 'the source has no src'],
     [{ ...source, ssmServerUrl: 5 }, 'ssmServerUrl must be a string'],
     [{ ...source, token: 5 }, 'the content token must be a string'],
     [
       { ...source, token: 'a\r\nX-Evil: 1' },
-      'the content token contains characters a header cannot carry',
+      'the content token has a character a header cannot carry',
     ],
     [{ ...source, tokenHeader: 'a b' }, 'tokenHeader "a b" is not a valid header name'],
     [{ ...source, ssmServerUrl: 'nope' }, 'ssmServerUrl "nope" is not an http(s) URL'],
@@ -191,5 +192,32 @@ describe('sourceProblem', () => {
 
   it('passes a good source', () => {
     expect(sourceProblem(source)).toBeUndefined();
+  });
+});
+
+describe('deviceProblem', () => {
+  it.each([
+    ['not an object', 'tv-1'],
+    ['null', null],
+    ['no id', { name: 'TV' }],
+    ['an empty id', { id: '' }],
+    ['an id past 128 characters', { id: 'x'.repeat(129) }],
+    ['an id with a space', { id: 'tv 1' }],
+    ['a name past 64 characters', { id: 'tv-1', name: 'x'.repeat(65) }],
+    ['a name with a line break', { id: 'tv-1', name: 'TV\r\nX-Evil: 1' }],
+    ['a type past 32 characters', { id: 'tv-1', type: 'x'.repeat(33) }],
+    ['a type that is not a string', { id: 'tv-1', type: 5 }],
+  ])('refuses %s, saying what a device must be', (_what, device) => {
+    expect(deviceProblem(device as never)).toMatch(
+      /^device must be \{ id: 1 to 128 visible ASCII characters, name\?: up to 64 and type\?: up to 32 characters/,
+    );
+  });
+
+  it.each([
+    ['no device', undefined],
+    ['an id alone', { id: 'tv-1' }],
+    ['the longest of each', { id: 'x'.repeat(128), name: 'n'.repeat(64), type: 't'.repeat(32) }],
+  ])('passes %s', (_what, device) => {
+    expect(deviceProblem(device)).toBeUndefined();
   });
 });

@@ -53,10 +53,7 @@ function accountCall<T>(
     const why =
       typeof source !== 'object' || source === null
         ? 'the source must be an object'
-        : (sourceProblem(source) ??
-          (source.token
-            ? problem
-            : 'the source has no content token (the account is read from it)'));
+        : (sourceProblem(source) ?? (source.token ? problem : 'the source has no content token'));
     if (why) {
       throw new SsmError({ kind: 'account', message: `SSM account call not sent: ${why}`, source });
     }

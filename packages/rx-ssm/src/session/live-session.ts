@@ -210,7 +210,7 @@ export function liveSession(
             {
               error: new SsmError({
                 kind: 'heartbeat',
-                message: 'a licence answer carried a session token that cannot be sent in a header',
+                message: 'a licence answer carried a session token a header cannot carry',
                 source,
               }),
             },
@@ -357,7 +357,7 @@ function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: 
 function sessionEnded(source: SsmSource): SsmError {
   return new SsmError({
     kind: 'heartbeat',
-    message: 'the SSM session ended before the Widevine renewal was answered',
+    message: 'the session ended before the Widevine renewal was answered',
     source,
     fatal: false,
   });

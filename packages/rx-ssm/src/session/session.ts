@@ -154,7 +154,7 @@ function ssmPipeline(
 function noLiveSession(): SsmError {
   return new SsmError({
     kind: 'heartbeat',
-    message: 'no live SSM session to renew the Widevine licence for',
+    message: 'no live session to renew the Widevine licence',
     fatal: false,
   });
 }

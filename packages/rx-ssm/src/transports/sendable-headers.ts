@@ -13,16 +13,15 @@ export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  */
 export function unsendableHeader(headers: Record<string, unknown>): TransportError | undefined {
   for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name)) {
+    const why = !HEADER_NAME.test(name)
+      ? 'is not a valid header name'
+      : typeof value !== 'string' || !HEADER_VALUE.test(value)
+        ? 'has a character a header cannot carry (a line break, a control character, one past U+00FF)'
+        : undefined;
+    if (why) {
       return new TransportError(
         'unsendable-header',
-        `header name ${JSON.stringify(name)} is not a valid HTTP header name; nothing was sent`,
-      );
-    }
-    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
-      return new TransportError(
-        'unsendable-header',
-        `header "${name}" has a value no request can carry (a line break, control character or character past U+00FF); nothing was sent`,
+        `header ${JSON.stringify(name)} ${why}; nothing was sent`,
       );
     }
   }

@@ -64,20 +64,27 @@ export function authorizationOf(contentToken: string, sessionToken: string): str
   return `${contentToken},${sessionToken}`;
 }
 
+/** An http(s) URL with a host. A pattern rather than `new URL`: React Native's URL leaves most getters unimplemented. */
+const HTTP_URL = /^https?:\/\/[^/\s?#]+[^\s]*$/i;
+
 /**
  * The base URL of an SSM service: one trailing `/` dropped, `/v1` appended unless the path
  * already ends in it. Throws a setup {@link SsmError} for a URL that is not http(s).
  */
 export function ssmBaseUrl(ssmServerUrl: string, source?: SsmSource): string {
-  // A pattern rather than `new URL`: React Native's URL leaves most getters unimplemented.
-  if (!/^https?:\/\/[^/\s?#]+[^\s]*$/i.test(ssmServerUrl)) {
+  if (!HTTP_URL.test(ssmServerUrl)) {
     throw new SsmError({
       kind: 'setup',
       message: `ssmServerUrl "${ssmServerUrl}" is not an http(s) URL`,
       source,
     });
   }
-  const base = ssmServerUrl.replace(/[?#].*$/, '').replace(/\/$/, '');
+  return v1Of(ssmServerUrl);
+}
+
+/** `url` without query or fragment, one trailing `/` dropped, ending in `/v1`. */
+function v1Of(url: string): string {
+  const base = url.replace(/[?#].*$/, '').replace(/\/$/, '');
   return base.endsWith('/v1') ? base : `${base}/v1`;
 }
 
@@ -92,13 +99,17 @@ export interface RequestExtras {
   sessionId?: string;
 }
 
-const PATHS: Record<SsmRequest['call'], string> = {
-  setup: 'sessions/setup',
-  heartbeat: 'sessions/heartbeat',
-  teardown: 'sessions/teardown',
-  renewal: 'renewal-license-wv',
-  sessions: 'sessions',
-  stop: 'sessions/stop',
+/**
+ * Each call's path under the base URL, and the kind of error it gives: a Widevine renewal is a
+ * heartbeat, a listing or a stop an account call.
+ */
+const CALLS: Record<SsmRequest['call'], readonly [path: string, kind: SsmErrorKind]> = {
+  setup: ['sessions/setup', 'setup'],
+  heartbeat: ['sessions/heartbeat', 'heartbeat'],
+  teardown: ['sessions/teardown', 'teardown'],
+  renewal: ['renewal-license-wv', 'heartbeat'],
+  sessions: ['sessions', 'account'],
+  stop: ['sessions/stop', 'account'],
 };
 
 /** Header of the account's sessions call that names the asking device (for `sameDevice`). */
@@ -131,7 +142,7 @@ export function ssmRequest(
   return present({
     call,
     method: get ? ('GET' as const) : undefined,
-    url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/${PATHS[call]}`,
+    url: `${ssmBaseUrl(source.ssmServerUrl ?? '', source)}/${CALLS[call][0]}`,
     headers: present({
       Accept: 'application/json',
       'Content-Type': get ? undefined : 'application/json; charset=utf-8',
@@ -154,19 +165,17 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * characters, or anything that is not a string.
  */
 export function deviceProblem(device: SsmDevice | undefined): string | undefined {
-  if (device === undefined) return undefined;
-  if (typeof device !== 'object' || device === null) return 'device must be an object';
-  if (typeof device.id !== 'string' || !VISIBLE_ID.test(device.id)) {
-    return 'device.id must be 1 to 128 visible ASCII characters';
-  }
-  const text = (field: 'name' | 'type', max: number) => {
-    const value = device[field];
-    if (value === undefined) return undefined;
-    return typeof value !== 'string' || value.length > max || CONTROL.test(value)
-      ? `device.${field} must be a string of at most ${max} characters, no control characters`
-      : undefined;
-  };
-  return text('name', 64) ?? text('type', 32);
+  const text = (value: unknown, max: number) =>
+    value === undefined ||
+    (typeof value === 'string' && value.length <= max && !CONTROL.test(value));
+  return device === undefined ||
+    (isRecord(device) &&
+      typeof device.id === 'string' &&
+      VISIBLE_ID.test(device.id) &&
+      text(device.name, 64) &&
+      text(device.type, 32))
+    ? undefined
+    : 'device must be { id: 1 to 128 visible ASCII characters, name?: up to 64 and type?: up to 32 characters without control characters }';
 }
 
 /** Base64 of bytes, with the platform's `btoa` (browsers, React Native's Hermes, Node). */
@@ -209,37 +218,21 @@ function isOk(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-/** The kind of error each call gives: a Widevine renewal is a heartbeat, a listing or stop an account call. */
-export const KIND_OF_CALL: Record<SsmRequest['call'], SsmErrorKind> = {
-  setup: 'setup',
-  heartbeat: 'heartbeat',
-  teardown: 'teardown',
-  renewal: 'heartbeat',
-  sessions: 'account',
-  stop: 'account',
-};
-
 /**
  * Where a call went, for messages: the call's URL without user info, query or fragment (a
  * token never travels in the URL, and nothing after the path is shown).
  */
-export function callUrlOf(call: SsmRequest['call'], source: SsmSource): string {
-  const base = (source.ssmServerUrl ?? '').replace(/[?#].*$/, '').replace(/\/\/[^/@]*@/, '//');
-  try {
-    return `${ssmBaseUrl(base)}/${PATHS[call]}`;
-  } catch {
-    return `${base} (not an http(s) URL)`;
-  }
+function callUrlOf(call: SsmRequest['call'], source: SsmSource): string {
+  return `${v1Of((source.ssmServerUrl ?? '').replace(/\/\/[^/@]*@/, '//'))}/${CALLS[call][0]}`;
 }
 
 /** Why a non-2xx answer failed, when its body does not say. */
-function statusCause(status: number, body: unknown): string | undefined {
-  if (status === 0 || (status >= 300 && status < 400)) {
-    return 'a redirect, not followed: a token never leaves for another URL';
-  }
-  if (status === 404) return 'nothing answers at this URL: check ssmServerUrl';
-  if (typeof body === 'string' && body.trim() === '') return 'with an empty body';
-  return `with a body that is not JSON (${typeof body === 'string' ? `${body.length} characters` : typeof body})`;
+function statusCause(status: number, body: unknown): string {
+  if (status === 0 || (status >= 300 && status < 400)) return 'a redirect, not followed';
+  if (status === 404) return 'nothing answers at this URL';
+  return typeof body === 'string' && body.trim() === ''
+    ? 'with an empty body'
+    : 'with a body that is not JSON';
 }
 
 /** The typed error of a non-2xx response, with the server's `errorCode` and `message` if any. */
@@ -279,7 +272,7 @@ function callError(
   what: string,
   known: Omit<SsmErrorInit, 'kind' | 'message' | 'source'>,
 ): SsmError {
-  const kind = KIND_OF_CALL[call];
+  const kind = CALLS[call][1];
   return new SsmError({
     kind,
     message: `SSM ${kind} ${what} (${callUrlOf(call, source)})`,
@@ -291,10 +284,10 @@ function callError(
 /** The `errorCode` and `message` of an SSM error body, each when it has the right type. */
 function errorBodyOf(body: unknown): { serverCode?: number; message?: string } {
   const { errorCode, message } = isRecord(body) ? body : {};
-  return {
-    ...(typeof errorCode === 'number' && { serverCode: errorCode }),
-    ...(typeof message === 'string' && { message }),
-  };
+  return present({
+    serverCode: typeof errorCode === 'number' ? errorCode : undefined,
+    message: textOf(message),
+  });
 }
 
 const RULES: readonly SsmLimitRule[] = [
@@ -323,35 +316,38 @@ function limitOf(body: Record<string, unknown>): {
  */
 export function heldSessionsOf(entries: readonly unknown[]): HeldSession[] {
   return entries.slice(0, 1000).flatMap((entry): HeldSession[] => {
-    if (!isRecord(entry)) return [];
-    const { sessionId, contentId } = entry;
-    const startedAt = dateOf(entry.startedAt);
-    const renewedAt = dateOf(entry.renewedAt);
-    if (typeof sessionId !== 'string' || sessionId === '' || typeof contentId !== 'string') {
-      return [];
-    }
-    if (!startedAt || !renewedAt) return [];
-    const { name, type } = isRecord(entry.device) ? entry.device : {};
-    return [
-      {
-        sessionId,
-        contentId,
-        device: present({
-          name: typeof name === 'string' ? name : undefined,
-          type: typeof type === 'string' ? type : undefined,
-        }),
-        sameDevice: entry.sameDevice === true,
-        startedAt,
-        renewedAt,
-      },
-    ];
+    const { sessionId, contentId, device, sameDevice } = isRecord(entry) ? entry : {};
+    const startedAt = dateOf(entry, 'startedAt');
+    const renewedAt = dateOf(entry, 'renewedAt');
+    const { name, type } = isRecord(device) ? device : {};
+    return typeof sessionId === 'string' &&
+      sessionId &&
+      typeof contentId === 'string' &&
+      startedAt &&
+      renewedAt
+      ? [
+          {
+            sessionId,
+            contentId,
+            device: present({ name: textOf(name), type: textOf(type) }),
+            sameDevice: sameDevice === true,
+            startedAt,
+            renewedAt,
+          },
+        ]
+      : [];
   });
 }
 
-/** An ISO 8601 text as a `Date`, `undefined` when it is not one. */
-function dateOf(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const date = new Date(value);
+/** `value` when it is a string, else `undefined`. */
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The ISO 8601 text at `field` of `entry` as a `Date`, `undefined` when it is not one. */
+function dateOf(entry: unknown, field: string): Date | undefined {
+  const text = isRecord(entry) ? textOf(entry[field]) : undefined;
+  const date = new Date(text ?? Number.NaN);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
@@ -527,7 +523,7 @@ export function isRenewedByLicence(error: SsmError): boolean {
 
 /** What a session token must look like to go back out in a header: visible ASCII. */
 const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
-const UNSENDABLE = 'with a sessionToken that cannot be sent in a header';
+const UNSENDABLE = 'with a sessionToken a header cannot carry';
 
 /** A session token that can be sent as (part of) a header value. */
 export function isSendable(token: string): boolean {
@@ -541,14 +537,14 @@ export function isSendable(token: string): boolean {
  */
 export function sourceProblem(source: SsmSource): string | undefined {
   if (typeof source.src !== 'string' || source.src === '') {
-    return 'the source has no src (a non-empty string is required)';
+    return 'the source has no src';
   }
   if (typeof source.ssmServerUrl !== 'string') return 'ssmServerUrl must be a string';
   if (source.token !== undefined && typeof source.token !== 'string') {
     return 'the content token must be a string';
   }
   if (source.token !== undefined && !HEADER_VALUE.test(source.token)) {
-    return 'the content token contains characters a header cannot carry';
+    return 'the content token has a character a header cannot carry';
   }
   if (source.tokenHeader !== undefined && !HEADER_NAME.test(source.tokenHeader)) {
     return `tokenHeader "${String(source.tokenHeader)}" is not a valid header name`;
