@@ -144,6 +144,13 @@ function noAnswer(cause: unknown): SsmError {
 }
 
 /** The holders of a limit refusal, when the state is one. */
+/** Hands `value` to `subject` after a render that changed it. */
+function useLatest<T>(subject: BehaviorSubject<T>, value: T): void {
+  useEffect(() => {
+    if (subject.value !== value) subject.next(value);
+  }, [subject, value]);
+}
+
 const heldByOf = (state: SsmState) =>
   state.status === 'error' && state.error.isSessionLimit ? state.error.heldBy : undefined;
 
@@ -179,15 +186,10 @@ export function useSsmSession(
   const { appState = 'active', licence$ } = props;
   const source = wanted(props);
   const { intents } = store;
-  useEffect(() => {
-    if (intents.source$.value !== source) intents.source$.next(source);
-  }, [intents, source]);
-  useEffect(() => {
-    if (intents.appState$.value !== appState) intents.appState$.next(appState);
-  }, [intents, appState]);
-  useEffect(() => {
-    if (licence$ && intents.licence$.value !== licence$) intents.licence$.next(licence$);
-  }, [intents, licence$]);
+  useLatest(intents.source$, source);
+  useLatest(intents.appState$, appState);
+  // A `licence$` taken away keeps the one the pipeline has.
+  useLatest(intents.licence$, licence$ ?? intents.licence$.value);
   const play = useCallback(() => intents.play$.next(), [intents]);
   const [stopError, setStopError] = useState<SsmError | undefined>(undefined);
   useEffect(() => {
