@@ -7,6 +7,8 @@ export interface BundleSpec {
   entry?: string;
   contents?: string;
   external?: string[];
+  /** Package export conditions beside esbuild's own, e.g. `es2015` for rxjs's ES2015 build. */
+  conditions?: string[];
   budget?: number;
 }
 

@@ -34,7 +34,7 @@ export async function measureBundle(bundle) {
 }
 
 /**
- * One build of `bundle` (its `entry` or `contents`, and `external`) with `process.env.NODE_ENV`
+ * One build of `bundle` (its `entry` or `contents`, `external` and `conditions`) with `process.env.NODE_ENV`
  * defined as `mode`: its size, its inputs by bytes in the output, and its code (`text`).
  */
 export async function buildBundle(bundle, mode) {
@@ -56,6 +56,8 @@ export async function buildBundle(bundle, mode) {
     target: 'es2022',
     define: { 'process.env.NODE_ENV': JSON.stringify(mode) },
     external: bundle.external ?? [],
+    // Package export conditions beside esbuild's own (`es2015` picks rxjs's ES2015 build).
+    conditions: bundle.conditions ?? [],
     write: false,
     metafile: true,
     outfile: 'bundle.js',

@@ -472,6 +472,16 @@ function sizeSection(sizes) {
       `its own: the SDK adds ${kb(app.gzip - rxjs.gzip)} to it (gzip shares a dictionary, so the parts only approximately add up).`,
     );
   }
+  const es2015 = sizes.find((s) => s.name === 'app-fetch-es2015');
+  if (app && es2015) {
+    lines.push(
+      '',
+      `rxjs resolves to its ES5 build unless the bundler is given the \`es2015\` export condition`,
+      '(esbuild, Vite, webpack and Rollup leave it out by default; Angular CLI adds it). With it the',
+      `fetch app is ${kb(es2015.gzip)} instead of ${kb(app.gzip)}: native classes and spreads where the ES5 build`,
+      "calls tslib's helpers. [docs/package.md](package.md#rxjs-es2015-build) shows the setting for each bundler.",
+    );
+  }
   lines.push('');
   return lines;
 }

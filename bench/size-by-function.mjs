@@ -25,6 +25,7 @@ const { outputFiles } = await build({
   target: 'es2022',
   define: { 'process.env.NODE_ENV': '"production"' },
   external: bundle.external ?? [],
+  conditions: bundle.conditions ?? [],
   write: false,
   logLevel: 'error',
 });
