@@ -41,3 +41,12 @@ export function buildBundle(
   mode: 'production' | 'development',
 ): Promise<BuiltBundle>;
 export function byPackage(inputs: BundleInput[]): Array<[string, number]>;
+
+/** One top-level statement of a bundle and the gzipped bytes deleting it would save. */
+export interface StatementCost {
+  label: string;
+  bytes: number;
+}
+export function statementCosts(
+  bundle: BundleSpec,
+): Promise<{ whole: number; statements: StatementCost[] }>;

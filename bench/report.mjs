@@ -430,7 +430,7 @@ function profileSection(p, run) {
   return lines;
 }
 
-function sizeSection(sizes) {
+function sizeSection(sizes, coreCosts) {
   const lines = [
     '## 4. Bundle size',
     '',
@@ -480,6 +480,21 @@ function sizeSection(sizes) {
       '(esbuild, Vite, webpack and Rollup leave it out by default; Angular CLI adds it). With it the',
       `fetch app is ${kb(es2015.gzip)} instead of ${kb(app.gzip)}: native classes and spreads where the ES5 build`,
       "calls tslib's helpers. [docs/package.md](package.md#rxjs-es2015-build) shows the setting for each bundler.",
+    );
+  }
+  if (coreCosts) {
+    const top = coreCosts.statements.slice(0, 15);
+    const rest = coreCosts.statements.slice(15);
+    lines.push(
+      '',
+      `Where the core's bytes go (\`npm run size:why -- core\`): what deleting each top-level function,`,
+      'class or constant of the bundle would save, gzipped. Text that recurs elsewhere costs little',
+      "where it recurs, so these are smaller than each one's share of the minified bytes, and sum to less than the whole.",
+      '',
+      '| function, class or constant | gzipped bytes it adds |',
+      '|---|---|',
+      ...top.map(({ label, bytes }) => `| \`${label}\` | ${bytes} |`),
+      `| the other ${rest.length} | ${rest.reduce((sum, { bytes }) => sum + bytes, 0)} |`,
     );
   }
   lines.push('');
@@ -741,7 +756,7 @@ const sections = [
     'Server throughput',
     (results, run) => results.throughput && throughputSection(results.throughput, run),
   ],
-  ['Bundle size', (results) => results.size && sizeSection(results.size)],
+  ['Bundle size', (results) => results.size && sizeSection(results.size, results.coreCosts)],
   ['Server CPU profile', (results, run) => results.profile && profileSection(results.profile, run)],
   ['Capacity', (results, run) => results.capacity && capacitySection(results.capacity, run)],
   [
