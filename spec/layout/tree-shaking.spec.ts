@@ -26,6 +26,8 @@ describe('what each entry point leaves in an app bundle', () => {
     const production = await bundle(FETCH_APP, 'production', []);
     expect(production.files.filter((file) => file.includes('axios'))).toEqual([]);
     expect(production.files.some((file) => file.includes('rxjs'))).toBe(true);
+    // The SDK's of, merge, concat and startWith take no scheduler: rxjs's scheduling stays out.
+    expect(production.files.filter((file) => /rxjs\/.*\/scheduled\//.test(file))).toEqual([]);
     expect(production.files).not.toContain('packages/rx-ssm/src/session/source-diagnostics.ts');
     expect(production.code).not.toContain('source-unknown-key');
     // A clamped server period is reported in every build (README: minHeartbeatSeconds).
