@@ -24,6 +24,17 @@ export interface FailoverReport {
   /** Setups past the limit answered 200: over-admission. */
   overAdmitted: number;
   /**
+   * When each over-admission was answered, in ms from the kill (negative: before it), for a
+   * storm that has any: whether they follow the failover or the load.
+   */
+  overAdmittedAtMs: number[];
+  /**
+   * Sessions the storm still held at its end that the server no longer knew (one last heartbeat
+   * answered 401/1003): losses the storm had not yet seen, each of which may explain an
+   * over-admission (the account had a slot free that the storm thought taken).
+   */
+  unknownAtEnd: number;
+  /**
    * Times before the kill that the store answered a write before its `replicaAcks` replicas
    * (they were later than its ack timeout): only such a write can die with its master.
    */
@@ -93,6 +104,8 @@ export async function failoverStorm(
   let lostSessions = 0;
   let lostRotations = 0;
   let overAdmitted = 0;
+  const overAdmittedAt: number[] = [];
+  let killedAt = Number.NaN;
   let writes = 0;
   let writeTime = 0;
 
@@ -118,7 +131,10 @@ export async function failoverStorm(
     count(answer.status, answer.body);
     if (answer.status === 200) {
       const sessionToken = (answer.body as { sessionToken: string }).sessionToken;
-      if (account.sessions.length >= limit) overAdmitted += 1;
+      if (account.sessions.length >= limit) {
+        overAdmitted += 1;
+        overAdmittedAt.push(performance.now());
+      }
       account.sessions.push({ token: sessionToken, renewed: false });
     }
   };
@@ -183,7 +199,7 @@ export async function failoverStorm(
   const victim = [...routesOn].sort((a, b) => b[1] - a[1])[0]?.[0];
   const node = cluster.nodes.find((n) => n.address === victim);
   if (!node) throw new Error('no master to kill');
-  const killedAt = performance.now();
+  killedAt = performance.now();
   killed = true;
   await node.kill();
   await cluster.settled(30_000);
@@ -214,8 +230,18 @@ export async function failoverStorm(
   }
   stopped = true;
   await storm;
+  let unknownAtEnd = 0;
   for (const account of accounts) {
-    await Promise.all(account.sessions.map((s) => ssmCall(base, 'teardown', s.token)));
+    await Promise.all(
+      account.sessions.map(async (session) => {
+        const answer = await ssmCall(base, 'heartbeat', session.token);
+        if (answer.status === 401) unknownAtEnd += 1;
+        else if (answer.status === 200) {
+          session.token = (answer.body as { sessionToken: string }).sessionToken;
+        }
+        await ssmCall(base, 'teardown', session.token);
+      }),
+    );
   }
   await server.close();
   await store.close();
@@ -228,6 +254,8 @@ export async function failoverStorm(
     lostSessions,
     lostRotations,
     overAdmitted,
+    overAdmittedAtMs: overAdmittedAt.map((at) => Math.round(at - killedAt)),
+    unknownAtEnd,
     unreplicatedBeforeKill,
     accountsOverLimit,
     electionMs: Math.round(electionMs),
