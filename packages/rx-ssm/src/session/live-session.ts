@@ -123,7 +123,7 @@ export function liveSession(
     /** One renewal call with the current token; a teardown meanwhile waits for its answer. */
     const sendRenewal = (
       call: 'heartbeat' | 'renewal',
-      parse: (response: SsmResponse, sent: string) => RenewalOutcome<Renewed>,
+      parse: (response: SsmResponse, source: SsmSource, sent: string) => RenewalOutcome<Renewed>,
       extras?: RequestExtras,
     ): Observable<RenewalOutcome<Renewed>> =>
       defer(() => {
@@ -131,7 +131,7 @@ export function liveSession(
         const outcome$ = ctx.lane.detach(
           ssmCall(ctx.transport, call, source, sent, extras).pipe(
             map((response) =>
-              response instanceof SsmError ? { error: response } : parse(response, sent),
+              response instanceof SsmError ? { error: response } : parse(response, source, sent),
             ),
           ),
         );
@@ -152,9 +152,7 @@ export function liveSession(
 
     const heartbeat = (): Observable<Update> =>
       renewalCall(
-        defer(() =>
-          calls.queue(sendRenewal('heartbeat', (response) => parseHeartbeat(response, source))),
-        ),
+        defer(() => calls.queue(sendRenewal('heartbeat', parseHeartbeat))),
         () => period,
         ctx,
       ).pipe(
@@ -200,7 +198,9 @@ export function liveSession(
     const fromLicences$ = answers$.pipe(
       mergeMap((answer): Update[] => {
         const { sessionToken: token, refused } = answer;
-        if (refused && stoppedRemotely(answer)) return [{ error: licenceRefusal(refused, source) }];
+        if (refused?.serverCode === STOPPED_REMOTELY_SERVER_CODE) {
+          return [{ error: licenceRefusal(refused, source) }];
+        }
         if (token === undefined) {
           if (keepsToken(answer)) return [{ sessionToken }];
           return answer.drmEnforced === true ? [{ renewal: 'licence' }] : [];
@@ -236,11 +236,7 @@ export function liveSession(
       return renewalCall(
         defer(() => {
           inFlight = calls.queue(
-            sendRenewal(
-              'renewal',
-              (response, sent) => parseWidevineRenewal(response, source, sent),
-              { challenge: job.challenge },
-            ),
+            sendRenewal('renewal', parseWidevineRenewal, { challenge: job.challenge }),
           );
           return inFlight;
         }),
@@ -333,11 +329,6 @@ export function liveSession(
       startWith(active(source, sessionToken, period, renewal)),
     );
   });
-}
-
-/** A licence answer that says the licence server refused the session with 1008. */
-function stoppedRemotely(answer: LicenceAnswer): boolean {
-  return answer.refused !== undefined && answer.refused.serverCode === STOPPED_REMOTELY_SERVER_CODE;
 }
 
 /** The heartbeat error of a licence request the licence server refused. */
