@@ -51,7 +51,9 @@ export interface RedisStoreOptions {
   /**
    * How long a write waits for `replicaAcks`, in ms, default 100; then it is answered anyway,
    * and writes stop waiting for a second (`WAIT` holds its connection: with no replica left,
-   * after a failover, every write would queue behind it).
+   * after a failover, every write would queue behind it). After that second one write waits
+   * again, alone, and the others wait only once it had its replicas: a burst of writes never
+   * queues behind a `WAIT` per write while the replica is still missing.
    */
   replicaAckTimeoutMs?: number;
 }
@@ -97,6 +99,15 @@ const SWEEP_BATCH = 500;
 
 /** How long writes stop waiting for replicas after one was answered without them. */
 const WAIT_PAUSE_MS = 1000;
+
+/** `answer`, or a rejection once `ms` have passed without it. */
+function answeredWithin<T>(ms: number, answer: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
 
 /** The default of {@link RedisStoreOptions.commandTimeoutMs}. */
 const COMMAND_TIMEOUT_MS = 1000;
@@ -160,6 +171,9 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   // Room for the answer's way back and for the two wall clocks to differ.
   const deadlineMarginMs = Math.min(100, commandTimeoutMs / 5);
   let waitsResumeAt = 0;
+  // After a pause, the one write that finds out whether the replicas are back.
+  let probing = false;
+  let paused = false;
 
   let reachable: boolean | undefined;
   let closing = false;
@@ -222,23 +236,30 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     }
     const args = values.map(String);
     const send = async (body: string | undefined) => {
-      const waits = acked && replicaAcks > 0 && performance.now() >= waitsResumeAt;
+      const waits = acked && replicaAcks > 0 && !probing && performance.now() >= waitsResumeAt;
       if (!waits) return redis.script(sha, body, keys, args);
-      const { reply, acks } = await redis.scriptThenWait(
-        sha,
-        body,
-        keys,
-        args,
-        replicaAcks,
-        replicaAckTimeoutMs,
-      );
-      if (acks < replicaAcks) {
-        // WAIT holds the connection it runs on: with no replica to answer (after a failover,
-        // until a new one syncs) every write would queue behind it. Stop waiting for a second.
-        waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
-        logger?.warn({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
+      // The first write after a pause waits alone: the others go on without WAIT until it knows.
+      const probe = paused;
+      probing = probe;
+      try {
+        // Bounded like every command: a write queued behind other writes' WAITs (a burst that
+        // met a replica gone) must not hang; its script then runs past its deadline, changing
+        // nothing, as the 503 says.
+        const { reply, acks } = await answeredWithin(
+          commandTimeoutMs,
+          redis.scriptThenWait(sha, body, keys, args, replicaAcks, replicaAckTimeoutMs),
+        );
+        paused = acks < replicaAcks;
+        if (paused) {
+          // WAIT holds the connection it runs on: with no replica to answer (after a failover,
+          // until a new one syncs) every write would queue behind it. Stop waiting for a second.
+          waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
+          logger?.warn({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
+        }
+        return reply;
+      } finally {
+        if (probe) probing = false;
       }
-      return reply;
     };
     let reply: unknown;
     try {
