@@ -74,7 +74,8 @@ end
 `;
 
 /**
- * `routed(prefix, token, kind)`: a token's key of one kind (`s` session, `x` ended, `i` index);
+ * `routed(prefix, token, kind)`: a token's key of one kind (`s` session, `x` ended, `n` renewal
+ * record, `i` index);
  * of kind `s`, the token is the session's member (see `memberOf`).
  */
 const routed = `
@@ -290,13 +291,14 @@ return {1, expired, evicted}
 
 /**
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
- * (remove). KEYS: the session's hash (under its member), the next token's (rotate only, else the
- * same key; the same key again when the next token keeps the member, as the server's renewals
- * do), expiry index, the record of a renewal that moved the session, the token's record of why
- * its session ended. ARGV: now, mode, token, nextToken (the token itself for a renewal that
- * keeps it), nextExpiresAt, keyTtlMs, key prefix, deadline, by ('heartbeat'|'licence'|'' for a
- * bare rotation), owner account, owner content ('' for any), replayMs. Returns, with the session
- * fields `accountId, contentId, counted, expiresAt, enforced`:
+ * (remove). KEYS: the session's hash (under its member), expiry index, and for a rotation whose
+ * next token has another member, the next token's hash (the server's renewals keep the member).
+ * The token's other keys (the record of a renewal that moved the session, the record of why its
+ * session ended) are in the same slot, found from the token. ARGV: now, mode, token, key prefix,
+ * deadline, and for a rotation: nextToken (the token itself for a renewal that keeps it),
+ * nextExpiresAt, by ('heartbeat'|'licence'|'' for a bare rotation), replayMs, then owner account
+ * and owner content when there is an owner. Returns, with the session fields
+ * `accountId, contentId, counted, expiresAt, enforced`:
  * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
  * {1, …fields} found (as it was before the call), {2, …fields, nextToken} the answer of the
  * renewal that replaced the token, repeated, {3, …fields} not the owner's, {4, …fields} renewed
@@ -306,37 +308,43 @@ return {1, expired, evicted}
  * A renewal that keeps the member (every renewal the server makes) is `HSET`s on the hash and a
  * new score in each set; one that does not (a store's caller may choose any next token) moves
  * the hash and the members, and keeps what a repeat needs in a record of its own.
+ *
+ * Each value that crosses into or out of Lua (an argument, a field read, a reply) costs Redis
+ * about as much as a small command, so the common renewal reads and sends no more than it uses.
  */
 export const sessionScript = `
-local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[7]
-local index, by, replayMs = KEYS[3], ARGV[9], tonumber(ARGV[12])
+local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local index, by, replayMs = KEYS[2], ARGV[8] or '', tonumber(ARGV[9] or 0)
 ${late}
+if late(tonumber(ARGV[5])) then return {-2} end
 ${routed}
 ${accountKey}
 ${memberOf}
-if late(tonumber(ARGV[8])) then return {-2} end
 ${extendTtl}
 local function owned(accountId, contentId)
-  return ARGV[10] == '' or (accountId == ARGV[10] and contentId == ARGV[11])
+  return (ARGV[10] or '') == '' or (accountId == ARGV[10] and contentId == ARGV[11])
 end
 local key, member = KEYS[1], memberOf(token)
-local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'p', 'v', 'q', 'b', 'k')
-if s[1] and s[7] ~= token then
+local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'v', 'k')
+if s[1] and s[6] ~= token then
   -- The session under this member has another token: is this a repeat of its last renewal?
-  if mode == 'rotate' and by ~= '' and s[6] == token and tonumber(s[8] or 0) > now
-      and s[9] == by and tonumber(s[4]) > now and owned(s[1], s[2]) then
-    return {2, s[1], s[2], s[3], s[4], s[5] or '0', s[7]}
+  if mode == 'rotate' and by ~= '' and tonumber(s[4]) > now and owned(s[1], s[2]) then
+    local last = redis.call('HMGET', key, 'p', 'q', 'b')
+    if last[1] == token and tonumber(last[2] or 0) > now and last[3] == by then
+      return {2, s[1], s[2], s[3], s[4], s[5] or '0', s[6]}
+    end
   end
   s = {}
 elseif not s[1] then
   -- A session stored under its whole token, from before members: its next renewal moves it.
   local whole = routed(prefix, token, 's')
-  local old = redis.call('HMGET', whole, 'a', 'c', 'n', 'e', 'd', 'p')
+  local old = redis.call('HMGET', whole, 'a', 'c', 'n', 'e', 'd')
   if old[1] then key, member, s = whole, token, old end
 end
 if not s[1] then
   if mode == 'rotate' and by ~= '' then
-    local keptUntil, keptBy, next = string.match(redis.call('GET', KEYS[4]) or '', '^(%d+)|(%a+)|(.+)$')
+    local record = redis.call('GET', routed(prefix, token, 'n'))
+    local keptUntil, keptBy, next = string.match(record or '', '^(%d+)|(%a+)|(.+)$')
     if keptUntil and tonumber(keptUntil) > now and keptBy == by then
       local n = redis.call('HMGET', routed(prefix, memberOf(next), 's'), 'a', 'c', 'n', 'e', 'd', 'v')
       if n[1] and n[6] == next and tonumber(n[4]) > now and owned(n[1], n[2]) then
@@ -345,9 +353,10 @@ if not s[1] then
     end
   end
   if mode ~= 'find' then
-    local ended = redis.call('HMGET', KEYS[5], 'r', 'u')
+    local endedKey = routed(prefix, token, 'x')
+    local ended = redis.call('HMGET', endedKey, 'r', 'u')
     if ended[1] and tonumber(ended[2]) > now then
-      if mode == 'remove' then redis.call('DEL', KEYS[5]) end
+      if mode == 'remove' then redis.call('DEL', endedKey) end
       return {5, ended[1]}
     end
   end
@@ -359,49 +368,61 @@ if tonumber(s[4]) <= now then
   redis.call('ZREM', account, member)
   return {-1, redis.call('ZREM', index, member)}
 end
-local fields = {s[1], s[2], s[3], s[4], s[5] or '0'}
+local enforced = s[5] or '0'
 if mode == 'rotate' then
   if by ~= '' then
-    if not owned(s[1], s[2]) then return {3, unpack(fields)} end
-    if (s[5] == '1') ~= (by == 'licence') then return {4, unpack(fields)} end
+    if not owned(s[1], s[2]) then return {3, s[1], s[2], s[3], s[4], enforced} end
+    if (s[5] == '1') ~= (by == 'licence') then return {4, s[1], s[2], s[3], s[4], enforced} end
   end
-  local ttl, next = tonumber(ARGV[6]), ARGV[4]
+  local next, expiresAt = ARGV[6], ARGV[7]
+  -- As the store's keyTtl: a lifetime from now, twice over.
+  local ttl = math.max(1, tonumber(expiresAt) - now) * 2
+  local nextKey = KEYS[3] or KEYS[1]
   -- Its keys must outlive the new expiry by a lifetime (\`ttl\` from now); \`k\` says until when
   -- they surely do. Only when that is too short are they extended, to twice that: about one
   -- renewal in four, not each one.
-  local due = tonumber(s[10] or 0) < now + ttl
+  local due = tonumber(s[7] or 0) < now + ttl
   -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
   local replays = by ~= '' and replayMs > 0 and next ~= token
   local nextMember = memberOf(next)
   local moved = nextMember ~= member
   -- The session's other fields (its id, device, start) move with it.
-  if moved then redis.call('RENAME', key, KEYS[2]) end
-  local set = {'v', next, 'e', ARGV[5], 'w', ARGV[1]}
-  local function put(...) for _, v in ipairs({...}) do set[#set + 1] = v end end
-  if due then put('k', now + ttl * 2) end
-  if replays then put('p', token, 'q', now + replayMs, 'b', by) end
-  redis.call('HSET', KEYS[2], unpack(set))
-  if not replays and s[6] then redis.call('HDEL', KEYS[2], 'p', 'q', 'b') end
-  if due then redis.call('PEXPIRE', KEYS[2], ttl * 2) end
+  if moved then redis.call('RENAME', key, nextKey) end
+  -- One HSET of what changed; the common renewal (replays, not due) in one call, no table.
+  if replays and not due then
+    redis.call('HSET', nextKey, 'v', next, 'e', expiresAt, 'w', ARGV[1], 'p', token, 'q', now + replayMs, 'b', by)
+  else
+    local set = {'v', next, 'e', expiresAt, 'w', ARGV[1]}
+    if due then set[#set + 1] = 'k'; set[#set + 1] = now + ttl * 2 end
+    if replays then
+      set[#set + 1] = 'p'; set[#set + 1] = token
+      set[#set + 1] = 'q'; set[#set + 1] = now + replayMs
+      set[#set + 1] = 'b'; set[#set + 1] = by
+    end
+    redis.call('HSET', nextKey, unpack(set))
+  end
+  -- A renewal with nothing to repeat forgets the last one's (HDEL of absent fields writes nothing).
+  if not replays then redis.call('HDEL', nextKey, 'p', 'q', 'b') end
+  if due then redis.call('PEXPIRE', nextKey, ttl * 2) end
   -- Added before the old member leaves, so the set is never empty in between: Redis would
   -- delete it, and its TTL with it.
-  redis.call('ZADD', index, ARGV[5], nextMember)
+  redis.call('ZADD', index, expiresAt, nextMember)
   if moved then redis.call('ZREM', index, member) end
   if due then extend(index, ttl * 2) end
   if s[3] == '1' then
-    redis.call('ZADD', account, ARGV[5], nextMember)
+    redis.call('ZADD', account, expiresAt, nextMember)
     if moved then redis.call('ZREM', account, member) end
     if due then extend(account, ttl * 2) end
   end
   if replays and moved then
-    redis.call('SET', KEYS[4], (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
+    redis.call('SET', routed(prefix, token, 'n'), (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
   end
 elseif mode == 'remove' then
   redis.call('DEL', key)
   redis.call('ZREM', account, member)
   redis.call('ZREM', index, member)
 end
-return {1, unpack(fields)}
+return {1, s[1], s[2], s[3], s[4], enforced}
 `;
 
 /**

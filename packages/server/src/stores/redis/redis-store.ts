@@ -145,8 +145,6 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   const clock = options.clock ?? Date.now;
   const prefix = options.keyPrefix ?? 'rx-ssm:';
   // Every key carries its route as a hash tag: see `redis-scripts.ts`.
-  const tokenKey = (token: string, kind: 'n' | 'x') =>
-    `${prefix}{${routeOfToken(token)}}${kind}:${token}`;
   /** A session's hash, under its member: the first characters its tokens share. */
   const sessionKey = (token: string) =>
     `${prefix}{${routeOfToken(token)}}s:${token.slice(0, SESSION_KEY_LENGTH)}`;
@@ -324,28 +322,16 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     now: number,
     next?: { token: string; expiresAt: number; terms?: RenewalTerms | undefined },
   ) {
-    const keys = [
-      sessionKey(token),
-      sessionKey(next?.token ?? token),
-      indexKey(routeOfToken(token)),
-      tokenKey(token, 'n'),
-      tokenKey(token, 'x'),
-    ];
-    const terms = next?.terms;
-    const args = [
-      now,
-      mode,
-      token,
-      next?.token ?? '',
-      next?.expiresAt ?? 0,
-      next ? keyTtl(next.expiresAt, now) : 0,
-      prefix,
-      deadline(),
-      terms?.by ?? '',
-      terms?.owner?.accountId ?? '',
-      terms?.owner?.contentId ?? '',
-      terms?.replayMs ?? 0,
-    ];
+    const keys = [sessionKey(token), indexKey(routeOfToken(token))];
+    const args: Array<string | number> = [now, mode, token, prefix, deadline()];
+    if (next) {
+      // The next token's hash only when it has another member: the server's renewals keep it.
+      const nextKey = sessionKey(next.token);
+      if (nextKey !== keys[0]) keys.push(nextKey);
+      const terms = next.terms;
+      args.push(next.token, next.expiresAt, terms?.by ?? '', terms?.replayMs ?? 0);
+      if (terms?.owner) args.push(terms.owner.accountId, terms.owner.contentId);
+    }
     const acked = mode !== 'find';
     return call(async () =>
       rotationOf((await run(sessionScript, keys, args, acked)) as SessionReply),
