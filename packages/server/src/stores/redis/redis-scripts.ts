@@ -169,8 +169,8 @@ end
  */
 const limitDecision = `
 local maxSessions = tonumber(ARGV[2])
-local maxDevices, maxPerContent, maxPerGroup = tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21])
-local wantedContent, wantedGroup, wantedDevice = ARGV[6], ARGV[15], ARGV[16]
+local maxDevices, maxPerContent, maxPerGroup = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20])
+local wantedContent, wantedGroup, wantedDevice = ARGV[6], opt(14), opt(15)
 local function deviceOf(s) if s.h ~= '' then return s.h end return 'session:' .. s.i end
 local function sameAs(live, field, value)
   local same = {}
@@ -204,7 +204,7 @@ local function evictions(live)
   while true do
     local rule, holders = decide(live)
     if not rule then return nil, evict end
-    if ARGV[22] ~= 'evict-oldest' or #holders == 0 then return rule, holders end
+    if ARGV[21] ~= 'evict-oldest' or #holders == 0 then return rule, holders end
     local oldest = holders[1]
     evict[#evict + 1] = oldest
     local rest = {}
@@ -215,27 +215,32 @@ end
 `;
 
 /**
- * KEYS: account, session, expiry index, setup record, the account's setup counter. ARGV: now, maxSessions, token, expiresAt,
- * accountId, contentId, counted ('1'|'0'), keyTtlMs, key prefix, enforced ('1'|'0'),
- * deadline, replayMs, keyed ('1' when the setup has an idempotency key), sessionId, content
- * group, device hash, device name, device type (these three '' when absent; name and type '='
- * and the value when present), maxDevices, maxSessionsPerContent, maxSessionsPerGroup ('' for
- * none), onLimit ('deny'|'evict-oldest'), policy ('1' when any limit beyond maxSessions or
- * eviction applies). Returns {-2} past the deadline, {1, expired, evicted} admitted, {0,
+ * KEYS: account, session, expiry index, the account's setup counter, and the setup record when
+ * the setup has an idempotency key. ARGV: now, maxSessions, token, expiresAt, accountId,
+ * contentId, counted ('1'|'0'), key prefix, enforced ('1'|'0'), deadline, replayMs, keyed ('1'
+ * when the setup has an idempotency key), then what may be absent ('' or left off at the end,
+ * so the usual setup sends none of it): sessionId, content group, device hash, device name,
+ * device type (name and type '=' and the value when present), maxDevices,
+ * maxSessionsPerContent, maxSessionsPerGroup, onLimit ('evict-oldest', or absent for deny),
+ * policy ('1' when any limit beyond maxSessions or eviction applies). Returns {-2} past the deadline, {1, expired, evicted} admitted, {0,
  * expired, rule, holders} refused, {2, expired, token, sessionId} the session an earlier setup
  * with the same key admitted; each session of `evicted` and `holders` as `held` lists it.
  */
 export const admitScript = `
-local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now, prefix, ttl = tonumber(ARGV[1]), ARGV[9], tonumber(ARGV[8])
+local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
+local now, prefix = tonumber(ARGV[1]), ARGV[8]
+-- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
+local ttl = math.max(1, tonumber(ARGV[4]) - now) * 2
+-- An argument that may be left off: ''.
+local function opt(n) return ARGV[n] or '' end
 ${late}
 ${routed}
 ${memberOf}
-if late(tonumber(ARGV[11])) then return {-2} end
+if late(tonumber(ARGV[10])) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
 ${heldSessions}
-local keyed, replayMs = ARGV[13] == '1', tonumber(ARGV[12])
+local keyed, replayMs = ARGV[12] == '1', tonumber(ARGV[11])
 if keyed then
   local keptUntil, token = string.match(redis.call('GET', setup) or '', '^(%d+)|(.+)$')
   if keptUntil and tonumber(keptUntil) > now then
@@ -248,7 +253,7 @@ end
 local evicted = {}
 if ARGV[7] == '1' then
   -- maxSessions alone, with room: no session needs reading.
-  if ARGV[23] == '1' or redis.call('ZCARD', account) >= tonumber(ARGV[2]) then
+  if ARGV[22] == '1' or redis.call('ZCARD', account) >= tonumber(ARGV[2]) then
 ${limitDecision}
     local rule, chosen = evictions(heldSessions())
     if rule then
@@ -264,21 +269,22 @@ ${limitDecision}
   redis.call('ZADD', account, ARGV[4], memberOf(ARGV[3]))
   extend(account, ttl)
 end
--- One HSET with every field the session has.
-local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10],
-  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1], 'v', ARGV[3], 'k', now + ttl}
+-- One HSET with every field the session has; those at their readers' defaults are left out: \`d\` '0' (not enforced), \`w\` the start.
+local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'i', opt(13),
+  't', ARGV[1], 'v', ARGV[3], 'k', now + ttl}
 local function field(name, value)
   fields[#fields + 1] = name
   fields[#fields + 1] = value
 end
+if ARGV[9] == '1' then field('d', '1') end
 if ARGV[7] == '1' then
-  field('o', redis.call('INCR', KEYS[5]))
-  extend(KEYS[5], ttl)
+  field('o', redis.call('INCR', KEYS[4]))
+  extend(KEYS[4], ttl)
 end
-if ARGV[15] ~= '' then field('g', ARGV[15]) end
-if ARGV[16] ~= '' then field('h', ARGV[16]) end
-if ARGV[17] ~= '' then field('m', string.sub(ARGV[17], 2)) end
-if ARGV[18] ~= '' then field('y', string.sub(ARGV[18], 2)) end
+if opt(14) ~= '' then field('g', ARGV[14]) end
+if opt(15) ~= '' then field('h', ARGV[15]) end
+if opt(16) ~= '' then field('m', string.sub(ARGV[16], 2)) end
+if opt(17) ~= '' then field('y', string.sub(ARGV[17], 2)) end
 redis.call('HSET', session, unpack(fields))
 redis.call('PEXPIRE', session, ttl)
 redis.call('ZADD', index, ARGV[4], memberOf(ARGV[3]))
@@ -375,7 +381,7 @@ if mode == 'rotate' then
     if (s[5] == '1') ~= (by == 'licence') then return {4, s[1], s[2], s[3], s[4], enforced} end
   end
   local next, expiresAt = ARGV[6], ARGV[7]
-  -- As the store's keyTtl: a lifetime from now, twice over.
+  -- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
   local ttl = math.max(1, tonumber(expiresAt) - now) * 2
   local nextKey = KEYS[3] or KEYS[1]
   -- Its keys must outlive the new expiry by a lifetime (\`ttl\` from now); \`k\` says until when

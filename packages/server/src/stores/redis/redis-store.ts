@@ -251,9 +251,6 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     return reply;
   }
 
-  /** Keys outlive their session by one lifetime: the sweep, not Redis, notices the expiry. */
-  const keyTtl = (expiresAt: number, now: number) => Math.max(1, expiresAt - now) * 2;
-
   function sessionOf([accountId, contentId, counted, expiresAt, enforced]: Fields): StoredSession {
     return {
       accountId,
@@ -357,10 +354,10 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         accountKey(session.accountId, route),
         sessionKey(sessionToken),
         indexKey(routeOfToken(sessionToken)),
-        `${prefix}{${route}}q:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
         `${prefix}{${route}}o:${session.accountId}`,
       ];
-      const args = [
+      if (keyed) keys.push(`${prefix}{${route}}q:${setupScope(session.accountId, idempotencyKey)}`);
+      const args = withoutTrailingBlanks([
         now,
         maxSessions,
         sessionToken,
@@ -368,7 +365,6 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         session.accountId,
         session.contentId,
         session.counted ? '1' : '0',
-        keyTtl(session.expiresAt, now),
         prefix,
         session.enforced ? '1' : '0',
         deadline(),
@@ -382,9 +378,9 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         limits.maxDevices ?? '',
         limits.maxSessionsPerContent ?? '',
         limits.maxSessionsPerGroup ?? '',
-        limits.onLimit ?? 'deny',
-        policed(limits) ? '1' : '0',
-      ];
+        limits.onLimit === 'evict-oldest' ? 'evict-oldest' : '',
+        policed(limits) ? '1' : '',
+      ]);
       return call(async () =>
         admissionOf((await run(admitScript, keys, args, true)) as AdmitReply),
       );
@@ -453,6 +449,16 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       await redis.close();
     },
   };
+}
+
+/**
+ * `values` less the blanks at its end: a script reads an argument left off as absent, and each
+ * argument costs Redis about as much as a small command.
+ */
+function withoutTrailingBlanks(values: Array<string | number>): Array<string | number> {
+  let end = values.length;
+  while (end > 0 && values[end - 1] === '') end -= 1;
+  return end === values.length ? values : values.slice(0, end);
 }
 
 /** Idempotency keys are scoped to the account; hashed, so no account or key can collide. */
