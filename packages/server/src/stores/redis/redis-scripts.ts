@@ -5,9 +5,10 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  * server processes share one limit. Layout:
  *
  * - a hash per session, under its member (see `memberOf`): `v` its token, `a` account, `c`
- *   content, `n` 1 when counted, `e` expiry in ms, `d` 1 when renewed by licence requests; what
- *   the account's listing shows of it: `i` its public session id, `g` its content group, `h` its
- *   device hash, `m` device name, `y` device type, `t` set up at, `w` last renewed at, in ms,
+ *   content, `n` 1 when counted, `e` expiry in ms, `d` 1 when renewed by licence requests
+ *   (absent: 0); what the account's listing shows of it: `i` its public session id, `g` its
+ *   content group, `h` its device hash, `m` device name, `y` device type, `t` set up at, `w` last
+ *   renewed at (absent until the first renewal: `t`), in ms,
  *   `o` its place in the account's setups; `k` until when (ms) its keys (the hash, the expiry
  *   index, the account's sessions) surely live; and, while its last renewal may be repeated,
  *   `p` the token that renewal replaced, `q` until when (ms) and `b` by what;
