@@ -5,9 +5,10 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  * server processes share one limit. Layout:
  *
  * - a hash per session, under its member (see `memberOf`): `v` its token, `a` account, `c`
- *   content, `n` 1 when counted, `e` expiry in ms, `d` 1 when renewed by licence requests; what
- *   the account's listing shows of it: `i` its public session id, `g` its content group, `h` its
- *   device hash, `m` device name, `y` device type, `t` set up at, `w` last renewed at, in ms,
+ *   content, `n` 1 when counted, `e` expiry in ms, `d` 1 when renewed by licence requests
+ *   (absent: 0); what the account's listing shows of it: `i` its public session id, `g` its
+ *   content group, `h` its device hash, `m` device name, `y` device type, `t` set up at, `w` last
+ *   renewed at (absent until the first renewal: `t`), in ms,
  *   `o` its place in the account's setups; `k` until when (ms) its keys (the hash, the expiry
  *   index, the account's sessions) surely live; and, while its last renewal may be repeated,
  *   `p` the token that renewal replaced, `q` until when (ms) and `b` by what;
@@ -74,7 +75,8 @@ end
 `;
 
 /**
- * `routed(prefix, token, kind)`: a token's key of one kind (`s` session, `x` ended, `i` index);
+ * `routed(prefix, token, kind)`: a token's key of one kind (`s` session, `x` ended, `n` renewal
+ * record, `i` index);
  * of kind `s`, the token is the session's member (see `memberOf`).
  */
 const routed = `
@@ -168,8 +170,8 @@ end
  */
 const limitDecision = `
 local maxSessions = tonumber(ARGV[2])
-local maxDevices, maxPerContent, maxPerGroup = tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21])
-local wantedContent, wantedGroup, wantedDevice = ARGV[6], ARGV[15], ARGV[16]
+local maxDevices, maxPerContent, maxPerGroup = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20])
+local wantedContent, wantedGroup, wantedDevice = ARGV[6], opt(14), opt(15)
 local function deviceOf(s) if s.h ~= '' then return s.h end return 'session:' .. s.i end
 local function sameAs(live, field, value)
   local same = {}
@@ -203,7 +205,7 @@ local function evictions(live)
   while true do
     local rule, holders = decide(live)
     if not rule then return nil, evict end
-    if ARGV[22] ~= 'evict-oldest' or #holders == 0 then return rule, holders end
+    if ARGV[21] ~= 'evict-oldest' or #holders == 0 then return rule, holders end
     local oldest = holders[1]
     evict[#evict + 1] = oldest
     local rest = {}
@@ -214,27 +216,32 @@ end
 `;
 
 /**
- * KEYS: account, session, expiry index, setup record, the account's setup counter. ARGV: now, maxSessions, token, expiresAt,
- * accountId, contentId, counted ('1'|'0'), keyTtlMs, key prefix, enforced ('1'|'0'),
- * deadline, replayMs, keyed ('1' when the setup has an idempotency key), sessionId, content
- * group, device hash, device name, device type (these three '' when absent; name and type '='
- * and the value when present), maxDevices, maxSessionsPerContent, maxSessionsPerGroup ('' for
- * none), onLimit ('deny'|'evict-oldest'), policy ('1' when any limit beyond maxSessions or
- * eviction applies). Returns {-2} past the deadline, {1, expired, evicted} admitted, {0,
+ * KEYS: account, session, expiry index, the account's setup counter, and the setup record when
+ * the setup has an idempotency key. ARGV: now, maxSessions, token, expiresAt, accountId,
+ * contentId, counted ('1'|'0'), key prefix, enforced ('1'|'0'), deadline, replayMs, keyed ('1'
+ * when the setup has an idempotency key), then what may be absent ('' or left off at the end,
+ * so the usual setup sends none of it): sessionId, content group, device hash, device name,
+ * device type (name and type '=' and the value when present), maxDevices,
+ * maxSessionsPerContent, maxSessionsPerGroup, onLimit ('evict-oldest', or absent for deny),
+ * policy ('1' when any limit beyond maxSessions or eviction applies). Returns {-2} past the deadline, {1, expired, evicted} admitted, {0,
  * expired, rule, holders} refused, {2, expired, token, sessionId} the session an earlier setup
  * with the same key admitted; each session of `evicted` and `holders` as `held` lists it.
  */
 export const admitScript = `
-local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now, prefix, ttl = tonumber(ARGV[1]), ARGV[9], tonumber(ARGV[8])
+local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
+local now, prefix = tonumber(ARGV[1]), ARGV[8]
+-- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
+local ttl = math.max(1, tonumber(ARGV[4]) - now) * 2
+-- An argument that may be left off: ''.
+local function opt(n) return ARGV[n] or '' end
 ${late}
 ${routed}
 ${memberOf}
-if late(tonumber(ARGV[11])) then return {-2} end
+if late(tonumber(ARGV[10])) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
 ${heldSessions}
-local keyed, replayMs = ARGV[13] == '1', tonumber(ARGV[12])
+local keyed, replayMs = ARGV[12] == '1', tonumber(ARGV[11])
 if keyed then
   local keptUntil, token = string.match(redis.call('GET', setup) or '', '^(%d+)|(.+)$')
   if keptUntil and tonumber(keptUntil) > now then
@@ -247,7 +254,7 @@ end
 local evicted = {}
 if ARGV[7] == '1' then
   -- maxSessions alone, with room: no session needs reading.
-  if ARGV[23] == '1' or redis.call('ZCARD', account) >= tonumber(ARGV[2]) then
+  if ARGV[22] == '1' or redis.call('ZCARD', account) >= tonumber(ARGV[2]) then
 ${limitDecision}
     local rule, chosen = evictions(heldSessions())
     if rule then
@@ -263,21 +270,22 @@ ${limitDecision}
   redis.call('ZADD', account, ARGV[4], memberOf(ARGV[3]))
   extend(account, ttl)
 end
--- One HSET with every field the session has.
-local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'd', ARGV[10],
-  'i', ARGV[14], 't', ARGV[1], 'w', ARGV[1], 'v', ARGV[3], 'k', now + ttl}
+-- One HSET with every field the session has; those at their readers' defaults are left out: \`d\` '0' (not enforced), \`w\` the start.
+local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'i', opt(13),
+  't', ARGV[1], 'v', ARGV[3], 'k', now + ttl}
 local function field(name, value)
   fields[#fields + 1] = name
   fields[#fields + 1] = value
 end
+if ARGV[9] == '1' then field('d', '1') end
 if ARGV[7] == '1' then
-  field('o', redis.call('INCR', KEYS[5]))
-  extend(KEYS[5], ttl)
+  field('o', redis.call('INCR', KEYS[4]))
+  extend(KEYS[4], ttl)
 end
-if ARGV[15] ~= '' then field('g', ARGV[15]) end
-if ARGV[16] ~= '' then field('h', ARGV[16]) end
-if ARGV[17] ~= '' then field('m', string.sub(ARGV[17], 2)) end
-if ARGV[18] ~= '' then field('y', string.sub(ARGV[18], 2)) end
+if opt(14) ~= '' then field('g', ARGV[14]) end
+if opt(15) ~= '' then field('h', ARGV[15]) end
+if opt(16) ~= '' then field('m', string.sub(ARGV[16], 2)) end
+if opt(17) ~= '' then field('y', string.sub(ARGV[17], 2)) end
 redis.call('HSET', session, unpack(fields))
 redis.call('PEXPIRE', session, ttl)
 redis.call('ZADD', index, ARGV[4], memberOf(ARGV[3]))
@@ -290,13 +298,14 @@ return {1, expired, evicted}
 
 /**
  * Looks a session up and, by `mode`, leaves it (find), replaces its token (rotate) or deletes it
- * (remove). KEYS: the session's hash (under its member), the next token's (rotate only, else the
- * same key; the same key again when the next token keeps the member, as the server's renewals
- * do), expiry index, the record of a renewal that moved the session, the token's record of why
- * its session ended. ARGV: now, mode, token, nextToken (the token itself for a renewal that
- * keeps it), nextExpiresAt, keyTtlMs, key prefix, deadline, by ('heartbeat'|'licence'|'' for a
- * bare rotation), owner account, owner content ('' for any), replayMs. Returns, with the session
- * fields `accountId, contentId, counted, expiresAt, enforced`:
+ * (remove). KEYS: the session's hash (under its member), expiry index, and for a rotation whose
+ * next token has another member, the next token's hash (the server's renewals keep the member).
+ * The token's other keys (the record of a renewal that moved the session, the record of why its
+ * session ended) are in the same slot, found from the token. ARGV: now, mode, token, key prefix,
+ * deadline, and for a rotation: nextToken (the token itself for a renewal that keeps it),
+ * nextExpiresAt, by ('heartbeat'|'licence'|'' for a bare rotation), replayMs, then owner account
+ * and owner content when there is an owner. Returns, with the session fields
+ * `accountId, contentId, counted, expiresAt, enforced`:
  * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
  * {1, …fields} found (as it was before the call), {2, …fields, nextToken} the answer of the
  * renewal that replaced the token, repeated, {3, …fields} not the owner's, {4, …fields} renewed
@@ -306,37 +315,43 @@ return {1, expired, evicted}
  * A renewal that keeps the member (every renewal the server makes) is `HSET`s on the hash and a
  * new score in each set; one that does not (a store's caller may choose any next token) moves
  * the hash and the members, and keeps what a repeat needs in a record of its own.
+ *
+ * Each value that crosses into or out of Lua (an argument, a field read, a reply) costs Redis
+ * about as much as a small command, so the common renewal reads and sends no more than it uses.
  */
 export const sessionScript = `
-local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[7]
-local index, by, replayMs = KEYS[3], ARGV[9], tonumber(ARGV[12])
+local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local index, by, replayMs = KEYS[2], ARGV[8] or '', tonumber(ARGV[9] or 0)
 ${late}
+if late(tonumber(ARGV[5])) then return {-2} end
 ${routed}
 ${accountKey}
 ${memberOf}
-if late(tonumber(ARGV[8])) then return {-2} end
 ${extendTtl}
 local function owned(accountId, contentId)
-  return ARGV[10] == '' or (accountId == ARGV[10] and contentId == ARGV[11])
+  return (ARGV[10] or '') == '' or (accountId == ARGV[10] and contentId == ARGV[11])
 end
 local key, member = KEYS[1], memberOf(token)
-local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'p', 'v', 'q', 'b', 'k')
-if s[1] and s[7] ~= token then
+local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'v', 'k')
+if s[1] and s[6] ~= token then
   -- The session under this member has another token: is this a repeat of its last renewal?
-  if mode == 'rotate' and by ~= '' and s[6] == token and tonumber(s[8] or 0) > now
-      and s[9] == by and tonumber(s[4]) > now and owned(s[1], s[2]) then
-    return {2, s[1], s[2], s[3], s[4], s[5] or '0', s[7]}
+  if mode == 'rotate' and by ~= '' and tonumber(s[4]) > now and owned(s[1], s[2]) then
+    local last = redis.call('HMGET', key, 'p', 'q', 'b')
+    if last[1] == token and tonumber(last[2] or 0) > now and last[3] == by then
+      return {2, s[1], s[2], s[3], s[4], s[5] or '0', s[6]}
+    end
   end
   s = {}
 elseif not s[1] then
   -- A session stored under its whole token, from before members: its next renewal moves it.
   local whole = routed(prefix, token, 's')
-  local old = redis.call('HMGET', whole, 'a', 'c', 'n', 'e', 'd', 'p')
+  local old = redis.call('HMGET', whole, 'a', 'c', 'n', 'e', 'd')
   if old[1] then key, member, s = whole, token, old end
 end
 if not s[1] then
   if mode == 'rotate' and by ~= '' then
-    local keptUntil, keptBy, next = string.match(redis.call('GET', KEYS[4]) or '', '^(%d+)|(%a+)|(.+)$')
+    local record = redis.call('GET', routed(prefix, token, 'n'))
+    local keptUntil, keptBy, next = string.match(record or '', '^(%d+)|(%a+)|(.+)$')
     if keptUntil and tonumber(keptUntil) > now and keptBy == by then
       local n = redis.call('HMGET', routed(prefix, memberOf(next), 's'), 'a', 'c', 'n', 'e', 'd', 'v')
       if n[1] and n[6] == next and tonumber(n[4]) > now and owned(n[1], n[2]) then
@@ -345,9 +360,10 @@ if not s[1] then
     end
   end
   if mode ~= 'find' then
-    local ended = redis.call('HMGET', KEYS[5], 'r', 'u')
+    local endedKey = routed(prefix, token, 'x')
+    local ended = redis.call('HMGET', endedKey, 'r', 'u')
     if ended[1] and tonumber(ended[2]) > now then
-      if mode == 'remove' then redis.call('DEL', KEYS[5]) end
+      if mode == 'remove' then redis.call('DEL', endedKey) end
       return {5, ended[1]}
     end
   end
@@ -359,49 +375,61 @@ if tonumber(s[4]) <= now then
   redis.call('ZREM', account, member)
   return {-1, redis.call('ZREM', index, member)}
 end
-local fields = {s[1], s[2], s[3], s[4], s[5] or '0'}
+local enforced = s[5] or '0'
 if mode == 'rotate' then
   if by ~= '' then
-    if not owned(s[1], s[2]) then return {3, unpack(fields)} end
-    if (s[5] == '1') ~= (by == 'licence') then return {4, unpack(fields)} end
+    if not owned(s[1], s[2]) then return {3, s[1], s[2], s[3], s[4], enforced} end
+    if (s[5] == '1') ~= (by == 'licence') then return {4, s[1], s[2], s[3], s[4], enforced} end
   end
-  local ttl, next = tonumber(ARGV[6]), ARGV[4]
+  local next, expiresAt = ARGV[6], ARGV[7]
+  -- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
+  local ttl = math.max(1, tonumber(expiresAt) - now) * 2
+  local nextKey = KEYS[3] or KEYS[1]
   -- Its keys must outlive the new expiry by a lifetime (\`ttl\` from now); \`k\` says until when
   -- they surely do. Only when that is too short are they extended, to twice that: about one
   -- renewal in four, not each one.
-  local due = tonumber(s[10] or 0) < now + ttl
+  local due = tonumber(s[7] or 0) < now + ttl
   -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
   local replays = by ~= '' and replayMs > 0 and next ~= token
   local nextMember = memberOf(next)
   local moved = nextMember ~= member
   -- The session's other fields (its id, device, start) move with it.
-  if moved then redis.call('RENAME', key, KEYS[2]) end
-  local set = {'v', next, 'e', ARGV[5], 'w', ARGV[1]}
-  local function put(...) for _, v in ipairs({...}) do set[#set + 1] = v end end
-  if due then put('k', now + ttl * 2) end
-  if replays then put('p', token, 'q', now + replayMs, 'b', by) end
-  redis.call('HSET', KEYS[2], unpack(set))
-  if not replays and s[6] then redis.call('HDEL', KEYS[2], 'p', 'q', 'b') end
-  if due then redis.call('PEXPIRE', KEYS[2], ttl * 2) end
+  if moved then redis.call('RENAME', key, nextKey) end
+  -- One HSET of what changed; the common renewal (replays, not due) in one call, no table.
+  if replays and not due then
+    redis.call('HSET', nextKey, 'v', next, 'e', expiresAt, 'w', ARGV[1], 'p', token, 'q', now + replayMs, 'b', by)
+  else
+    local set = {'v', next, 'e', expiresAt, 'w', ARGV[1]}
+    if due then set[#set + 1] = 'k'; set[#set + 1] = now + ttl * 2 end
+    if replays then
+      set[#set + 1] = 'p'; set[#set + 1] = token
+      set[#set + 1] = 'q'; set[#set + 1] = now + replayMs
+      set[#set + 1] = 'b'; set[#set + 1] = by
+    end
+    redis.call('HSET', nextKey, unpack(set))
+  end
+  -- A renewal with nothing to repeat forgets the last one's (HDEL of absent fields writes nothing).
+  if not replays then redis.call('HDEL', nextKey, 'p', 'q', 'b') end
+  if due then redis.call('PEXPIRE', nextKey, ttl * 2) end
   -- Added before the old member leaves, so the set is never empty in between: Redis would
   -- delete it, and its TTL with it.
-  redis.call('ZADD', index, ARGV[5], nextMember)
+  redis.call('ZADD', index, expiresAt, nextMember)
   if moved then redis.call('ZREM', index, member) end
   if due then extend(index, ttl * 2) end
   if s[3] == '1' then
-    redis.call('ZADD', account, ARGV[5], nextMember)
+    redis.call('ZADD', account, expiresAt, nextMember)
     if moved then redis.call('ZREM', account, member) end
     if due then extend(account, ttl * 2) end
   end
   if replays and moved then
-    redis.call('SET', KEYS[4], (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
+    redis.call('SET', routed(prefix, token, 'n'), (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
   end
 elseif mode == 'remove' then
   redis.call('DEL', key)
   redis.call('ZREM', account, member)
   redis.call('ZREM', index, member)
 end
-return {1, unpack(fields)}
+return {1, s[1], s[2], s[3], s[4], enforced}
 `;
 
 /**

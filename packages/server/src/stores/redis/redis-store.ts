@@ -156,8 +156,6 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   const clock = options.clock ?? Date.now;
   const prefix = options.keyPrefix ?? 'rx-ssm:';
   // Every key carries its route as a hash tag: see `redis-scripts.ts`.
-  const tokenKey = (token: string, kind: 'n' | 'x') =>
-    `${prefix}{${routeOfToken(token)}}${kind}:${token}`;
   /** A session's hash, under its member: the first characters its tokens share. */
   const sessionKey = (token: string) =>
     `${prefix}{${routeOfToken(token)}}s:${token.slice(0, SESSION_KEY_LENGTH)}`;
@@ -274,9 +272,6 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     return reply;
   }
 
-  /** Keys outlive their session by one lifetime: the sweep, not Redis, notices the expiry. */
-  const keyTtl = (expiresAt: number, now: number) => Math.max(1, expiresAt - now) * 2;
-
   function sessionOf([accountId, contentId, counted, expiresAt, enforced]: Fields): StoredSession {
     return {
       accountId,
@@ -345,28 +340,16 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     now: number,
     next?: { token: string; expiresAt: number; terms?: RenewalTerms | undefined },
   ) {
-    const keys = [
-      sessionKey(token),
-      sessionKey(next?.token ?? token),
-      indexKey(routeOfToken(token)),
-      tokenKey(token, 'n'),
-      tokenKey(token, 'x'),
-    ];
-    const terms = next?.terms;
-    const args = [
-      now,
-      mode,
-      token,
-      next?.token ?? '',
-      next?.expiresAt ?? 0,
-      next ? keyTtl(next.expiresAt, now) : 0,
-      prefix,
-      deadline(),
-      terms?.by ?? '',
-      terms?.owner?.accountId ?? '',
-      terms?.owner?.contentId ?? '',
-      terms?.replayMs ?? 0,
-    ];
+    const keys = [sessionKey(token), indexKey(routeOfToken(token))];
+    const args: Array<string | number> = [now, mode, token, prefix, deadline()];
+    if (next) {
+      // The next token's hash only when it has another member: the server's renewals keep it.
+      const nextKey = sessionKey(next.token);
+      if (nextKey !== keys[0]) keys.push(nextKey);
+      const terms = next.terms;
+      args.push(next.token, next.expiresAt, terms?.by ?? '', terms?.replayMs ?? 0);
+      if (terms?.owner) args.push(terms.owner.accountId, terms.owner.contentId);
+    }
     const acked = mode !== 'find';
     return call(async () =>
       rotationOf((await run(sessionScript, keys, args, acked)) as SessionReply),
@@ -392,10 +375,10 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         accountKey(session.accountId, route),
         sessionKey(sessionToken),
         indexKey(routeOfToken(sessionToken)),
-        `${prefix}{${route}}q:${keyed ? setupScope(session.accountId, idempotencyKey) : ''}`,
         `${prefix}{${route}}o:${session.accountId}`,
       ];
-      const args = [
+      if (keyed) keys.push(`${prefix}{${route}}q:${setupScope(session.accountId, idempotencyKey)}`);
+      const args = withoutTrailingBlanks([
         now,
         maxSessions,
         sessionToken,
@@ -403,7 +386,6 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         session.accountId,
         session.contentId,
         session.counted ? '1' : '0',
-        keyTtl(session.expiresAt, now),
         prefix,
         session.enforced ? '1' : '0',
         deadline(),
@@ -417,9 +399,9 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         limits.maxDevices ?? '',
         limits.maxSessionsPerContent ?? '',
         limits.maxSessionsPerGroup ?? '',
-        limits.onLimit ?? 'deny',
-        policed(limits) ? '1' : '0',
-      ];
+        limits.onLimit === 'evict-oldest' ? 'evict-oldest' : '',
+        policed(limits) ? '1' : '',
+      ]);
       return call(async () =>
         admissionOf((await run(admitScript, keys, args, true)) as AdmitReply),
       );
@@ -488,6 +470,16 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       await redis.close();
     },
   };
+}
+
+/**
+ * `values` less the blanks at its end: a script reads an argument left off as absent, and each
+ * argument costs Redis about as much as a small command.
+ */
+function withoutTrailingBlanks(values: Array<string | number>): Array<string | number> {
+  let end = values.length;
+  while (end > 0 && values[end - 1] === '') end -= 1;
+  return end === values.length ? values : values.slice(0, end);
 }
 
 /** Idempotency keys are scoped to the account; hashed, so no account or key can collide. */
