@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, transform } from 'esbuild';
-import ts from 'typescript';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,11 +34,11 @@ export async function measureBundle(bundle) {
 }
 
 /**
- * One build of `bundle` (its `entry` or `contents`, `external` and `conditions`) with `process.env.NODE_ENV`
- * defined as `mode`: its size, its inputs by bytes in the output, and its code (`text`).
+ * esbuild's options for `bundle` (its `entry` or `contents`, `external` and `conditions`) as a
+ * build with `process.env.NODE_ENV` defined as `mode`, minified: ESM for browsers, in memory.
  */
-export async function buildBundle(bundle, mode) {
-  const result = await build({
+function buildOptions(bundle, mode) {
+  return {
     ...(bundle.entry
       ? { entryPoints: [join(root, bundle.entry)] }
       : {
@@ -60,10 +59,17 @@ export async function buildBundle(bundle, mode) {
     // Package export conditions beside esbuild's own (`es2015` picks rxjs's ES2015 build).
     conditions: bundle.conditions ?? [],
     write: false,
-    metafile: true,
     outfile: 'bundle.js',
     logLevel: 'error',
-  });
+  };
+}
+
+/**
+ * One build of `bundle` with `process.env.NODE_ENV` defined as `mode`: its size, its inputs by
+ * bytes in the output, and its code (`text`).
+ */
+export async function buildBundle(bundle, mode) {
+  const result = await build({ ...buildOptions(bundle, mode), metafile: true });
   const code = result.outputFiles.find((file) => file.path.endsWith('.js'));
   const [output] = Object.values(result.metafile.outputs);
   const inputs = Object.entries(output.inputs)
@@ -96,20 +102,7 @@ export function byPackage(inputs) {
  * elsewhere in the bundle. Largest first; `whole` is the gzipped size these are taken from.
  */
 export async function statementCosts(bundle) {
-  const { outputFiles } = await build({
-    ...(bundle.entry
-      ? { entryPoints: [join(root, bundle.entry)] }
-      : { stdin: { contents: bundle.contents, resolveDir: root, loader: 'ts' } }),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    external: bundle.external ?? [],
-    conditions: bundle.conditions ?? [],
-    write: false,
-    logLevel: 'error',
-  });
+  const { outputFiles } = await build({ ...buildOptions(bundle, 'production'), minify: false });
   // The export list goes: it names every statement, so none could be left out.
   const text = outputFiles[0].text.replace(/^export \{[^}]*\};\s*$/m, '');
   const gzipped = async (code) =>
@@ -117,6 +110,8 @@ export async function statementCosts(bundle) {
       level: 9,
     }).byteLength;
   const whole = await gzipped(text);
+  // Loaded here: the size check, which imports this module too, has no use for a parser.
+  const { default: ts } = await import('typescript');
   const file = ts.createSourceFile(
     'bundle.js',
     text,
