@@ -168,10 +168,10 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
   const replicaAckTimeoutMs = options.replicaAckTimeoutMs ?? 100;
   // Room for the answer's way back and for the two wall clocks to differ.
   const deadlineMarginMs = Math.min(100, commandTimeoutMs / 5);
+  // When writes wait for replicas again after one came back without them; 0 while they answer.
   let waitsResumeAt = 0;
   // After a pause, the one write that finds out whether the replicas are back.
   let probing = false;
-  let paused = false;
 
   let reachable: boolean | undefined;
   let closing = false;
@@ -237,7 +237,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       const waits = acked && replicaAcks > 0 && !probing && performance.now() >= waitsResumeAt;
       if (!waits) return redis.script(sha, body, keys, args);
       // The first write after a pause waits alone: the others go on without WAIT until it knows.
-      const probe = paused;
+      const probe = waitsResumeAt !== 0;
       probing = probe;
       try {
         // Bounded like every command: a write queued behind other writes' WAITs (a burst that
@@ -247,12 +247,13 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
           commandTimeoutMs,
           redis.scriptThenWait(sha, body, keys, args, replicaAcks, replicaAckTimeoutMs),
         );
-        paused = acks < replicaAcks;
-        if (paused) {
+        if (acks < replicaAcks) {
           // WAIT holds the connection it runs on: with no replica to answer (after a failover,
           // until a new one syncs) every write would queue behind it. Stop waiting for a second.
           waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
           logger?.warn({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
+        } else {
+          waitsResumeAt = 0;
         }
         return reply;
       } finally {
