@@ -143,7 +143,6 @@ function noAnswer(cause: unknown): SsmError {
   return new SsmError({ kind: 'account', message: `SSM stop failed: ${String(cause)}`, cause });
 }
 
-/** The holders of a limit refusal, when the state is one. */
 /** Hands `value` to `subject` after a render that changed it. */
 function useLatest<T>(subject: BehaviorSubject<T>, value: T): void {
   useEffect(() => {
@@ -151,6 +150,7 @@ function useLatest<T>(subject: BehaviorSubject<T>, value: T): void {
   }, [subject, value]);
 }
 
+/** The holders of a limit refusal, when the state is one. */
 const heldByOf = (state: SsmState) =>
   state.status === 'error' && state.error.isSessionLimit ? state.error.heldBy : undefined;
 
