@@ -3,7 +3,6 @@ import {
   concat,
   concatMap,
   defer,
-  EMPTY,
   filter,
   finalize,
   map,
@@ -29,6 +28,7 @@ import {
   parseWidevineRenewal,
   type RequestExtras,
   type SessionGrant,
+  type WidevineRenewal,
 } from '../wire/wire.js';
 import { heartbeatTicks } from './heartbeat-ticks.js';
 import { licenceRenewal } from './licence-renewal.js';
@@ -69,13 +69,6 @@ type Update =
 export interface Reestablish {
   status: 'reestablish';
   error: SsmError;
-}
-
-/** An SSM renewal answer, whichever call it came from. */
-interface Renewed {
-  sessionToken: string;
-  heartbeatSeconds?: number;
-  license?: Uint8Array;
 }
 
 /**
@@ -121,11 +114,11 @@ export function liveSession(
     tokenAtEnd(of(sessionToken));
 
     /** One renewal call with the current token; a teardown meanwhile waits for its answer. */
-    const sendRenewal = (
+    const sendRenewal = <T extends { sessionToken: string }>(
       call: 'heartbeat' | 'renewal',
-      parse: (response: SsmResponse, source: SsmSource, sent: string) => RenewalOutcome<Renewed>,
+      parse: (response: SsmResponse, source: SsmSource, sent: string) => RenewalOutcome<T>,
       extras?: RequestExtras,
-    ): Observable<RenewalOutcome<Renewed>> =>
+    ): Observable<RenewalOutcome<T>> =>
       defer(() => {
         const sent = sessionToken;
         const outcome$ = ctx.lane.detach(
@@ -222,15 +215,15 @@ export function liveSession(
 
     /**
      * A Widevine renewal: its caller gets the licence bytes after `active` has the new token, or
-     * the error; a session that ends first fails it, so no caller waits forever.
+     * the error. The reply takes its first answer only, so the session's end (a zap, a stop) can
+     * hand it the answer of the request in flight, and the teardown uses the token it brought.
      */
     const widevineRenewal = (job: WidevineJob): Observable<Update> => {
-      let answered = false;
-      let inFlight: Observable<RenewalOutcome<Renewed>> | undefined;
-      const reply = (outcome: RenewalOutcome<Renewed>) => {
-        answered = true;
+      // Set on subscribe, before anything can end the renewal.
+      let inFlight!: Observable<RenewalOutcome<WidevineRenewal>>;
+      const reply = (outcome: RenewalOutcome<WidevineRenewal>) => {
         if ('error' in outcome) return job.reply.error(outcome.error);
-        job.reply.next(outcome.answer.license ?? new Uint8Array());
+        job.reply.next(outcome.answer.license);
         job.reply.complete();
       };
       return renewalCall(
@@ -249,22 +242,11 @@ export function liveSession(
             return of(outcome);
           }
           // `active` has the new token before the caller hands the licence to the CDM.
-          const update = { sessionToken: outcome.answer.sessionToken, renewal: 'licence' } as const;
-          return concat(
-            of(update),
-            defer(() => {
-              reply(outcome);
-              return EMPTY;
-            }),
+          return of<Update>({ sessionToken: outcome.answer.sessionToken, renewal: 'licence' }).pipe(
+            finalize(() => reply(outcome)),
           );
         }),
-        finalize(() => {
-          if (answered) return;
-          // The session ended (a zap, a stop) with the request in flight: its answer still
-          // belongs to the caller, and the teardown uses the token it brought.
-          if (inFlight) inFlight.subscribe(reply);
-          else job.reply.error(sessionEnded(source));
-        }),
+        finalize(() => inFlight.subscribe(reply)),
       );
     };
 
@@ -341,16 +323,6 @@ function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: 
     source,
     serverCode,
     serverMessage: typeof message === 'string' ? message : undefined,
-  });
-}
-
-/** The error a Widevine renewal gets when its session ended before it was answered. */
-function sessionEnded(source: SsmSource): SsmError {
-  return new SsmError({
-    kind: 'heartbeat',
-    message: 'the session ended before the Widevine renewal was answered',
-    source,
-    fatal: false,
   });
 }
 
