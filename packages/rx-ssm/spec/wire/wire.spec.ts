@@ -6,9 +6,9 @@ import {
   errorOfNoResponse,
   errorOfResponse,
   isTransient,
+  parseDone,
   parseHeartbeat,
   parseSetup,
-  parseTeardown,
   sourceProblem,
   ssmBaseUrl,
   ssmRequest,
@@ -151,10 +151,10 @@ describe('parseHeartbeat', () => {
   });
 });
 
-describe('parseTeardown and transient errors', () => {
+describe('parseDone and transient errors', () => {
   it('accepts any 2xx body and reports others as non-fatal 6002', () => {
-    expect(parseTeardown({ status: 204, body: '' }, source)).toBeUndefined();
-    expect(parseTeardown({ status: 401, body: {} }, source)).toMatchObject({
+    expect(parseDone('teardown', { status: 204, body: '' }, source)).toBeUndefined();
+    expect(parseDone('teardown', { status: 401, body: {} }, source)).toMatchObject({
       code: 6002,
       fatal: false,
     });

@@ -5,7 +5,7 @@ import type { HeldSession, SsmDevice, SsmResponse, SsmSource, SsmTransport } fro
 import {
   deviceProblem,
   parseAccountSessions,
-  parseStop,
+  parseDone,
   sourceProblem,
   VISIBLE_ID,
 } from '../wire/wire.js';
@@ -115,7 +115,7 @@ export function stopSessionWith(defaultTransport: () => SsmTransport): StopSessi
       (t) => ssmCall(t, 'stop', source, source.token ?? '', { sessionId }),
       transport ?? defaultTransport(),
       (response) => {
-        const error = parseStop(response, source);
+        const error = parseDone('stop', response, source);
         if (error) throw error;
       },
     );

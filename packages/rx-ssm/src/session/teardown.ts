@@ -1,7 +1,7 @@
 import { SsmError } from '../error.js';
 import { ignoreElements, map, type Observable, switchMap, take, tap } from '../rx.js';
 import type { SsmSource } from '../types.js';
-import { parseTeardown } from '../wire/wire.js';
+import { parseDone } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
 import { ssmCall } from './ssm-call.js';
 
@@ -39,7 +39,9 @@ export function sendTeardown(
   ctx: TeardownContext,
 ): Observable<SsmError | undefined> {
   return ssmCall(ctx.transport, 'teardown', source, sessionToken).pipe(
-    map((response) => (response instanceof SsmError ? response : parseTeardown(response, source))),
+    map((response) =>
+      response instanceof SsmError ? response : parseDone('teardown', response, source),
+    ),
     tap((error) => error && ctx.report(error)),
   );
 }

@@ -364,11 +364,6 @@ export function parseAccountSessions(
   return { sessions: heldSessionsOf(body.sessions) };
 }
 
-/** An answer to `{base}/sessions/stop`: `undefined` when the session is stopped, else the error. */
-export function parseStop(response: SsmResponse, source: SsmSource): SsmError | undefined {
-  return isOk(response.status) ? undefined : errorOfResponse('stop', response, source);
-}
-
 /**
  * What a refused licence answer said, for `LicenceAnswer.refused`: its status, and the SSM
  * error body's `errorCode` and `message` when the body is one (e.g. 1008: stopped remotely).
@@ -503,9 +498,16 @@ export function parseWidevineRenewal(
   return { answer: { sessionToken: body.sessionToken, license } };
 }
 
-/** A teardown response: `undefined` when it worked, else the error. Any 2xx body is fine. */
-export function parseTeardown(response: SsmResponse, source: SsmSource): SsmError | undefined {
-  return isOk(response.status) ? undefined : errorOfResponse('teardown', response, source);
+/**
+ * An answer whose body says nothing (a teardown, a stop): `undefined` when it worked, else the
+ * error. Any 2xx body is fine.
+ */
+export function parseDone(
+  call: 'teardown' | 'stop',
+  response: SsmResponse,
+  source: SsmSource,
+): SsmError | undefined {
+  return isOk(response.status) ? undefined : errorOfResponse(call, response, source);
 }
 
 /** Worth another try within the period: no response at all, or a 5xx. */
