@@ -419,7 +419,8 @@ export function parseSetup(
 ): { grant: SessionGrant } | { error: SsmError; orphan?: string } {
   const granted = grantedBody('setup', response, source);
   if ('error' in granted) return granted;
-  const { sessionToken, heartbeat } = granted.body;
+  const { sessionToken } = granted;
+  const { heartbeat } = granted.body;
   if (!isPeriod(heartbeat)) {
     return {
       error: malformed('setup', response, source, `with heartbeat ${JSON.stringify(heartbeat)}`),
@@ -435,23 +436,25 @@ function isPeriod(value: unknown): value is number {
 }
 
 /**
- * The body of a 2xx answer that names a session, its `sessionToken` checked, or the error of
+ * The body of a 2xx answer that names a session, and its `sessionToken` checked, or the error of
  * the call: a setup's, or a heartbeat's for a heartbeat or a Widevine renewal. A token that
- * cannot be sent back, not even in a teardown, is an error: the server expires it.
+ * cannot be sent back, not even in a teardown, is an error: the server expires it. An answer
+ * without one (missing or `null`) keeps `keptToken`, when the call may keep it.
  */
 function grantedBody(
   call: 'setup' | 'heartbeat' | 'renewal',
   response: SsmResponse,
   source: SsmSource,
-): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
+  keptToken?: string,
+): { body: Record<string, unknown>; sessionToken: string } | { error: SsmError } {
   if (!isOk(response.status)) return { error: errorOfResponse(call, response, source) };
   const body = jsonBody(response.body);
-  const token = isRecord(body) ? body.sessionToken : undefined;
+  const token = isRecord(body) ? (body.sessionToken ?? keptToken) : undefined;
   if (typeof token !== 'string' || !token) {
     return { error: malformed(call, response, source, 'without a sessionToken') };
   }
   if (!isSendable(token)) return { error: malformed(call, response, source, UNSENDABLE) };
-  return { body: body as Record<string, unknown> & { sessionToken: string } };
+  return { body: body as Record<string, unknown>, sessionToken: token };
 }
 
 /** A heartbeat response: the rotated token (and a new period, if any), or the error. */
@@ -461,7 +464,8 @@ export function parseHeartbeat(
 ): { answer: Renewal } | { error: SsmError } {
   const renewed = grantedBody('heartbeat', response, source);
   if ('error' in renewed) return renewed;
-  const { sessionToken, heartbeat } = renewed.body;
+  const { sessionToken } = renewed;
+  const { heartbeat } = renewed.body;
   return {
     answer: present({
       sessionToken,
@@ -480,22 +484,13 @@ export function parseWidevineRenewal(
   source: SsmSource,
   currentToken: string,
 ): { answer: WidevineRenewal } | { error: SsmError } {
-  const answer = jsonBody(response.body);
-  const keepsToken =
-    isOk(response.status) &&
-    isRecord(answer) &&
-    (answer.sessionToken === undefined || answer.sessionToken === null);
-  const renewed = keepsToken
-    ? { body: { ...answer, sessionToken: currentToken } }
-    : grantedBody('renewal', response, source);
+  const renewed = grantedBody('renewal', response, source, currentToken);
   if ('error' in renewed) return renewed;
-  const { body } = renewed;
+  const { body, sessionToken } = renewed;
   const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
   if (!license)
-    return {
-      error: malformed('renewal', response, source, 'without a base64 license'),
-    };
-  return { answer: { sessionToken: body.sessionToken, license } };
+    return { error: malformed('renewal', response, source, 'without a base64 license') };
+  return { answer: { sessionToken, license } };
 }
 
 /**
