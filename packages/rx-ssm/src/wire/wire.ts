@@ -355,13 +355,12 @@ function dateOf(entry: unknown, field: string): Date | undefined {
 export function parseAccountSessions(
   response: SsmResponse,
   source: SsmSource,
-): { sessions: HeldSession[] } | { error: SsmError } {
-  if (!isOk(response.status)) return { error: errorOfResponse('sessions', response, source) };
+): HeldSession[] | SsmError {
+  if (!isOk(response.status)) return errorOfResponse('sessions', response, source);
   const body = jsonBody(response.body);
-  if (!isRecord(body) || !Array.isArray(body.sessions)) {
-    return { error: malformed('sessions', response, source, 'without a sessions list') };
-  }
-  return { sessions: heldSessionsOf(body.sessions) };
+  return isRecord(body) && Array.isArray(body.sessions)
+    ? heldSessionsOf(body.sessions)
+    : malformed('sessions', response, source, 'without a sessions list');
 }
 
 /**
