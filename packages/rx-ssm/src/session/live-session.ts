@@ -322,7 +322,7 @@ function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: 
     httpStatus,
     source,
     serverCode,
-    serverMessage: typeof message === 'string' ? message : undefined,
+    serverMessage: message,
   });
 }
 

@@ -35,7 +35,7 @@ export interface RequestLane {
   /** The pending teardowns right now. */
   pendingTeardowns(): readonly PendingTeardown[];
   /** Emits once none of `teardowns` is pending any more. */
-  answered(teardowns: readonly PendingTeardown[]): Observable<void>;
+  answered(teardowns: readonly PendingTeardown[]): Observable<unknown>;
 }
 
 /**
@@ -88,7 +88,6 @@ export function requestLane(flatten: Flatten): RequestLane {
       return pending$.pipe(
         filter((now) => !teardowns.some((t) => now.includes(t))),
         take(1),
-        map(() => undefined),
       );
     },
   };

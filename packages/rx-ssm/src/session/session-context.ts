@@ -33,7 +33,7 @@ export interface SessionContext {
   /** The shortest heartbeat period used, in seconds. */
   readonly minHeartbeatSeconds: number;
   /** A session found expired on its return from the background is set up again. */
-  readonly reestablishAfterBackground: boolean;
+  readonly reestablishAfterBackground?: boolean;
   /** This installation, sent with every setup. */
   readonly device?: SsmDevice;
   /** A fresh `Idempotency-Key` per setup, when the app asked for one. */

@@ -90,7 +90,6 @@ function ssmPipeline(
       tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
       heartbeatRetries: options.heartbeatRetries ?? 2,
       minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
-      reestablishAfterBackground: options.reestablishAfterBackground ?? false,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,
       licence$: licence$ ?? NEVER,
