@@ -115,17 +115,20 @@ const CALLS: Record<SsmRequest['call'], readonly [path: string, kind: SsmErrorKi
 /** Header of the account's sessions call that names the asking device (for `sameDevice`). */
 const DEVICE_ID_HEADER = 'X-SSM-Device-Id';
 
-/** The body of one call: `{}` unless the call carries something. */
-function bodyOf(call: SsmRequest['call'], extras: RequestExtras): string {
+/**
+ * The body of one call: `{}` unless it carries something (a Widevine challenge, a setup's device,
+ * the session id to stop). JSON leaves out what is undefined: a device's name or type, and the
+ * session id of every call but a stop.
+ */
+function bodyOf(call: SsmRequest['call'], { challenge, device, sessionId }: RequestExtras): string {
   if (call === 'sessions') return '';
-  if (extras.challenge) return JSON.stringify({ challenge: toBase64(extras.challenge) });
-  if (call === 'setup' && extras.device) {
-    // JSON leaves out a name or type that is undefined.
-    const { id, name, type } = extras.device;
-    return JSON.stringify({ device: { id, name, type } });
-  }
-  if (call === 'stop') return JSON.stringify({ sessionId: extras.sessionId ?? '' });
-  return '{}';
+  return JSON.stringify(
+    challenge
+      ? { challenge: toBase64(challenge) }
+      : device
+        ? { device: { id: device.id, name: device.name, type: device.type } }
+        : { sessionId },
+  );
 }
 
 /**
