@@ -1,6 +1,5 @@
 import { SsmError, STOPPED_REMOTELY_SERVER_CODE } from '../error.js';
 import {
-  concat,
   concatMap,
   defer,
   filter,
@@ -155,9 +154,8 @@ export function liveSession(
           if ('answer' in outcome) return of(outcome.answer);
           if (!isRenewedByLicence(outcome.error)) return of(outcome);
           // The server renews this session through its licence: ask the player at once.
-          return concat(
-            of({ renewal: 'licence', tokensDue: true } as const),
-            defer(renewByLicence),
+          return defer(renewByLicence).pipe(
+            startWith<Update>({ renewal: 'licence', tokensDue: true }),
           );
         }),
       );

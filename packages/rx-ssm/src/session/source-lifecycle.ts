@@ -1,6 +1,5 @@
 import { SsmError } from '../error.js';
 import {
-  concat,
   defer,
   exhaustMap,
   filter,
@@ -48,20 +47,18 @@ export function sourceLifecycle(
     take(1),
     share(),
   );
-  const waiting$ = concat(
-    of(awaitingToken(source)),
-    timer(ctx.tokenTimeoutMs, ctx.scheduler).pipe(
-      map(() =>
-        failed(
+  const waiting$ = timer(ctx.tokenTimeoutMs, ctx.scheduler).pipe(
+    map(() =>
+      failed(
+        source,
+        new SsmError({
+          kind: 'setup',
+          message: `no content token for "${source.src}" within ${ctx.tokenTimeoutMs} ms`,
           source,
-          new SsmError({
-            kind: 'setup',
-            message: `no content token for "${source.src}" within ${ctx.tokenTimeoutMs} ms`,
-            source,
-          }),
-        ),
+        }),
       ),
     ),
+    startWith(awaitingToken(source)),
   );
   return merge(
     waiting$.pipe(takeUntil(ready$)),
@@ -109,27 +106,24 @@ function sessionRun(
     tokenAtEnd$ = setup$.pipe(
       map((outcome) => ('grant' in outcome ? outcome.grant.sessionToken : undefined)),
     );
-    return concat(
-      of(settingUp(source, reestablishing)),
-      setup$.pipe(
-        switchMap((outcome) => {
-          if ('grant' in outcome) {
-            return liveSession(source, outcome.grant, ctx, (token$) => {
-              tokenAtEnd$ = token$;
-            }).pipe(
-              switchMap((state) => {
-                if (state.status !== 'reestablish') return of(state);
-                const error = notFatal(state.error);
-                ctx.report(error);
-                return sessionRun(source, ctx, error);
-              }),
-            );
-          }
-          tokenAtEnd$ = undefined;
-          return of(failed(source, outcome.error));
-        }),
-      ),
-    ).pipe(
+    return setup$.pipe(
+      switchMap((outcome) => {
+        if ('grant' in outcome) {
+          return liveSession(source, outcome.grant, ctx, (token$) => {
+            tokenAtEnd$ = token$;
+          }).pipe(
+            switchMap((state) => {
+              if (state.status !== 'reestablish') return of(state);
+              const error = notFatal(state.error);
+              ctx.report(error);
+              return sessionRun(source, ctx, error);
+            }),
+          );
+        }
+        tokenAtEnd$ = undefined;
+        return of(failed(source, outcome.error));
+      }),
+      startWith(settingUp(source, reestablishing)),
       finalize(() => {
         abandoned = true;
         if (tokenAtEnd$) ctx.lane.queueTeardown(source, teardownSession(source, tokenAtEnd$, ctx));
