@@ -6,7 +6,6 @@ import {
   catchError,
   EMPTY,
   exhaustMap,
-  map,
   type Observable,
   of,
   Subject,
@@ -111,11 +110,13 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
     exhaustMap((sessionId) => {
       const source = snapshot.status === 'idle' ? source$.value : snapshot.source;
       if (!source) return of(noSourceToStopFor());
-      const transport = sessionOptions.transport;
-      return stopSessionOnFetch(source, sessionId, transport ? { transport } : {}).pipe(
-        map(() => undefined),
-        catchError((error: unknown) => of(error instanceof SsmError ? error : noAnswer(error))),
-      );
+      // It emits undefined once stopped, or errors with the 6004 `SsmError` (never another).
+      const stopped$ = stopSessionOnFetch(
+        source,
+        sessionId,
+        sessionOptions,
+      ) as Observable<undefined>;
+      return stopped$.pipe(catchError((error: SsmError) => of(error)));
     }),
   );
   return {
@@ -136,11 +137,6 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
 /** `stopAndRetry` with no source known: nothing to stop a session of. */
 function noSourceToStopFor(): SsmError {
   return new SsmError({ kind: 'account', message: 'no source to stop a session for' });
-}
-
-/** A failure that is not an `SsmError` (a transport that threw), as the account error it is. */
-function noAnswer(cause: unknown): SsmError {
-  return new SsmError({ kind: 'account', message: `SSM stop failed: ${String(cause)}`, cause });
 }
 
 /** Hands `value` to `subject` after a render that changed it. */
