@@ -14,6 +14,7 @@ import {
   timer,
 } from '../rx.js';
 import { type SsmSessionFactory, ssmSessionWith } from '../session/session.js';
+import { idle } from '../session/states.js';
 import { fetchTransport } from '../transports/fetch.js';
 import type {
   AppState,
@@ -78,8 +79,6 @@ export interface UseSsmSession {
   /** The 6004 `account` error of the last `stopAndRetry` that failed; cleared by the next one. */
   stopError: SsmError | undefined;
 }
-
-const idle: SsmState = { status: 'idle' };
 
 /** The source that wants a session: none while not playing (stopped, or not started yet). */
 const wanted = ({ source, playing = true }: SsmSessionProps) => (playing ? source : null);
