@@ -319,9 +319,10 @@ function limitOf(body: Record<string, unknown>): {
  */
 export function heldSessionsOf(entries: readonly unknown[]): HeldSession[] {
   return entries.slice(0, 1000).flatMap((entry): HeldSession[] => {
-    const { sessionId, contentId, device, sameDevice } = isRecord(entry) ? entry : {};
-    const startedAt = dateOf(entry, 'startedAt');
-    const renewedAt = dateOf(entry, 'renewedAt');
+    if (!isRecord(entry)) return [];
+    const { sessionId, contentId, device, sameDevice } = entry;
+    const startedAt = dateOf(entry.startedAt);
+    const renewedAt = dateOf(entry.renewedAt);
     const { name, type } = isRecord(device) ? device : {};
     return typeof sessionId === 'string' &&
       sessionId &&
@@ -347,10 +348,9 @@ function textOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The ISO 8601 text at `field` of `entry` as a `Date`, `undefined` when it is not one. */
-function dateOf(entry: unknown, field: string): Date | undefined {
-  const text = isRecord(entry) ? textOf(entry[field]) : undefined;
-  const date = new Date(text ?? Number.NaN);
+/** An ISO 8601 text as a `Date`, `undefined` when it is not one. */
+function dateOf(text: unknown): Date | undefined {
+  const date = new Date(textOf(text) ?? Number.NaN);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
