@@ -249,10 +249,10 @@ export function liveSession(
     };
 
     const fromTicks$ = heartbeatTicks(period$, ctx.appState$, ctx.scheduler).pipe(
-      ctx.mode.ticks((tick) =>
+      ctx.mode.ticks((catchUp) =>
         (renewal === 'heartbeat' ? heartbeat() : renewByLicence()).pipe(
           map((update) =>
-            tick.catchUp && 'error' in update
+            catchUp && 'error' in update
               ? {
                   ...update,
                   // A session stopped from another device is not set up again behind its back.
