@@ -145,9 +145,8 @@ function useLatest<T>(subject: BehaviorSubject<T>, value: T): void {
   }, [subject, value]);
 }
 
-/** The holders of a limit refusal, when the state is one. */
-const heldByOf = (state: SsmState) =>
-  state.status === 'error' && state.error.isSessionLimit ? state.error.heldBy : undefined;
+/** The holders of a limit refusal, when the state is one (only a 1007 answer lists them). */
+const heldByOf = (state: SsmState) => (state.status === 'error' ? state.error.heldBy : undefined);
 
 /**
  * An SSM session owned by a React component: set up when it mounts with a source, torn down
@@ -186,7 +185,7 @@ export function useSsmSession(
   // A `licence$` taken away keeps the one the pipeline has.
   useLatest(intents.licence$, licence$ ?? intents.licence$.value);
   const play = useCallback(() => intents.play$.next(), [intents]);
-  const [stopError, setStopError] = useState<SsmError | undefined>(undefined);
+  const [stopError, setStopError] = useState<SsmError>();
   useEffect(() => {
     const subscription = store.stopped$.subscribe((error) => {
       setStopError(error);
