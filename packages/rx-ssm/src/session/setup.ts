@@ -64,7 +64,7 @@ function setupOnce(source: SsmSource, ctx: SessionContext): Observable<SetupOutc
     switchMap((response) => {
       if (response instanceof SsmError) return of({ error: response });
       const parsed = parseSetup(response, source);
-      if ('grant' in parsed || parsed.orphan === undefined) return of(parsed);
+      if ('grant' in parsed || !parsed.orphan) return of(parsed);
       return sendTeardown(source, parsed.orphan, ctx).pipe(map(() => ({ error: parsed.error })));
     }),
   );

@@ -246,10 +246,12 @@ export function errorOfResponse(
 ): SsmError {
   const body = jsonBody(response.body);
   const { serverCode, message: serverMessage } = errorBodyOf(body);
-  const limit = serverCode === SESSION_LIMIT_SERVER_CODE && isRecord(body) ? limitOf(body) : {};
+  // A server code is only ever read from an object body.
+  const limit =
+    serverCode === SESSION_LIMIT_SERVER_CODE ? limitOf(body as Record<string, unknown>) : {};
   const detail = [
     serverCode !== undefined && `server code ${serverCode}`,
-    limit.rule !== undefined && `rule ${limit.rule}`,
+    limit.rule && `rule ${limit.rule}`,
     serverMessage !== undefined && `"${serverMessage}"`,
     serverCode === undefined && !isRecord(body) && statusCause(response.status, response.body),
   ]
