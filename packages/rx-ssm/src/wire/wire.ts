@@ -454,11 +454,14 @@ function grantedBody(
   if (!isOk(response.status)) return { error: errorOfResponse(call, response, source) };
   const body = jsonBody(response.body);
   const token = isRecord(body) ? (body.sessionToken ?? keptToken) : undefined;
-  if (typeof token !== 'string' || !token) {
-    return { error: malformed(call, response, source, 'without a sessionToken') };
-  }
-  if (!isSendable(token)) return { error: malformed(call, response, source, UNSENDABLE) };
-  return { body: body as Record<string, unknown>, sessionToken: token };
+  const why =
+    typeof token !== 'string' || !token
+      ? 'without a sessionToken'
+      : isSendable(token)
+        ? undefined
+        : 'with a sessionToken a header cannot carry';
+  if (why) return { error: malformed(call, response, source, why) };
+  return { body: body as Record<string, unknown>, sessionToken: token as string };
 }
 
 /** A heartbeat response: the rotated token (and a new period, if any), or the error. */
@@ -524,7 +527,6 @@ export function isRenewedByLicence(error: SsmError): boolean {
 
 /** What a session token must look like to go back out in a header: visible ASCII. */
 const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
-const UNSENDABLE = 'with a sessionToken a header cannot carry';
 
 /** A session token that can be sent as (part of) a header value. */
 export function isSendable(token: string): boolean {
