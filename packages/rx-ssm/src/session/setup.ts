@@ -28,15 +28,14 @@ export function setupSession(
   ctx: SessionContext,
   abandoned: () => boolean,
 ): Observable<SetupOutcome> {
+  // Each try is skipped, with no outcome, if the session was abandoned by its turn.
+  const setup$ = defer(() => (abandoned() ? EMPTY : setupOnce(source, ctx)));
   return defer(() => {
-    if (abandoned()) return EMPTY;
     const earlierTeardowns = ctx.lane.pendingTeardowns();
-    return setupOnce(source, ctx).pipe(
+    return setup$.pipe(
       switchMap((outcome) =>
         'error' in outcome && outcome.error.isSessionLimit && earlierTeardowns.length > 0
-          ? ctx.lane
-              .answered(earlierTeardowns)
-              .pipe(switchMap(() => (abandoned() ? EMPTY : setupOnce(source, ctx))))
+          ? ctx.lane.answered(earlierTeardowns).pipe(switchMap(() => setup$))
           : of(outcome),
       ),
     );
