@@ -3,6 +3,7 @@ import {
   asyncScheduler,
   defer,
   distinctUntilChanged,
+  filter,
   ignoreElements,
   map,
   merge,
@@ -34,7 +35,7 @@ import { asyncMode, syncMode } from './mode.js';
 import { requestLane } from './request-lane.js';
 import type { SessionContext, WidevineJob } from './session-context.js';
 import { diagnosedSources } from './source-diagnostics.js';
-import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
+import { sourceLifecycle } from './source-lifecycle.js';
 import { failed, idle, tearingDown } from './states.js';
 import { sameSession, wantedSource } from './wanted-source.js';
 
@@ -118,7 +119,11 @@ function ssmPipeline(
         const problem = sourceProblem(source) ?? deviceProblem(ctx.device);
         if (problem)
           return of(failed(source, new SsmError({ kind: 'setup', message: problem, source })));
-        return sourceLifecycle(source, wanted$.pipe(updatesOf(source.src)), ctx);
+        // Its updates: the wanted sources with its `src` (a token that came later).
+        const updates$ = wanted$.pipe(
+          filter((update): update is SsmSource => update?.src === source.src),
+        );
+        return sourceLifecycle(source, updates$, ctx);
       }),
       tap((state) => state.status === 'error' && ctx.report(state.error)),
     );

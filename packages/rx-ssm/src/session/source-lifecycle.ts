@@ -142,7 +142,3 @@ function notFatal(error: SsmError): SsmError {
     cause: error,
   });
 }
-
-/** Updates of `source$` for the source whose `src` is given. */
-export const updatesOf = (src: string) => (want$: Observable<SsmSource | null>) =>
-  want$.pipe(filter((update): update is SsmSource => update?.src === src));
