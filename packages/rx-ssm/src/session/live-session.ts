@@ -120,12 +120,12 @@ export function liveSession(
     ): Observable<RenewalOutcome<T>> =>
       defer(() => {
         const sent = sessionToken;
-        const outcome$ = ctx.lane.detach(
-          ssmCall(ctx.transport, call, source, sent, extras).pipe(
-            map((response) =>
-              response instanceof SsmError ? { error: response } : parse(response, source, sent),
-            ),
+        // One call, replayed to the teardown that waits for it: the calls lane holds it to its end.
+        const outcome$ = ssmCall(ctx.transport, call, source, sent, extras).pipe(
+          map((response) =>
+            response instanceof SsmError ? { error: response } : parse(response, source, sent),
           ),
+          share({ connector: () => new ReplaySubject(), resetOnComplete: false }),
         );
         // After a refusal (4xx) the session is dead and needs no teardown, but for a 1008.
         tokenAtEnd(
