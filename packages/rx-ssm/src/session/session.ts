@@ -3,6 +3,7 @@ import {
   asyncScheduler,
   defer,
   distinctUntilChanged,
+  EMPTY,
   filter,
   ignoreElements,
   map,
@@ -128,10 +129,8 @@ function ssmPipeline(
       tap((state) => state.status === 'error' && ctx.report(state.error)),
     );
     // The shared intents stay connected for as long as the pipeline runs.
-    const held = [appState$, play$, licence$].flatMap((intent) =>
-      intent ? [intent.pipe(ignoreElements())] : [],
-    );
-    return merge(...held, states$);
+    const held$ = merge(appState$ ?? EMPTY, play$ ?? EMPTY, licence$ ?? EMPTY);
+    return merge(held$.pipe(ignoreElements()), states$);
   }).pipe(share({ connector: () => new ReplaySubject<SsmState>(1) }));
 
   const running$ = state$.pipe(ignoreElements());
