@@ -1,4 +1,4 @@
-import type { SsmIntents, SsmOptions } from '../types.js';
+import type { SsmIntents } from '../types.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
@@ -87,10 +87,6 @@ export function checkIntents(intents: unknown, options: unknown): asserts intent
   if (!isObject(intents)) throw wrong('intents', intents);
   if (!isObservable(intents.source$)) throw wrong('intents.source$', intents.source$);
   checkFields('intents', intents, INTENTS);
-  checkOptions(options);
-}
-
-function checkOptions(options: unknown): asserts options is SsmOptions | undefined {
   if (options === undefined) return;
   if (!isObject(options)) throw wrong('options', options);
   checkFields('options', options, OPTIONS);
