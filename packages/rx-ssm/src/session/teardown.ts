@@ -1,5 +1,5 @@
 import { SsmError } from '../error.js';
-import { ignoreElements, map, type Observable, switchMap, take, tap } from '../rx.js';
+import { ignoreElements, map, type Observable, switchMap, tap } from '../rx.js';
 import type { SsmSource } from '../types.js';
 import { parseDone } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
@@ -22,8 +22,8 @@ export function teardownSession(
   token$: Observable<string | undefined>,
   ctx: TeardownContext,
 ): Observable<never> {
+  // Every token$ (a replayed answer, or of(token)) gives at most one token.
   return token$.pipe(
-    take(1),
     switchMap((token) => (token ? sendTeardown(source, token, ctx) : [])),
     ignoreElements(),
   );
