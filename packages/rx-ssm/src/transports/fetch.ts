@@ -67,7 +67,7 @@ async function cappedText(response: Response, maxBytes: number): Promise<string>
   const declared = Number(response.headers?.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw answerTooLarge(maxBytes);
   const body = response.body;
-  if (!body || typeof body.getReader !== 'function' || typeof TextDecoder === 'undefined') {
+  if (typeof body?.getReader !== 'function' || typeof TextDecoder === 'undefined') {
     const text = await response.text();
     if (utf8Length(text) > maxBytes) throw answerTooLarge(maxBytes);
     return text;
