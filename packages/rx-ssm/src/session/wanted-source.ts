@@ -49,9 +49,12 @@ export function wantedSource(
   );
 }
 
-/** A source that names an SSM service. Anything else (including `null`) needs no session. */
+/**
+ * A source that names an SSM service. Anything else (`null`, or a value that is no object and so
+ * has no `ssmServerUrl`) needs no session.
+ */
 function needsSession(source: SsmSource | null): source is SsmSource {
-  return typeof source === 'object' && source !== null && source.ssmServerUrl !== undefined;
+  return source?.ssmServerUrl !== undefined;
 }
 
 /** Two wanted sources are the same session when they share `src`. */

@@ -188,10 +188,10 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** The bytes of a base64 (or base64url) text; `undefined` when it is not base64. */
-function fromBase64(text: string): Uint8Array | undefined {
+/** The bytes of a base64 (or base64url) text; `undefined` when it is not base64 or not text. */
+function fromBase64(text: unknown): Uint8Array | undefined {
   try {
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const binary = atob((text as string).replace(/-/g, '+').replace(/_/g, '/'));
     return Uint8Array.from(binary, (char) => char.charCodeAt(0));
   } catch {
     return undefined;
@@ -494,7 +494,7 @@ export function parseWidevineRenewal(
   const renewed = grantedBody('renewal', response, source, currentToken);
   if ('error' in renewed) return renewed;
   const { body, sessionToken } = renewed;
-  const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
+  const license = fromBase64(body.license);
   if (!license)
     return { error: malformed('renewal', response, source, 'without a base64 license') };
   return { answer: { sessionToken, license } };
