@@ -51,7 +51,8 @@ export function heartbeatTicks(
         const due = lastTickAt + periodMs - scheduler.now();
         const catchUp = wasBackground && due <= 0;
         wasBackground = false;
-        return timer(Math.max(0, due), periodMs, scheduler).pipe(
+        // A due time past (after the background) fires at once: timer counts it as 0.
+        return timer(due, periodMs, scheduler).pipe(
           map((n) => {
             lastTickAt = scheduler.now();
             return catchUp && n === 0;
