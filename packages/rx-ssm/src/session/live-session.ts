@@ -109,8 +109,9 @@ export function liveSession(
     const toLicenceMode = new Subject<void>();
     // This session's renewal calls, one at a time: each uses the token the one before brought,
     // and each runs to its answer even if the session ends meanwhile (a teardown waits for it).
+    // Until one does, the teardown uses the grant's token, which the lifecycle reads from the
+    // setup's answer.
     const calls = requestLane(concatMap);
-    tokenAtEnd(of(sessionToken));
 
     /** One renewal call with the current token; a teardown meanwhile waits for its answer. */
     const sendRenewal = <T extends { sessionToken: string }>(
