@@ -4,7 +4,6 @@ import {
   map,
   NEVER,
   type Observable,
-  of,
   type SchedulerLike,
   switchMap,
   timer,
@@ -37,25 +36,27 @@ export function heartbeatTicks(
       map((state) => state !== 'background'),
       distinctUntilChanged(),
     );
-    // The period in the foreground (read again on each return: it replays its current value),
-    // `null` in the background.
+    // The period, read again on each return to the foreground: it replays its current value.
     const period$ = periodSeconds$.pipe(distinctUntilChanged());
     return foreground$.pipe(
-      switchMap((foreground) => (foreground ? period$ : of(null))),
-      switchMap((seconds) => {
-        if (seconds === null) {
+      switchMap((foreground) => {
+        if (!foreground) {
           wasBackground = true;
           return NEVER;
         }
-        const periodMs = seconds * 1000;
-        const due = lastTickAt + periodMs - scheduler.now();
-        const catchUp = wasBackground && due <= 0;
-        wasBackground = false;
-        // A due time past (after the background) fires at once: timer counts it as 0.
-        return timer(due, periodMs, scheduler).pipe(
-          map((n) => {
-            lastTickAt = scheduler.now();
-            return catchUp && n === 0;
+        return period$.pipe(
+          switchMap((seconds) => {
+            const periodMs = seconds * 1000;
+            const due = lastTickAt + periodMs - scheduler.now();
+            const catchUp = wasBackground && due <= 0;
+            wasBackground = false;
+            // A due time past (after the background) fires at once: timer counts it as 0.
+            return timer(due, periodMs, scheduler).pipe(
+              map((n) => {
+                lastTickAt = scheduler.now();
+                return catchUp && n === 0;
+              }),
+            );
           }),
         );
       }),
