@@ -9,11 +9,9 @@ import {
   NEVER,
   type Observable,
   of,
-  share,
   startWith,
   switchMap,
   take,
-  takeUntil,
   timer,
 } from '../rx.js';
 import type { SsmSource, SsmState } from '../types.js';
@@ -40,13 +38,6 @@ export function sourceLifecycle(
   ctx: SessionContext,
 ): Observable<SsmState> {
   if (source.token) return sessionRuns(source, ctx);
-  // Not `first`: a source$ that completes before the token came must end in the token timeout's
-  // setup error, as the contract says of every SSM failure, never in an EmptyError.
-  const ready$ = updates$.pipe(
-    filter((update) => !!update.token),
-    take(1),
-    share(),
-  );
   const waiting$ = timer(ctx.tokenTimeoutMs, ctx.scheduler).pipe(
     map(() =>
       failed(
@@ -61,8 +52,15 @@ export function sourceLifecycle(
     startWith(awaitingToken(source)),
   );
   return merge(
-    waiting$.pipe(takeUntil(ready$)),
-    ready$.pipe(switchMap((update) => sessionRuns(update, ctx))),
+    // Waiting until the first update with a token, then its session runs. Not `first`: a
+    // source$ that completes before the token came must end in the token timeout's setup error,
+    // as the contract says of every SSM failure, never in an EmptyError.
+    updates$.pipe(
+      filter((update) => !!update.token),
+      take(1),
+      startWith(undefined),
+      switchMap((update) => (update ? sessionRuns(update, ctx) : waiting$)),
+    ),
     // Held open as every other lifecycle is: a source$ that completed ends nothing by itself.
     NEVER,
   );
