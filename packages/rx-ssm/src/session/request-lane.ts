@@ -64,7 +64,8 @@ export function requestLane(flatten: Flatten): RequestLane {
         catchError(() => EMPTY),
       ),
     );
-    return outcome.asObservable();
+    // Read as an Observable, by the SDK's own steps only.
+    return outcome;
   };
 
   return {
