@@ -77,7 +77,7 @@ export class SsmError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     // `kind`, and each other field only when known: `httpStatus` is absent when no response came.
     for (const [field, value] of Object.entries(known)) {
-      if (value !== undefined) Object.assign(this, { [field]: value });
+      if (value !== undefined) (this as Record<string, unknown>)[field] = value;
     }
     this.code = codeOf[this.kind];
     this.fatal = fatal ?? (this.kind !== 'teardown' && this.kind !== 'account');
