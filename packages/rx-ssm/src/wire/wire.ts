@@ -289,10 +289,10 @@ function callError(
 /** The `errorCode` and `message` of an SSM error body, each when it has the right type. */
 function errorBodyOf(body: unknown): { serverCode?: number; message?: string } {
   const { errorCode, message } = isRecord(body) ? body : {};
-  return {
-    ...(typeof errorCode === 'number' && { serverCode: errorCode }),
-    ...(typeof message === 'string' && { message }),
-  };
+  return present({
+    serverCode: typeof errorCode === 'number' ? errorCode : undefined,
+    message: textOf(message),
+  });
 }
 
 const RULES: readonly SsmLimitRule[] = [
