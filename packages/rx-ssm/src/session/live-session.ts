@@ -287,7 +287,7 @@ export function liveSession(
         toLicenceMode.next();
         changed = true;
       }
-      tokensDue ||= update.tokensDue === true;
+      tokensDue ||= !!update.tokensDue;
       if (update.heartbeatSeconds !== undefined) {
         const next = usablePeriod(update.heartbeatSeconds, source, ctx);
         changed ||= next !== period;

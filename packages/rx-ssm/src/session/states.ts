@@ -28,7 +28,7 @@ export const active = (
   source: SsmSource,
   sessionToken: string,
   heartbeatSeconds: number,
-  renewal: SsmRenewalMode = 'heartbeat',
+  renewal: SsmRenewalMode,
 ): SsmState => ({
   status: 'active',
   source,
