@@ -525,12 +525,15 @@ export function isRenewedByLicence(error: SsmError): boolean {
   return error.serverCode === RENEWED_BY_LICENCE_SERVER_CODE;
 }
 
-/** What a session token must look like to go back out in a header: visible ASCII. */
-const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
+/**
+ * What a session token must look like to go back out in a header: 1 to 4096 visible ASCII
+ * characters but the comma, which separates it from the content token.
+ */
+const SENDABLE_TOKEN = /^[\x21-\x2b\x2d-\x7e]{1,4096}$/;
 
 /** A session token that can be sent as (part of) a header value. */
 export function isSendable(token: string): boolean {
-  return token.length <= 4096 && SENDABLE_TOKEN.test(token) && !token.includes(',');
+  return SENDABLE_TOKEN.test(token);
 }
 
 /**
