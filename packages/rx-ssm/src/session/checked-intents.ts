@@ -7,8 +7,8 @@ const hasMethods = (value: unknown, ...names: string[]): boolean =>
   isObject(value) && names.every((name) => typeof value[name] === 'function');
 
 const isObservable = (value: unknown) => hasMethods(value, 'subscribe', 'pipe');
-const isCount = (value: unknown) =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+// Number.isFinite is false for anything that is not a finite number, without coercing it.
+const isCount = (value: unknown) => Number.isFinite(value) && (value as number) >= 0;
 const isFunction = (value: unknown) => typeof value === 'function';
 const isBoolean = (value: unknown) => typeof value === 'boolean';
 

@@ -436,7 +436,8 @@ export function parseSetup(
 
 /** A period a server may give: a positive, finite number of seconds. */
 function isPeriod(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+  // Number.isFinite is false for anything that is not a finite number, without coercing it.
+  return Number.isFinite(value) && (value as number) > 0;
 }
 
 /**
