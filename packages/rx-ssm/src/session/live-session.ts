@@ -179,9 +179,9 @@ export function liveSession(
       share(),
     );
     // In licence mode, an answer that renewed the licence without naming a next token (a
-    // FairPlay server that keeps the token) renews the session with the token it has.
-    const keepsToken = (answer: LicenceAnswer) =>
-      answer.renewed === true && answer.sessionToken === undefined && renewal === 'licence';
+    // FairPlay server that keeps the token) renews the session with the token it has. Asked
+    // only of answers that name no token.
+    const keepsToken = (answer: LicenceAnswer) => answer.renewed === true && renewal === 'licence';
     const tokenAnswers$ = answers$.pipe(
       filter((answer) => answer.sessionToken !== undefined || keepsToken(answer)),
     );
