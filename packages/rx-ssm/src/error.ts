@@ -55,9 +55,9 @@ export interface SsmErrorInit {
  */
 export class SsmError extends Error {
   override readonly name = 'SsmError';
-  readonly code: SsmErrorCode;
+  declare readonly code: SsmErrorCode;
   declare readonly kind: SsmErrorKind;
-  readonly fatal: boolean;
+  declare readonly fatal: boolean;
   declare readonly httpStatus?: number;
   declare readonly serverCode?: number;
   declare readonly serverMessage?: string;
