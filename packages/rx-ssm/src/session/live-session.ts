@@ -213,39 +213,37 @@ export function liveSession(
     );
 
     /**
-     * A Widevine renewal: its caller gets the licence bytes after `active` has the new token, or
-     * the error. The reply takes its first answer only, so the session's end (a zap, a stop) can
-     * hand it the answer of the request in flight, and the teardown uses the token it brought.
+     * A Widevine renewal. Its caller gets the answer of its latest try when the renewal ends:
+     * answered (after `active` has the new token), failed, or cut short by the session's end (a
+     * zap, a stop), which leaves the request in flight to run to its answer; the teardown uses
+     * the token it brought.
      */
     const widevineRenewal = (job: WidevineJob): Observable<Update> => {
       // Set on subscribe, before anything can end the renewal.
-      let inFlight!: Observable<RenewalOutcome<WidevineRenewal>>;
-      const reply = (outcome: RenewalOutcome<WidevineRenewal>) => {
-        if ('error' in outcome) return job.reply.error(outcome.error);
-        job.reply.next(outcome.answer.license);
-        job.reply.complete();
-      };
+      let latest!: Observable<RenewalOutcome<WidevineRenewal>>;
       return renewalCall(
         defer(() => {
-          inFlight = calls.queue(
+          latest = calls.queue(
             sendRenewal('renewal', parseWidevineRenewal, { challenge: job.challenge }),
           );
-          return inFlight;
+          return latest;
         }),
         () => period,
         ctx,
       ).pipe(
-        mergeMap((outcome): Observable<Update> => {
-          if ('error' in outcome) {
-            reply(outcome);
-            return of(outcome);
-          }
-          // `active` has the new token before the caller hands the licence to the CDM.
-          return of<Update>({ sessionToken: outcome.answer.sessionToken, renewal: 'licence' }).pipe(
-            finalize(() => reply(outcome)),
-          );
-        }),
-        finalize(() => inFlight.subscribe(reply)),
+        map(
+          (outcome): Update =>
+            'error' in outcome
+              ? outcome
+              : { sessionToken: outcome.answer.sessionToken, renewal: 'licence' },
+        ),
+        finalize(() =>
+          latest.subscribe((outcome) => {
+            if ('error' in outcome) return job.reply.error(outcome.error);
+            job.reply.next(outcome.answer.license);
+            job.reply.complete();
+          }),
+        ),
       );
     };
 
