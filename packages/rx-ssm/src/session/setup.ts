@@ -64,7 +64,7 @@ function setupOnce(source: SsmSource, ctx: SessionContext): Observable<SetupOutc
       if (response instanceof SsmError) return of({ error: response });
       const parsed = parseSetup(response, source);
       if ('grant' in parsed || !parsed.orphan) return of(parsed);
-      return sendTeardown(source, parsed.orphan, ctx).pipe(map(() => ({ error: parsed.error })));
+      return sendTeardown(source, parsed.orphan, ctx).pipe(map(() => parsed));
     }),
   );
 }
