@@ -123,18 +123,14 @@ describe('parseSetup', () => {
 describe('parseHeartbeat', () => {
   it('reads the rotated token, and a new period only when valid', () => {
     expect(parseHeartbeat({ status: 200, body: { sessionToken: 'S2' } }, source)).toEqual({
-      answer: { sessionToken: 'S2' },
+      sessionToken: 'S2',
     });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: 3 } }, source),
-    ).toEqual({
-      answer: { sessionToken: 'S2', heartbeatSeconds: 3 },
-    });
+    ).toEqual({ sessionToken: 'S2', heartbeatSeconds: 3 });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: -3 } }, source),
-    ).toEqual({
-      answer: { sessionToken: 'S2' },
-    });
+    ).toEqual({ sessionToken: 'S2' });
   });
 
   it('fails without a token, and on a non-2xx', () => {

@@ -132,7 +132,7 @@ export function liveSession(
         tokenAtEnd(
           outcome$.pipe(
             map((outcome) => {
-              if ('answer' in outcome) return outcome.answer.sessionToken;
+              if (!('error' in outcome)) return outcome.sessionToken;
               // A session stopped remotely still gets its teardown, best effort: nothing is left.
               return isTransient(outcome.error) || outcome.error.isStoppedRemotely
                 ? sent
@@ -152,8 +152,7 @@ export function liveSession(
         // A licence answer that switched the session meanwhile has the newer token.
         takeUntil(toLicenceMode),
         mergeMap((outcome): Observable<Update> => {
-          if ('answer' in outcome) return of(outcome.answer);
-          if (!isRenewedByLicence(outcome.error)) return of(outcome);
+          if (!('error' in outcome && isRenewedByLicence(outcome.error))) return of(outcome);
           // The server renews this session through its licence: ask the player at once.
           return defer(renewByLicence).pipe(
             startWith<Update>({ renewal: 'licence', tokensDue: true }),
@@ -235,12 +234,12 @@ export function liveSession(
           (outcome): Update =>
             'error' in outcome
               ? outcome
-              : { sessionToken: outcome.answer.sessionToken, renewal: 'licence' },
+              : { sessionToken: outcome.sessionToken, renewal: 'licence' },
         ),
         finalize(() =>
           latest.subscribe((outcome) => {
             if ('error' in outcome) return job.reply.error(outcome.error);
-            job.reply.next(outcome.answer.license);
+            job.reply.next(outcome.license);
             job.reply.complete();
           }),
         ),

@@ -469,17 +469,12 @@ function grantedBody(
 export function parseHeartbeat(
   response: SsmResponse,
   source: SsmSource,
-): { answer: Renewal } | { error: SsmError } {
+): Renewal | { error: SsmError } {
   const renewed = grantedBody('heartbeat', response, source);
   if ('error' in renewed) return renewed;
   const { sessionToken } = renewed;
   const { heartbeat } = renewed.body;
-  return {
-    answer: present({
-      sessionToken,
-      heartbeatSeconds: isPeriod(heartbeat) ? heartbeat : undefined,
-    }),
-  };
+  return present({ sessionToken, heartbeatSeconds: isPeriod(heartbeat) ? heartbeat : undefined });
 }
 
 /**
@@ -491,14 +486,14 @@ export function parseWidevineRenewal(
   response: SsmResponse,
   source: SsmSource,
   currentToken: string,
-): { answer: WidevineRenewal } | { error: SsmError } {
+): WidevineRenewal | { error: SsmError } {
   const renewed = grantedBody('renewal', response, source, currentToken);
   if ('error' in renewed) return renewed;
   const { body, sessionToken } = renewed;
   const license = fromBase64(body.license);
   if (!license)
     return { error: malformed('renewal', response, source, 'without a base64 license') };
-  return { answer: { sessionToken, license } };
+  return { sessionToken, license };
 }
 
 /**
