@@ -151,13 +151,15 @@ export function liveSession(
       ).pipe(
         // A licence answer that switched the session meanwhile has the newer token.
         takeUntil(toLicenceMode),
-        mergeMap((outcome): Observable<Update> => {
-          if (!('error' in outcome && isRenewedByLicence(outcome.error))) return of(outcome);
-          // The server renews this session through its licence: ask the player at once.
-          return defer(renewByLicence).pipe(
-            startWith<Update>({ renewal: 'licence', tokensDue: true }),
-          );
-        }),
+        // Refused as renewed by its licence (1006): ask the player at once.
+        mergeMap(
+          (outcome): Observable<Update> =>
+            'error' in outcome && isRenewedByLicence(outcome.error)
+              ? defer(renewByLicence).pipe(
+                  startWith<Update>({ renewal: 'licence', tokensDue: true }),
+                )
+              : of(outcome),
+        ),
       );
 
     const renewByLicence = (): Observable<Update> =>
