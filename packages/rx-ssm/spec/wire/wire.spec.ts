@@ -49,13 +49,12 @@ describe('ssmRequest', () => {
 describe('parseSetup', () => {
   it('accepts a token and a positive period, as JSON or as text', () => {
     expect(parseSetup({ status: 200, body: { sessionToken: 'S', heartbeat: 5 } }, source)).toEqual({
-      grant: { sessionToken: 'S', heartbeatSeconds: 5 },
+      sessionToken: 'S',
+      heartbeatSeconds: 5,
     });
     expect(
       parseSetup({ status: 200, body: '{"sessionToken":"S","heartbeat":0.5}' }, source),
-    ).toEqual({
-      grant: { sessionToken: 'S', heartbeatSeconds: 0.5 },
-    });
+    ).toEqual({ sessionToken: 'S', heartbeatSeconds: 0.5 });
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { ssmCall } from './ssm-call.js';
 import { sendTeardown } from './teardown.js';
 
 /** How a setup ended. */
-export type SetupOutcome = { grant: SessionGrant } | { error: SsmError };
+export type SetupOutcome = SessionGrant | { error: SsmError };
 
 /**
  * Sets up a session for `source` (which carries its content token). Skipped, with no outcome,
@@ -63,8 +63,9 @@ function setupOnce(source: SsmSource, ctx: SessionContext): Observable<SetupOutc
     switchMap((response) => {
       if (response instanceof SsmError) return of({ error: response });
       const parsed = parseSetup(response, source);
-      if ('grant' in parsed || !parsed.orphan) return of(parsed);
-      return sendTeardown(source, parsed.orphan, ctx).pipe(map(() => parsed));
+      return 'orphan' in parsed && parsed.orphan
+        ? sendTeardown(source, parsed.orphan, ctx).pipe(map(() => parsed))
+        : of(parsed);
     }),
   );
 }

@@ -102,12 +102,12 @@ function sessionRun(
     let tokenAtEnd$: Observable<string | undefined> | undefined;
     const setup$ = ctx.lane.queue(setupSession(source, ctx, () => abandoned));
     tokenAtEnd$ = setup$.pipe(
-      map((outcome) => ('grant' in outcome ? outcome.grant.sessionToken : undefined)),
+      map((outcome) => ('error' in outcome ? undefined : outcome.sessionToken)),
     );
     return setup$.pipe(
       switchMap((outcome) => {
-        if ('grant' in outcome) {
-          return liveSession(source, outcome.grant, ctx, (token$) => {
+        if (!('error' in outcome)) {
+          return liveSession(source, outcome, ctx, (token$) => {
             tokenAtEnd$ = token$;
           }).pipe(
             switchMap((state) => {

@@ -420,7 +420,7 @@ function malformed(
 export function parseSetup(
   response: SsmResponse,
   source: SsmSource,
-): { grant: SessionGrant } | { error: SsmError; orphan?: string } {
+): SessionGrant | { error: SsmError; orphan?: string } {
   const granted = grantedBody('setup', response, source);
   if ('error' in granted) return granted;
   const { sessionToken } = granted;
@@ -431,7 +431,7 @@ export function parseSetup(
       orphan: sessionToken,
     };
   }
-  return { grant: { sessionToken, heartbeatSeconds: heartbeat } };
+  return { sessionToken, heartbeatSeconds: heartbeat };
 }
 
 /** A period a server may give: a positive, finite number of seconds. */
