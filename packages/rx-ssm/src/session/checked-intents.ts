@@ -3,8 +3,9 @@ import type { SsmIntents } from '../types.js';
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
-const hasMethods = (value: unknown, ...names: string[]): boolean =>
-  isObject(value) && names.every((name) => typeof value[name] === 'function');
+/** An object with the two methods named. */
+const hasMethods = (value: unknown, first: string, second: string): boolean =>
+  isObject(value) && typeof value[first] === 'function' && typeof value[second] === 'function';
 
 const isObservable = (value: unknown) => hasMethods(value, 'subscribe', 'pipe');
 // Number.isFinite is false for anything that is not a finite number, without coercing it.
