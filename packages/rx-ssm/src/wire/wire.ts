@@ -200,7 +200,9 @@ function fromBase64(text: unknown): Uint8Array | undefined {
 
 /** `fields` without those that are `undefined`: what the SDK hands out has them absent. */
 function present<T extends object>(fields: T): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+  // Each caller hands over an object literal of its own: the fields go from it in place.
+  for (const key in fields) if (fields[key] === undefined) delete fields[key];
+  return fields;
 }
 
 /** The response body as JSON, when it is JSON (transports may hand over text). */
