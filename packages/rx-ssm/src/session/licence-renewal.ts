@@ -34,11 +34,11 @@ export function licenceRenewal(
   renewal: () => SsmRenewal,
   tokenAnswers$: Observable<LicenceAnswer> | undefined,
   periodSeconds: number,
-  ctx: Pick<SessionContext, 'askRenewal' | 'heartbeatRetries' | 'scheduler'>,
+  ctx: Pick<SessionContext, 'renewals' | 'heartbeatRetries' | 'scheduler'>,
 ): Observable<{ error: SsmError }> {
   const slice = (periodSeconds * 1000) / (ctx.heartbeatRetries + 1);
   return defer(() => {
-    ctx.askRenewal(renewal());
+    ctx.renewals.next(renewal());
     // None within the slice, or answers that end before one came: a failed try. A Widevine
     // session is only asked.
     return tokenAnswers$

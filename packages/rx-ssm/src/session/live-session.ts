@@ -328,7 +328,7 @@ function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: 
 function usablePeriod(seconds: number, source: SsmSource, ctx: SessionContext): number {
   const used = clampPeriod(seconds, ctx.minHeartbeatSeconds);
   if (used !== seconds) {
-    ctx.diagnose({
+    ctx.diagnostics.next({
       kind: 'heartbeat-clamped',
       source,
       requestedSeconds: seconds,

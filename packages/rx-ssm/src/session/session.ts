@@ -96,9 +96,9 @@ function ssmPipeline(
       play$: play$ ?? NEVER,
       licence$: licence$ ?? NEVER,
       widevine$: widevine,
-      report: (error) => errors.next(error),
-      askRenewal: (renewal) => renewals.next(renewal),
-      diagnose: (diagnostic) => diagnostics.next(diagnostic),
+      errors,
+      renewals,
+      diagnostics,
     };
     let source$ = intents.source$;
     // Development builds report a source that looks wrong. The check is read where it is used,
@@ -106,7 +106,7 @@ function ssmPipeline(
     // drops it and the diagnostics with it.
     try {
       if (process.env.NODE_ENV !== 'production') {
-        source$ = source$.pipe(diagnosedSources(ctx.diagnose));
+        source$ = source$.pipe(diagnosedSources((diagnostic) => diagnostics.next(diagnostic)));
       }
     } catch {
       // No `process` and no bundler that replaced the read: not a development build.
@@ -126,7 +126,7 @@ function ssmPipeline(
         );
         return sourceLifecycle(source, updates$, ctx);
       }),
-      tap((state) => state.status === 'error' && ctx.report(state.error)),
+      tap((state) => state.status === 'error' && errors.next(state.error)),
     );
     // The shared intents stay connected for as long as the pipeline runs.
     const held$ = merge(appState$ ?? EMPTY, play$ ?? EMPTY, licence$ ?? EMPTY);

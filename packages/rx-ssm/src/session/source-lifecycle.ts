@@ -113,7 +113,7 @@ function sessionRun(
             switchMap((state) => {
               if (state.status !== 'reestablish') return of(state);
               const error = notFatal(state.error);
-              ctx.report(error);
+              ctx.errors.next(error);
               return sessionRun(source, ctx, error);
             }),
           );

@@ -5,7 +5,7 @@ import { parseDone } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
 import { ssmCall } from './ssm-call.js';
 
-type TeardownContext = Pick<SessionContext, 'transport' | 'report'>;
+type TeardownContext = Pick<SessionContext, 'transport' | 'errors'>;
 
 /**
  * Tears down the session whose newest token `token$` resolves to, and nothing when it resolves
@@ -42,6 +42,6 @@ export function sendTeardown(
     map((response) =>
       response instanceof SsmError ? response : parseDone('teardown', response, source),
     ),
-    tap((error) => error && ctx.report(error)),
+    tap((error) => error && ctx.errors.next(error)),
   );
 }
