@@ -106,20 +106,20 @@ function sessionRun(
     );
     return setup$.pipe(
       switchMap((outcome) => {
-        if (!('error' in outcome)) {
-          return liveSession(source, outcome, ctx, (token$) => {
-            tokenAtEnd$ = token$;
-          }).pipe(
-            switchMap((state) => {
-              if (state.status !== 'reestablish') return of(state);
-              const error = notFatal(state.error);
-              ctx.errors.next(error);
-              return sessionRun(source, ctx, error);
-            }),
-          );
+        if ('error' in outcome) {
+          tokenAtEnd$ = undefined;
+          return of(failed(source, outcome.error));
         }
-        tokenAtEnd$ = undefined;
-        return of(failed(source, outcome.error));
+        return liveSession(source, outcome, ctx, (token$) => {
+          tokenAtEnd$ = token$;
+        }).pipe(
+          switchMap((state) => {
+            if (state.status !== 'reestablish') return of(state);
+            const error = notFatal(state.error);
+            ctx.errors.next(error);
+            return sessionRun(source, ctx, error);
+          }),
+        );
       }),
       startWith(settingUp(source, reestablishing)),
       finalize(() => {
