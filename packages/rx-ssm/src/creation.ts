@@ -14,7 +14,7 @@ import {
   type Observable,
   type ObservableInputTuple,
   type OperatorFunction,
-} from 'rxjs';
+} from './rx.js';
 
 /** The values given, at once, then complete: rxjs's `of` without a scheduler. */
 export const of = <T>(...values: T[]): Observable<T> => defer(() => values);

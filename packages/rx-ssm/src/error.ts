@@ -32,16 +32,6 @@ export const SESSION_LIMIT_SERVER_CODE = 1007;
 /** Server `errorCode` for "this session was stopped from another device or evicted". */
 export const STOPPED_REMOTELY_SERVER_CODE = 1008;
 
-/** The fields an {@link SsmError} has only when they are known. */
-const OPTIONAL_FIELDS = [
-  'httpStatus',
-  'serverCode',
-  'serverMessage',
-  'source',
-  'rule',
-  'heldBy',
-] as const satisfies readonly (keyof SsmErrorInit)[];
-
 /** What {@link SsmError} is built from. */
 export interface SsmErrorInit {
   kind: SsmErrorKind;
@@ -65,9 +55,9 @@ export interface SsmErrorInit {
  */
 export class SsmError extends Error {
   override readonly name = 'SsmError';
-  readonly code: SsmErrorCode;
-  readonly kind: SsmErrorKind;
-  readonly fatal: boolean;
+  declare readonly code: SsmErrorCode;
+  declare readonly kind: SsmErrorKind;
+  declare readonly fatal: boolean;
   declare readonly httpStatus?: number;
   declare readonly serverCode?: number;
   declare readonly serverMessage?: string;
@@ -83,15 +73,14 @@ export class SsmError extends Error {
    */
   declare readonly heldBy?: readonly HeldSession[];
 
-  constructor(init: SsmErrorInit) {
-    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.kind = init.kind;
-    this.code = codeOf[init.kind];
-    this.fatal = init.fatal ?? (init.kind !== 'teardown' && init.kind !== 'account');
-    // Absent, not undefined, when unknown: `httpStatus` is absent when no response came.
-    for (const field of OPTIONAL_FIELDS) {
-      if (init[field] !== undefined) Object.assign(this, { [field]: init[field] });
+  constructor({ message, cause, fatal, ...known }: SsmErrorInit) {
+    super(message, cause === undefined ? undefined : { cause });
+    // `kind`, and each other field only when known: `httpStatus` is absent when no response came.
+    for (const [field, value] of Object.entries(known)) {
+      if (value !== undefined) (this as Record<string, unknown>)[field] = value;
     }
+    this.code = codeOf[this.kind];
+    this.fatal = fatal ?? (this.kind !== 'teardown' && this.kind !== 'account');
   }
 
   /** The server refused because the account is at its concurrent-session limit (1007). */

@@ -6,9 +6,9 @@ import {
   errorOfNoResponse,
   errorOfResponse,
   isTransient,
+  parseDone,
   parseHeartbeat,
   parseSetup,
-  parseTeardown,
   sourceProblem,
   ssmBaseUrl,
   ssmRequest,
@@ -49,13 +49,12 @@ describe('ssmRequest', () => {
 describe('parseSetup', () => {
   it('accepts a token and a positive period, as JSON or as text', () => {
     expect(parseSetup({ status: 200, body: { sessionToken: 'S', heartbeat: 5 } }, source)).toEqual({
-      grant: { sessionToken: 'S', heartbeatSeconds: 5 },
+      sessionToken: 'S',
+      heartbeatSeconds: 5,
     });
     expect(
       parseSetup({ status: 200, body: '{"sessionToken":"S","heartbeat":0.5}' }, source),
-    ).toEqual({
-      grant: { sessionToken: 'S', heartbeatSeconds: 0.5 },
-    });
+    ).toEqual({ sessionToken: 'S', heartbeatSeconds: 0.5 });
   });
 
   it.each([
@@ -123,18 +122,14 @@ describe('parseSetup', () => {
 describe('parseHeartbeat', () => {
   it('reads the rotated token, and a new period only when valid', () => {
     expect(parseHeartbeat({ status: 200, body: { sessionToken: 'S2' } }, source)).toEqual({
-      answer: { sessionToken: 'S2' },
+      sessionToken: 'S2',
     });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: 3 } }, source),
-    ).toEqual({
-      answer: { sessionToken: 'S2', heartbeatSeconds: 3 },
-    });
+    ).toEqual({ sessionToken: 'S2', heartbeatSeconds: 3 });
     expect(
       parseHeartbeat({ status: 200, body: { sessionToken: 'S2', heartbeat: -3 } }, source),
-    ).toEqual({
-      answer: { sessionToken: 'S2' },
-    });
+    ).toEqual({ sessionToken: 'S2' });
   });
 
   it('fails without a token, and on a non-2xx', () => {
@@ -151,10 +146,10 @@ describe('parseHeartbeat', () => {
   });
 });
 
-describe('parseTeardown and transient errors', () => {
+describe('parseDone and transient errors', () => {
   it('accepts any 2xx body and reports others as non-fatal 6002', () => {
-    expect(parseTeardown({ status: 204, body: '' }, source)).toBeUndefined();
-    expect(parseTeardown({ status: 401, body: {} }, source)).toMatchObject({
+    expect(parseDone('teardown', { status: 204, body: '' }, source)).toBeUndefined();
+    expect(parseDone('teardown', { status: 401, body: {} }, source)).toMatchObject({
       code: 6002,
       fatal: false,
     });

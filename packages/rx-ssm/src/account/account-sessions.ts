@@ -5,7 +5,8 @@ import type { HeldSession, SsmDevice, SsmResponse, SsmSource, SsmTransport } fro
 import {
   deviceProblem,
   parseAccountSessions,
-  parseStop,
+  parseDone,
+  type RequestExtras,
   sourceProblem,
   VISIBLE_ID,
 } from '../wire/wire.js';
@@ -39,15 +40,16 @@ export type StopSession = (
 
 /**
  * One account call for `source`: refused before sending (nothing goes out) when the source, or
- * `problem`, says it cannot be sent; else sent with the content token, its answer read by `read`,
- * which throws the error of a refusal.
+ * `problem`, says it cannot be sent; else sent with the content token, its answer read by
+ * `parse`, whose error is thrown.
  */
 function accountCall<T>(
+  call: 'sessions' | 'stop',
   source: SsmSource,
   problem: string | undefined,
-  send: (transport: SsmTransport) => Observable<SsmResponse | SsmError>,
+  extras: RequestExtras | undefined,
   transport: SsmTransport,
-  read: (response: SsmResponse) => T,
+  parse: (response: SsmResponse, source: SsmSource) => T | SsmError,
 ): Observable<T> {
   return defer(() => {
     const why =
@@ -57,10 +59,11 @@ function accountCall<T>(
     if (why) {
       throw new SsmError({ kind: 'account', message: `SSM account call not sent: ${why}`, source });
     }
-    return send(transport).pipe(
+    return ssmCall(transport, call, source, source.token as string, extras).pipe(
       map((response) => {
-        if (response instanceof SsmError) throw response;
-        return read(response);
+        const read = response instanceof SsmError ? response : parse(response, source);
+        if (read instanceof SsmError) throw read;
+        return read;
       }),
     );
   });
@@ -84,15 +87,12 @@ function accountCall<T>(
 export function accountSessionsWith(defaultTransport: () => SsmTransport): AccountSessions {
   return (source, { transport, device } = {}) =>
     accountCall(
+      'sessions',
       source,
       deviceProblem(device),
-      (t) => ssmCall(t, 'sessions', source, source.token ?? '', device && { device }),
+      device && { device },
       transport ?? defaultTransport(),
-      (response) => {
-        const parsed = parseAccountSessions(response, source);
-        if ('error' in parsed) throw parsed.error;
-        return parsed.sessions;
-      },
+      parseAccountSessions,
     );
 }
 
@@ -108,15 +108,13 @@ export function accountSessionsWith(defaultTransport: () => SsmTransport): Accou
 export function stopSessionWith(defaultTransport: () => SsmTransport): StopSession {
   return (source, sessionId, { transport } = {}) =>
     accountCall(
+      'stop',
       source,
       typeof sessionId === 'string' && VISIBLE_ID.test(sessionId)
         ? undefined
         : 'sessionId must be 1 to 128 visible ASCII characters',
-      (t) => ssmCall(t, 'stop', source, source.token ?? '', { sessionId }),
+      { sessionId },
       transport ?? defaultTransport(),
-      (response) => {
-        const error = parseStop(response, source);
-        if (error) throw error;
-      },
+      (response, source) => parseDone('stop', response, source),
     );
 }

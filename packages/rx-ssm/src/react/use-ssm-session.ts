@@ -6,7 +6,6 @@ import {
   catchError,
   EMPTY,
   exhaustMap,
-  map,
   type Observable,
   of,
   Subject,
@@ -15,6 +14,7 @@ import {
   timer,
 } from '../rx.js';
 import { type SsmSessionFactory, ssmSessionWith } from '../session/session.js';
+import { idle } from '../session/states.js';
 import { fetchTransport } from '../transports/fetch.js';
 import type {
   AppState,
@@ -80,8 +80,6 @@ export interface UseSsmSession {
   stopError: SsmError | undefined;
 }
 
-const idle: SsmState = { status: 'idle' };
-
 /** The source that wants a session: none while not playing (stopped, or not started yet). */
 const wanted = ({ source, playing = true }: SsmSessionProps) => (playing ? source : null);
 
@@ -111,11 +109,13 @@ function sessionStore(props: SsmSessionProps, options: UseSsmSessionOptions) {
     exhaustMap((sessionId) => {
       const source = snapshot.status === 'idle' ? source$.value : snapshot.source;
       if (!source) return of(noSourceToStopFor());
-      const transport = sessionOptions.transport;
-      return stopSessionOnFetch(source, sessionId, transport ? { transport } : {}).pipe(
-        map(() => undefined),
-        catchError((error: unknown) => of(error instanceof SsmError ? error : noAnswer(error))),
-      );
+      // It emits undefined once stopped, or errors with the 6004 `SsmError` (never another).
+      const stopped$ = stopSessionOnFetch(
+        source,
+        sessionId,
+        sessionOptions,
+      ) as Observable<undefined>;
+      return stopped$.pipe(catchError((error: SsmError) => of(error)));
     }),
   );
   return {
@@ -138,11 +138,6 @@ function noSourceToStopFor(): SsmError {
   return new SsmError({ kind: 'account', message: 'no source to stop a session for' });
 }
 
-/** A failure that is not an `SsmError` (a transport that threw), as the account error it is. */
-function noAnswer(cause: unknown): SsmError {
-  return new SsmError({ kind: 'account', message: `SSM stop failed: ${String(cause)}`, cause });
-}
-
 /** Hands `value` to `subject` after a render that changed it. */
 function useLatest<T>(subject: BehaviorSubject<T>, value: T): void {
   useEffect(() => {
@@ -150,9 +145,8 @@ function useLatest<T>(subject: BehaviorSubject<T>, value: T): void {
   }, [subject, value]);
 }
 
-/** The holders of a limit refusal, when the state is one. */
-const heldByOf = (state: SsmState) =>
-  state.status === 'error' && state.error.isSessionLimit ? state.error.heldBy : undefined;
+/** The holders of a limit refusal, when the state is one (only a 1007 answer lists them). */
+const heldByOf = (state: SsmState) => (state.status === 'error' ? state.error.heldBy : undefined);
 
 /**
  * An SSM session owned by a React component: set up when it mounts with a source, torn down
@@ -191,7 +185,7 @@ export function useSsmSession(
   // A `licence$` taken away keeps the one the pipeline has.
   useLatest(intents.licence$, licence$ ?? intents.licence$.value);
   const play = useCallback(() => intents.play$.next(), [intents]);
-  const [stopError, setStopError] = useState<SsmError | undefined>(undefined);
+  const [stopError, setStopError] = useState<SsmError>();
   useEffect(() => {
     const subscription = store.stopped$.subscribe((error) => {
       setStopError(error);

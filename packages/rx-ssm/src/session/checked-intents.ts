@@ -1,14 +1,15 @@
-import type { SsmIntents, SsmOptions } from '../types.js';
+import type { SsmIntents } from '../types.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
-const hasMethods = (value: unknown, ...names: string[]): boolean =>
-  isObject(value) && names.every((name) => typeof value[name] === 'function');
+/** An object with the two methods named. */
+const hasMethods = (value: unknown, first: string, second: string): boolean =>
+  isObject(value) && typeof value[first] === 'function' && typeof value[second] === 'function';
 
 const isObservable = (value: unknown) => hasMethods(value, 'subscribe', 'pipe');
-const isCount = (value: unknown) =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+// Number.isFinite is false for anything that is not a finite number, without coercing it.
+const isCount = (value: unknown) => Number.isFinite(value) && (value as number) >= 0;
 const isFunction = (value: unknown) => typeof value === 'function';
 const isBoolean = (value: unknown) => typeof value === 'boolean';
 
@@ -87,10 +88,6 @@ export function checkIntents(intents: unknown, options: unknown): asserts intent
   if (!isObject(intents)) throw wrong('intents', intents);
   if (!isObservable(intents.source$)) throw wrong('intents.source$', intents.source$);
   checkFields('intents', intents, INTENTS);
-  checkOptions(options);
-}
-
-function checkOptions(options: unknown): asserts options is SsmOptions | undefined {
   if (options === undefined) return;
   if (!isObject(options)) throw wrong('options', options);
   checkFields('options', options, OPTIONS);

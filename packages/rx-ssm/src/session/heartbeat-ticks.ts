@@ -4,27 +4,19 @@ import {
   map,
   NEVER,
   type Observable,
-  of,
   type SchedulerLike,
   switchMap,
-  tap,
   timer,
 } from '../rx.js';
 import type { AppState } from '../types.js';
-
-/** One tick: when, and whether it catches up on one that came due in the background. */
-export interface HeartbeatTick {
-  at: number;
-  /** Fired on the return to the foreground, for a heartbeat that came due meanwhile. */
-  catchUp: boolean;
-}
 
 /**
  * When the heartbeats of one session are due: every period, measured from the last tick, while
  * the app is in the foreground (`active` or `pip`), and never in the `background`, where the
  * platform may freeze timers. Back in the foreground, a tick that came due meanwhile fires at
  * once and the period restarts from it; otherwise the next tick comes when it was due. A new
- * period counts from the last tick.
+ * period counts from the last tick. Each tick says whether it catches up (`true`: fired on the
+ * return to the foreground, for a heartbeat that came due meanwhile).
  *
  * ```
  * period$ (s):  2------------------
@@ -36,7 +28,7 @@ export function heartbeatTicks(
   periodSeconds$: Observable<number>,
   appState$: Observable<AppState>,
   scheduler: SchedulerLike,
-): Observable<HeartbeatTick> {
+): Observable<boolean> {
   return defer(() => {
     let lastTickAt = scheduler.now();
     let wasBackground = false;
@@ -44,26 +36,29 @@ export function heartbeatTicks(
       map((state) => state !== 'background'),
       distinctUntilChanged(),
     );
-    // The period in the foreground (read again on each return: it replays its current value),
-    // `null` in the background.
+    // The period, read again on each return to the foreground: it replays its current value.
     const period$ = periodSeconds$.pipe(distinctUntilChanged());
     return foreground$.pipe(
-      switchMap((foreground) => (foreground ? period$ : of(null))),
-      switchMap((seconds) => {
-        if (seconds === null) {
+      switchMap((foreground) => {
+        if (!foreground) {
           wasBackground = true;
           return NEVER;
         }
-        const periodMs = seconds * 1000;
-        const due = lastTickAt + periodMs - scheduler.now();
-        const catchUp = wasBackground && due <= 0;
-        wasBackground = false;
-        return timer(Math.max(0, due), periodMs, scheduler).pipe(
-          map((n): HeartbeatTick => ({ at: scheduler.now(), catchUp: catchUp && n === 0 })),
+        return period$.pipe(
+          switchMap((seconds) => {
+            const periodMs = seconds * 1000;
+            const due = lastTickAt + periodMs - scheduler.now();
+            const catchUp = wasBackground && due <= 0;
+            wasBackground = false;
+            // A due time past (after the background) fires at once: timer counts it as 0.
+            return timer(due, periodMs, scheduler).pipe(
+              map((n) => {
+                lastTickAt = scheduler.now();
+                return catchUp && n === 0;
+              }),
+            );
+          }),
         );
-      }),
-      tap((tick) => {
-        lastTickAt = tick.at;
       }),
     );
   });

@@ -34,20 +34,16 @@ export function licenceRenewal(
   renewal: () => SsmRenewal,
   tokenAnswers$: Observable<LicenceAnswer> | undefined,
   periodSeconds: number,
-  ctx: Pick<SessionContext, 'askRenewal' | 'heartbeatRetries' | 'scheduler'>,
+  ctx: Pick<SessionContext, 'renewals' | 'heartbeatRetries' | 'scheduler'>,
 ): Observable<{ error: SsmError }> {
-  const ask = () => ctx.askRenewal(renewal());
-  if (!tokenAnswers$) {
-    return defer(() => {
-      ask();
-      return EMPTY;
-    });
-  }
   const slice = (periodSeconds * 1000) / (ctx.heartbeatRetries + 1);
   return defer(() => {
-    ask();
-    // None within the slice, or answers that end before one came: a failed try.
-    return tokenAnswers$.pipe(take(1), takeUntil(timer(slice, ctx.scheduler)), throwIfEmpty());
+    ctx.renewals.next(renewal());
+    // None within the slice, or answers that end before one came: a failed try. A Widevine
+    // session is only asked.
+    return tokenAnswers$
+      ? tokenAnswers$.pipe(take(1), takeUntil(timer(slice, ctx.scheduler)), throwIfEmpty())
+      : EMPTY;
   }).pipe(
     retry(ctx.heartbeatRetries),
     ignoreElements(),

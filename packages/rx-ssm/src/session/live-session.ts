@@ -1,9 +1,7 @@
 import { SsmError, STOPPED_REMOTELY_SERVER_CODE } from '../error.js';
 import {
-  concat,
   concatMap,
   defer,
-  EMPTY,
   filter,
   finalize,
   map,
@@ -29,6 +27,7 @@ import {
   parseWidevineRenewal,
   type RequestExtras,
   type SessionGrant,
+  type WidevineRenewal,
 } from '../wire/wire.js';
 import { heartbeatTicks } from './heartbeat-ticks.js';
 import { licenceRenewal } from './licence-renewal.js';
@@ -71,13 +70,6 @@ export interface Reestablish {
   error: SsmError;
 }
 
-/** An SSM renewal answer, whichever call it came from. */
-interface Renewed {
-  sessionToken: string;
-  heartbeatSeconds?: number;
-  license?: Uint8Array;
-}
-
 /**
  * A live session: `active` at once, then kept alive on every tick of one timer, until it dies.
  *
@@ -117,29 +109,30 @@ export function liveSession(
     const toLicenceMode = new Subject<void>();
     // This session's renewal calls, one at a time: each uses the token the one before brought,
     // and each runs to its answer even if the session ends meanwhile (a teardown waits for it).
+    // Until one does, the teardown uses the grant's token, which the lifecycle reads from the
+    // setup's answer.
     const calls = requestLane(concatMap);
-    tokenAtEnd(of(sessionToken));
 
     /** One renewal call with the current token; a teardown meanwhile waits for its answer. */
-    const sendRenewal = (
+    const sendRenewal = <T extends { sessionToken: string }>(
       call: 'heartbeat' | 'renewal',
-      parse: (response: SsmResponse, source: SsmSource, sent: string) => RenewalOutcome<Renewed>,
+      parse: (response: SsmResponse, source: SsmSource, sent: string) => RenewalOutcome<T>,
       extras?: RequestExtras,
-    ): Observable<RenewalOutcome<Renewed>> =>
+    ): Observable<RenewalOutcome<T>> =>
       defer(() => {
         const sent = sessionToken;
-        const outcome$ = ctx.lane.detach(
-          ssmCall(ctx.transport, call, source, sent, extras).pipe(
-            map((response) =>
-              response instanceof SsmError ? { error: response } : parse(response, source, sent),
-            ),
+        // One call, replayed to the teardown that waits for it: the calls lane holds it to its end.
+        const outcome$ = ssmCall(ctx.transport, call, source, sent, extras).pipe(
+          map((response) =>
+            response instanceof SsmError ? { error: response } : parse(response, source, sent),
           ),
+          share({ connector: () => new ReplaySubject(), resetOnComplete: false }),
         );
         // After a refusal (4xx) the session is dead and needs no teardown, but for a 1008.
         tokenAtEnd(
           outcome$.pipe(
             map((outcome) => {
-              if ('answer' in outcome) return outcome.answer.sessionToken;
+              if (!('error' in outcome)) return outcome.sessionToken;
               // A session stopped remotely still gets its teardown, best effort: nothing is left.
               return isTransient(outcome.error) || outcome.error.isStoppedRemotely
                 ? sent
@@ -158,15 +151,15 @@ export function liveSession(
       ).pipe(
         // A licence answer that switched the session meanwhile has the newer token.
         takeUntil(toLicenceMode),
-        mergeMap((outcome): Observable<Update> => {
-          if ('answer' in outcome) return of(outcome.answer);
-          if (!isRenewedByLicence(outcome.error)) return of(outcome);
-          // The server renews this session through its licence: ask the player at once.
-          return concat(
-            of({ renewal: 'licence', tokensDue: true } as const),
-            defer(renewByLicence),
-          );
-        }),
+        // Refused as renewed by its licence (1006): ask the player at once.
+        mergeMap(
+          (outcome): Observable<Update> =>
+            'error' in outcome && isRenewedByLicence(outcome.error)
+              ? defer(renewByLicence).pipe(
+                  startWith<Update>({ renewal: 'licence', tokensDue: true }),
+                )
+              : of(outcome),
+        ),
       );
 
     const renewByLicence = (): Observable<Update> =>
@@ -187,9 +180,9 @@ export function liveSession(
       share(),
     );
     // In licence mode, an answer that renewed the licence without naming a next token (a
-    // FairPlay server that keeps the token) renews the session with the token it has.
-    const keepsToken = (answer: LicenceAnswer) =>
-      answer.renewed === true && answer.sessionToken === undefined && renewal === 'licence';
+    // FairPlay server that keeps the token) renews the session with the token it has. Asked
+    // only of answers that name no token.
+    const keepsToken = (answer: LicenceAnswer) => answer.renewed === true && renewal === 'licence';
     const tokenAnswers$ = answers$.pipe(
       filter((answer) => answer.sessionToken !== undefined || keepsToken(answer)),
     );
@@ -221,58 +214,45 @@ export function liveSession(
     );
 
     /**
-     * A Widevine renewal: its caller gets the licence bytes after `active` has the new token, or
-     * the error; a session that ends first fails it, so no caller waits forever.
+     * A Widevine renewal. Its caller gets the answer of its latest try when the renewal ends:
+     * answered (after `active` has the new token), failed, or cut short by the session's end (a
+     * zap, a stop), which leaves the request in flight to run to its answer; the teardown uses
+     * the token it brought.
      */
     const widevineRenewal = (job: WidevineJob): Observable<Update> => {
-      let answered = false;
-      let inFlight: Observable<RenewalOutcome<Renewed>> | undefined;
-      const reply = (outcome: RenewalOutcome<Renewed>) => {
-        answered = true;
-        if ('error' in outcome) return job.reply.error(outcome.error);
-        job.reply.next(outcome.answer.license ?? new Uint8Array());
-        job.reply.complete();
-      };
+      // Set on subscribe, before anything can end the renewal.
+      let latest!: Observable<RenewalOutcome<WidevineRenewal>>;
       return renewalCall(
         defer(() => {
-          inFlight = calls.queue(
+          latest = calls.queue(
             sendRenewal('renewal', parseWidevineRenewal, { challenge: job.challenge }),
           );
-          return inFlight;
+          return latest;
         }),
         () => period,
         ctx,
       ).pipe(
-        mergeMap((outcome): Observable<Update> => {
-          if ('error' in outcome) {
-            reply(outcome);
-            return of(outcome);
-          }
-          // `active` has the new token before the caller hands the licence to the CDM.
-          const update = { sessionToken: outcome.answer.sessionToken, renewal: 'licence' } as const;
-          return concat(
-            of(update),
-            defer(() => {
-              reply(outcome);
-              return EMPTY;
-            }),
-          );
-        }),
-        finalize(() => {
-          if (answered) return;
-          // The session ended (a zap, a stop) with the request in flight: its answer still
-          // belongs to the caller, and the teardown uses the token it brought.
-          if (inFlight) inFlight.subscribe(reply);
-          else job.reply.error(sessionEnded(source));
-        }),
+        map(
+          (outcome): Update =>
+            'error' in outcome
+              ? outcome
+              : { sessionToken: outcome.sessionToken, renewal: 'licence' },
+        ),
+        finalize(() =>
+          latest.subscribe((outcome) => {
+            if ('error' in outcome) return job.reply.error(outcome.error);
+            job.reply.next(outcome.license);
+            job.reply.complete();
+          }),
+        ),
       );
     };
 
     const fromTicks$ = heartbeatTicks(period$, ctx.appState$, ctx.scheduler).pipe(
-      ctx.mode.ticks((tick) =>
+      ctx.mode.ticks((catchUp) =>
         (renewal === 'heartbeat' ? heartbeat() : renewByLicence()).pipe(
           map((update) =>
-            tick.catchUp && 'error' in update
+            catchUp && 'error' in update
               ? {
                   ...update,
                   // A session stopped from another device is not set up again behind its back.
@@ -306,7 +286,7 @@ export function liveSession(
         toLicenceMode.next();
         changed = true;
       }
-      tokensDue ||= update.tokensDue === true;
+      tokensDue ||= !!update.tokensDue;
       if (update.heartbeatSeconds !== undefined) {
         const next = usablePeriod(update.heartbeatSeconds, source, ctx);
         changed ||= next !== period;
@@ -340,17 +320,7 @@ function licenceRefusal(refused: NonNullable<LicenceAnswer['refused']>, source: 
     httpStatus,
     source,
     serverCode,
-    serverMessage: typeof message === 'string' ? message : undefined,
-  });
-}
-
-/** The error a Widevine renewal gets when its session ended before it was answered. */
-function sessionEnded(source: SsmSource): SsmError {
-  return new SsmError({
-    kind: 'heartbeat',
-    message: 'the session ended before the Widevine renewal was answered',
-    source,
-    fatal: false,
+    serverMessage: message,
   });
 }
 
@@ -358,7 +328,7 @@ function sessionEnded(source: SsmSource): SsmError {
 function usablePeriod(seconds: number, source: SsmSource, ctx: SessionContext): number {
   const used = clampPeriod(seconds, ctx.minHeartbeatSeconds);
   if (used !== seconds) {
-    ctx.diagnose({
+    ctx.diagnostics.next({
       kind: 'heartbeat-clamped',
       source,
       requestedSeconds: seconds,

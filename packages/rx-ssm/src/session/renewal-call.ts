@@ -4,7 +4,7 @@ import { isTransient } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
 
 /** How one renewal call ended: the server's answer, or the error. */
-export type RenewalOutcome<T> = { answer: T } | { error: SsmError };
+export type RenewalOutcome<T> = T | { error: SsmError };
 
 /**
  * A renewal call (a heartbeat, or a Widevine renewal through SSM) with the retries of a
@@ -19,7 +19,7 @@ export type RenewalOutcome<T> = { answer: T } | { error: SsmError };
  * @param attempt One attempt; subscribed again for each retry.
  * @param periodSeconds The period now, in seconds.
  */
-export function renewalCall<T>(
+export function renewalCall<T extends object>(
   attempt: Observable<RenewalOutcome<T>>,
   periodSeconds: () => number,
   ctx: Pick<SessionContext, 'heartbeatRetries' | 'scheduler'>,

@@ -26,8 +26,6 @@ export interface PendingTeardown {
 export interface RequestLane {
   /** Queues a setup or teardown job in the mode's order; returns its outcome, replayed. */
   queue<T>(job: Observable<T>): Observable<T>;
-  /** Runs a job now, beside the queue, to its end; returns its outcome, replayed. */
-  detach<T>(job: Observable<T>): Observable<T>;
   /** Queues a teardown job, tracked as pending until it completes. */
   queueTeardown(source: SsmSource, job: Observable<unknown>): void;
   /** Teardowns queued and not yet answered, oldest first. */
@@ -35,7 +33,7 @@ export interface RequestLane {
   /** The pending teardowns right now. */
   pendingTeardowns(): readonly PendingTeardown[];
   /** Emits once none of `teardowns` is pending any more. */
-  answered(teardowns: readonly PendingTeardown[]): Observable<void>;
+  answered(teardowns: readonly PendingTeardown[]): Observable<unknown>;
 }
 
 /**
@@ -58,25 +56,20 @@ export function requestLane(flatten: Flatten): RequestLane {
   // update is being delivered makes a nested update, and the outer one would be stale.
   const pending$ = changes.pipe(map(() => pending));
 
-  const withOutcome = <T>(job: Observable<T>, outcome: Subject<T>) =>
-    job.pipe(
-      tap(outcome),
-      catchError(() => EMPTY),
-    );
-
   const queue = <T>(job: Observable<T>): Observable<T> => {
     const outcome = new ReplaySubject<T>();
-    jobs.next(withOutcome(job, outcome));
-    return outcome.asObservable();
+    jobs.next(
+      job.pipe(
+        tap(outcome),
+        catchError(() => EMPTY),
+      ),
+    );
+    // Read as an Observable, by the SDK's own steps only.
+    return outcome;
   };
 
   return {
     queue,
-    detach<T>(job: Observable<T>): Observable<T> {
-      const outcome = new ReplaySubject<T>();
-      withOutcome(job, outcome).subscribe();
-      return outcome.asObservable();
-    },
     queueTeardown(source, job) {
       const entry: PendingTeardown = { source };
       setPending([...pending, entry]);
@@ -88,7 +81,6 @@ export function requestLane(flatten: Flatten): RequestLane {
       return pending$.pipe(
         filter((now) => !teardowns.some((t) => now.includes(t))),
         take(1),
-        map(() => undefined),
       );
     },
   };

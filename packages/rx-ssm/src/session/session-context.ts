@@ -33,7 +33,7 @@ export interface SessionContext {
   /** The shortest heartbeat period used, in seconds. */
   readonly minHeartbeatSeconds: number;
   /** A session found expired on its return from the background is set up again. */
-  readonly reestablishAfterBackground: boolean;
+  readonly reestablishAfterBackground?: boolean;
   /** This installation, sent with every setup. */
   readonly device?: SsmDevice;
   /** A fresh `Idempotency-Key` per setup, when the app asked for one. */
@@ -46,10 +46,15 @@ export interface SessionContext {
   readonly licence$: Observable<LicenceAnswer>;
   /** Widevine renewals asked for by the player; the live session takes them. */
   readonly widevine$: Observable<WidevineJob>;
-  /** Hands an error to `errors$`. */
-  readonly report: (error: SsmError) => void;
-  /** Asks the player to renew the licence (`renewals$`). */
-  readonly askRenewal: (renewal: SsmRenewal) => void;
-  /** Hands a diagnostic to `diagnostics$`. */
-  readonly diagnose: (diagnostic: SsmDiagnostic) => void;
+  /** Takes the errors for `errors$`. */
+  readonly errors: Output<SsmError>;
+  /** Takes the asks to renew the licence for `renewals$`. */
+  readonly renewals: Output<SsmRenewal>;
+  /** Takes the diagnostics for `diagnostics$`. */
+  readonly diagnostics: Output<SsmDiagnostic>;
+}
+
+/** Where a step hands what one of the pipeline's outputs emits (its subject). */
+export interface Output<T> {
+  next(value: T): void;
 }

@@ -3,6 +3,8 @@ import {
   asyncScheduler,
   defer,
   distinctUntilChanged,
+  EMPTY,
+  filter,
   ignoreElements,
   map,
   merge,
@@ -34,7 +36,7 @@ import { asyncMode, syncMode } from './mode.js';
 import { requestLane } from './request-lane.js';
 import type { SessionContext, WidevineJob } from './session-context.js';
 import { diagnosedSources } from './source-diagnostics.js';
-import { sourceLifecycle, updatesOf } from './source-lifecycle.js';
+import { sourceLifecycle } from './source-lifecycle.js';
 import { failed, idle, tearingDown } from './states.js';
 import { sameSession, wantedSource } from './wanted-source.js';
 
@@ -90,14 +92,13 @@ function ssmPipeline(
       tokenTimeoutMs: options.tokenTimeoutMs ?? 5000,
       heartbeatRetries: options.heartbeatRetries ?? 2,
       minHeartbeatSeconds: options.minHeartbeatSeconds ?? MIN_HEARTBEAT_SECONDS,
-      reestablishAfterBackground: options.reestablishAfterBackground ?? false,
       appState$: appState$ ?? of<AppState>('active'),
       play$: play$ ?? NEVER,
       licence$: licence$ ?? NEVER,
       widevine$: widevine,
-      report: (error) => errors.next(error),
-      askRenewal: (renewal) => renewals.next(renewal),
-      diagnose: (diagnostic) => diagnostics.next(diagnostic),
+      errors,
+      renewals,
+      diagnostics,
     };
     let source$ = intents.source$;
     // Development builds report a source that looks wrong. The check is read where it is used,
@@ -105,7 +106,7 @@ function ssmPipeline(
     // drops it and the diagnostics with it.
     try {
       if (process.env.NODE_ENV !== 'production') {
-        source$ = source$.pipe(diagnosedSources(ctx.diagnose));
+        source$ = source$.pipe(diagnosedSources((diagnostic) => diagnostics.next(diagnostic)));
       }
     } catch {
       // No `process` and no bundler that replaced the read: not a development build.
@@ -119,15 +120,17 @@ function ssmPipeline(
         const problem = sourceProblem(source) ?? deviceProblem(ctx.device);
         if (problem)
           return of(failed(source, new SsmError({ kind: 'setup', message: problem, source })));
-        return sourceLifecycle(source, wanted$.pipe(updatesOf(source.src)), ctx);
+        // Its updates: the wanted sources with its `src` (a token that came later).
+        const updates$ = wanted$.pipe(
+          filter((update): update is SsmSource => update?.src === source.src),
+        );
+        return sourceLifecycle(source, updates$, ctx);
       }),
-      tap((state) => state.status === 'error' && ctx.report(state.error)),
+      tap((state) => state.status === 'error' && errors.next(state.error)),
     );
     // The shared intents stay connected for as long as the pipeline runs.
-    const held = [appState$, play$, licence$].flatMap((intent) =>
-      intent ? [intent.pipe(ignoreElements())] : [],
-    );
-    return merge(...held, states$);
+    const held$ = merge(appState$ ?? EMPTY, play$ ?? EMPTY, licence$ ?? EMPTY);
+    return merge(held$.pipe(ignoreElements()), states$);
   }).pipe(share({ connector: () => new ReplaySubject<SsmState>(1) }));
 
   const running$ = state$.pipe(ignoreElements());

@@ -7,7 +7,7 @@ import { ssmCall } from './ssm-call.js';
 import { sendTeardown } from './teardown.js';
 
 /** How a setup ended. */
-export type SetupOutcome = { grant: SessionGrant } | { error: SsmError };
+export type SetupOutcome = SessionGrant | { error: SsmError };
 
 /**
  * Sets up a session for `source` (which carries its content token). Skipped, with no outcome,
@@ -28,15 +28,14 @@ export function setupSession(
   ctx: SessionContext,
   abandoned: () => boolean,
 ): Observable<SetupOutcome> {
+  // Each try is skipped, with no outcome, if the session was abandoned by its turn.
+  const setup$ = defer(() => (abandoned() ? EMPTY : setupOnce(source, ctx)));
   return defer(() => {
-    if (abandoned()) return EMPTY;
     const earlierTeardowns = ctx.lane.pendingTeardowns();
-    return setupOnce(source, ctx).pipe(
+    return setup$.pipe(
       switchMap((outcome) =>
         'error' in outcome && outcome.error.isSessionLimit && earlierTeardowns.length > 0
-          ? ctx.lane
-              .answered(earlierTeardowns)
-              .pipe(switchMap(() => (abandoned() ? EMPTY : setupOnce(source, ctx))))
+          ? ctx.lane.answered(earlierTeardowns).pipe(switchMap(() => setup$))
           : of(outcome),
       ),
     );
@@ -64,8 +63,9 @@ function setupOnce(source: SsmSource, ctx: SessionContext): Observable<SetupOutc
     switchMap((response) => {
       if (response instanceof SsmError) return of({ error: response });
       const parsed = parseSetup(response, source);
-      if ('grant' in parsed || parsed.orphan === undefined) return of(parsed);
-      return sendTeardown(source, parsed.orphan, ctx).pipe(map(() => ({ error: parsed.error })));
+      return 'orphan' in parsed && parsed.orphan
+        ? sendTeardown(source, parsed.orphan, ctx).pipe(map(() => parsed))
+        : of(parsed);
     }),
   );
 }

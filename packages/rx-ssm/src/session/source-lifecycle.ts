@@ -1,6 +1,5 @@
 import { SsmError } from '../error.js';
 import {
-  concat,
   defer,
   exhaustMap,
   filter,
@@ -10,11 +9,9 @@ import {
   NEVER,
   type Observable,
   of,
-  share,
   startWith,
   switchMap,
   take,
-  takeUntil,
   timer,
 } from '../rx.js';
 import type { SsmSource, SsmState } from '../types.js';
@@ -41,31 +38,29 @@ export function sourceLifecycle(
   ctx: SessionContext,
 ): Observable<SsmState> {
   if (source.token) return sessionRuns(source, ctx);
-  // Not `first`: a source$ that completes before the token came must end in the token timeout's
-  // setup error, as the contract says of every SSM failure, never in an EmptyError.
-  const ready$ = updates$.pipe(
-    filter((update) => !!update.token),
-    take(1),
-    share(),
-  );
-  const waiting$ = concat(
-    of(awaitingToken(source)),
-    timer(ctx.tokenTimeoutMs, ctx.scheduler).pipe(
-      map(() =>
-        failed(
+  const waiting$ = timer(ctx.tokenTimeoutMs, ctx.scheduler).pipe(
+    map(() =>
+      failed(
+        source,
+        new SsmError({
+          kind: 'setup',
+          message: `no content token for "${source.src}" within ${ctx.tokenTimeoutMs} ms`,
           source,
-          new SsmError({
-            kind: 'setup',
-            message: `no content token for "${source.src}" within ${ctx.tokenTimeoutMs} ms`,
-            source,
-          }),
-        ),
+        }),
       ),
     ),
+    startWith(awaitingToken(source)),
   );
   return merge(
-    waiting$.pipe(takeUntil(ready$)),
-    ready$.pipe(switchMap((update) => sessionRuns(update, ctx))),
+    // Waiting until the first update with a token, then its session runs. Not `first`: a
+    // source$ that completes before the token came must end in the token timeout's setup error,
+    // as the contract says of every SSM failure, never in an EmptyError.
+    updates$.pipe(
+      filter((update) => !!update.token),
+      take(1),
+      startWith(undefined),
+      switchMap((update) => (update ? sessionRuns(update, ctx) : waiting$)),
+    ),
     // Held open as every other lifecycle is: a source$ that completed ends nothing by itself.
     NEVER,
   );
@@ -107,29 +102,26 @@ function sessionRun(
     let tokenAtEnd$: Observable<string | undefined> | undefined;
     const setup$ = ctx.lane.queue(setupSession(source, ctx, () => abandoned));
     tokenAtEnd$ = setup$.pipe(
-      map((outcome) => ('grant' in outcome ? outcome.grant.sessionToken : undefined)),
+      map((outcome) => ('error' in outcome ? undefined : outcome.sessionToken)),
     );
-    return concat(
-      of(settingUp(source, reestablishing)),
-      setup$.pipe(
-        switchMap((outcome) => {
-          if ('grant' in outcome) {
-            return liveSession(source, outcome.grant, ctx, (token$) => {
-              tokenAtEnd$ = token$;
-            }).pipe(
-              switchMap((state) => {
-                if (state.status !== 'reestablish') return of(state);
-                const error = notFatal(state.error);
-                ctx.report(error);
-                return sessionRun(source, ctx, error);
-              }),
-            );
-          }
+    return setup$.pipe(
+      switchMap((outcome) => {
+        if ('error' in outcome) {
           tokenAtEnd$ = undefined;
           return of(failed(source, outcome.error));
-        }),
-      ),
-    ).pipe(
+        }
+        return liveSession(source, outcome, ctx, (token$) => {
+          tokenAtEnd$ = token$;
+        }).pipe(
+          switchMap((state) => {
+            if (state.status !== 'reestablish') return of(state);
+            const error = notFatal(state.error);
+            ctx.errors.next(error);
+            return sessionRun(source, ctx, error);
+          }),
+        );
+      }),
+      startWith(settingUp(source, reestablishing)),
       finalize(() => {
         abandoned = true;
         if (tokenAtEnd$) ctx.lane.queueTeardown(source, teardownSession(source, tokenAtEnd$, ctx));
@@ -148,7 +140,3 @@ function notFatal(error: SsmError): SsmError {
     cause: error,
   });
 }
-
-/** Updates of `source$` for the source whose `src` is given. */
-export const updatesOf = (src: string) => (want$: Observable<SsmSource | null>) =>
-  want$.pipe(filter((update): update is SsmSource => update?.src === src));

@@ -10,10 +10,11 @@ export const awaitingToken = (source: SsmSource): SsmState => ({
   source,
 });
 
-export const settingUp = (source: SsmSource, reestablishing?: SsmError): SsmState =>
-  reestablishing
-    ? { status: 'setting-up', source, reestablishing }
-    : { status: 'setting-up', source };
+export const settingUp = (source: SsmSource, reestablishing?: SsmError): SsmState => ({
+  status: 'setting-up',
+  source,
+  ...(reestablishing && { reestablishing }),
+});
 
 export const tearingDown = (source: SsmSource): SsmState => ({ status: 'tearing-down', source });
 
@@ -27,7 +28,7 @@ export const active = (
   source: SsmSource,
   sessionToken: string,
   heartbeatSeconds: number,
-  renewal: SsmRenewalMode = 'heartbeat',
+  renewal: SsmRenewalMode,
 ): SsmState => ({
   status: 'active',
   source,

@@ -1,11 +1,11 @@
 import { SsmError } from '../error.js';
-import { ignoreElements, map, type Observable, switchMap, take, tap } from '../rx.js';
+import { ignoreElements, map, type Observable, switchMap, tap } from '../rx.js';
 import type { SsmSource } from '../types.js';
-import { parseTeardown } from '../wire/wire.js';
+import { parseDone } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
 import { ssmCall } from './ssm-call.js';
 
-type TeardownContext = Pick<SessionContext, 'transport' | 'report'>;
+type TeardownContext = Pick<SessionContext, 'transport' | 'errors'>;
 
 /**
  * Tears down the session whose newest token `token$` resolves to, and nothing when it resolves
@@ -22,8 +22,8 @@ export function teardownSession(
   token$: Observable<string | undefined>,
   ctx: TeardownContext,
 ): Observable<never> {
+  // Every token$ (a replayed answer, or of(token)) gives at most one token.
   return token$.pipe(
-    take(1),
     switchMap((token) => (token ? sendTeardown(source, token, ctx) : [])),
     ignoreElements(),
   );
@@ -39,7 +39,9 @@ export function sendTeardown(
   ctx: TeardownContext,
 ): Observable<SsmError | undefined> {
   return ssmCall(ctx.transport, 'teardown', source, sessionToken).pipe(
-    map((response) => (response instanceof SsmError ? response : parseTeardown(response, source))),
-    tap((error) => error && ctx.report(error)),
+    map((response) =>
+      response instanceof SsmError ? response : parseDone('teardown', response, source),
+    ),
+    tap((error) => error && ctx.errors.next(error)),
   );
 }

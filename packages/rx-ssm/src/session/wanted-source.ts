@@ -1,4 +1,4 @@
-import { map, merge, type Observable, scan, startWith } from '../rx.js';
+import { EMPTY, map, merge, type Observable, scan, startWith } from '../rx.js';
 import type { SsmSource } from '../types.js';
 
 interface Intended {
@@ -38,8 +38,8 @@ export function wantedSource(
 ): Observable<SsmSource | null> {
   return merge(
     source$.pipe(map((source) => sourceIntent(source ?? null))),
-    ...(stop$ ? [stop$.pipe(map(() => stop))] : []),
-    ...(play$ ? [play$.pipe(map(() => play))] : []),
+    (stop$ ?? EMPTY).pipe(map(() => stop)),
+    (play$ ?? EMPTY).pipe(map(() => play)),
   ).pipe(
     scan((now: Intended, intent: Intent) => intent(now), { source: null, stopped: false }),
     map(({ source, stopped }): SsmSource | null =>
@@ -49,9 +49,12 @@ export function wantedSource(
   );
 }
 
-/** A source that names an SSM service. Anything else (including `null`) needs no session. */
+/**
+ * A source that names an SSM service. Anything else (`null`, or a value that is no object and so
+ * has no `ssmServerUrl`) needs no session.
+ */
 function needsSession(source: SsmSource | null): source is SsmSource {
-  return typeof source === 'object' && source !== null && source.ssmServerUrl !== undefined;
+  return source?.ssmServerUrl !== undefined;
 }
 
 /** Two wanted sources are the same session when they share `src`. */

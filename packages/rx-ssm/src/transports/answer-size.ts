@@ -3,9 +3,3 @@ export function utf8Length(text: string): number {
   // Without TextEncoder (old React Native), UTF-16 units: never more than the UTF-8 bytes.
   return typeof TextEncoder === 'undefined' ? text.length : new TextEncoder().encode(text).length;
 }
-
-/** The `Content-Length` an answer announces, when it announces a usable one. */
-export function declaredLength(value: string | null | undefined): number | undefined {
-  const length = Number(value ?? Number.NaN);
-  return value != null && value !== '' && Number.isFinite(length) ? length : undefined;
-}

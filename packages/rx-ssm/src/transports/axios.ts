@@ -74,13 +74,11 @@ export function axiosTransport(
             return { status: response.status, body };
           },
           (error: unknown) => {
-            throw isOverMaxContentLength(error) ? answerTooLarge(maxBytes) : error;
+            // axios's own refusal of a body past `maxContentLength` (Node and fetch adapters).
+            throw error instanceof Error && error.message.includes('maxContentLength')
+              ? answerTooLarge(maxBytes)
+              : error;
           },
         ),
     );
-}
-
-/** axios's own refusal of a body past `maxContentLength` (Node and fetch adapters). */
-function isOverMaxContentLength(error: unknown): boolean {
-  return error instanceof Error && error.message.includes('maxContentLength');
 }

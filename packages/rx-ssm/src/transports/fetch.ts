@@ -1,5 +1,5 @@
 import type { SsmTransport } from '../types.js';
-import { declaredLength, utf8Length } from './answer-size.js';
+import { utf8Length } from './answer-size.js';
 import { guardedCall } from './guarded-call.js';
 import { answerTooLarge } from './transport-error.js';
 
@@ -51,7 +51,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): SsmTranspor
         ...(req.method !== 'GET' && { body: req.body }),
         signal,
         redirect: 'manual',
-        ...(options.keepalive && { keepalive: true }),
+        keepalive: options.keepalive,
       });
       // The body is read before the call completes: completion runs the abort.
       return {
@@ -63,11 +63,11 @@ export function fetchTransport(options: FetchTransportOptions = {}): SsmTranspor
 
 /** The body as text, refused (and its stream cancelled) as soon as it passes `maxBytes`. */
 async function cappedText(response: Response, maxBytes: number): Promise<string> {
-  if ((declaredLength(response.headers?.get('content-length')) ?? 0) > maxBytes) {
-    throw answerTooLarge(maxBytes);
-  }
+  // A Content-Length that does not read as a finite number announces nothing.
+  const declared = Number(response.headers?.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw answerTooLarge(maxBytes);
   const body = response.body;
-  if (!body || typeof body.getReader !== 'function' || typeof TextDecoder === 'undefined') {
+  if (typeof body?.getReader !== 'function' || typeof TextDecoder === 'undefined') {
     const text = await response.text();
     if (utf8Length(text) > maxBytes) throw answerTooLarge(maxBytes);
     return text;

@@ -26,10 +26,7 @@ export function guardedCall(req: SsmRequest, bounds: CallBounds, send: SendCall)
   const timeoutMs = bounds.timeoutMs ?? 10_000;
   return new Observable<SsmResponse>((subscriber) => {
     const unsendable = unsendableHeader(req.headers);
-    if (unsendable) {
-      subscriber.error(unsendable);
-      return;
-    }
+    if (unsendable) return subscriber.error(unsendable);
     const controller = new AbortController();
     const fail = (error: unknown) => subscriber.error(error);
     send(controller.signal, bounds.maxResponseBytes ?? 65_536, fail).then((response) => {

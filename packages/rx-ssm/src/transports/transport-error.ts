@@ -8,12 +8,11 @@ export type TransportFailure = 'deadline' | 'too-large' | 'unsendable-header';
  */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
+  declare readonly reason: TransportFailure;
 
-  constructor(
-    readonly reason: TransportFailure,
-    message: string,
-  ) {
+  constructor(reason: TransportFailure, message: string) {
     super(message);
+    this.reason = reason;
   }
 }
 

@@ -115,17 +115,20 @@ const CALLS: Record<SsmRequest['call'], readonly [path: string, kind: SsmErrorKi
 /** Header of the account's sessions call that names the asking device (for `sameDevice`). */
 const DEVICE_ID_HEADER = 'X-SSM-Device-Id';
 
-/** The body of one call: `{}` unless the call carries something. */
-function bodyOf(call: SsmRequest['call'], extras: RequestExtras): string {
+/**
+ * The body of one call: `{}` unless it carries something (a Widevine challenge, a setup's device,
+ * the session id to stop). JSON leaves out what is undefined: a device's name or type, and the
+ * session id of every call but a stop.
+ */
+function bodyOf(call: SsmRequest['call'], { challenge, device, sessionId }: RequestExtras): string {
   if (call === 'sessions') return '';
-  if (extras.challenge) return JSON.stringify({ challenge: toBase64(extras.challenge) });
-  if (call === 'setup' && extras.device) {
-    // JSON leaves out a name or type that is undefined.
-    const { id, name, type } = extras.device;
-    return JSON.stringify({ device: { id, name, type } });
-  }
-  if (call === 'stop') return JSON.stringify({ sessionId: extras.sessionId ?? '' });
-  return '{}';
+  return JSON.stringify(
+    challenge
+      ? { challenge: toBase64(challenge) }
+      : device
+        ? { device: { id: device.id, name: device.name, type: device.type } }
+        : { sessionId },
+  );
 }
 
 /**
@@ -185,10 +188,10 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** The bytes of a base64 (or base64url) text; `undefined` when it is not base64. */
-function fromBase64(text: string): Uint8Array | undefined {
+/** The bytes of a base64 (or base64url) text; `undefined` when it is not base64 or not text. */
+function fromBase64(text: unknown): Uint8Array | undefined {
   try {
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const binary = atob((text as string).replace(/-/g, '+').replace(/_/g, '/'));
     return Uint8Array.from(binary, (char) => char.charCodeAt(0));
   } catch {
     return undefined;
@@ -197,7 +200,9 @@ function fromBase64(text: string): Uint8Array | undefined {
 
 /** `fields` without those that are `undefined`: what the SDK hands out has them absent. */
 function present<T extends object>(fields: T): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+  // Each caller hands over an object literal of its own: the fields go from it in place.
+  for (const key in fields) if (fields[key] === undefined) delete fields[key];
+  return fields;
 }
 
 /** The response body as JSON, when it is JSON (transports may hand over text). */
@@ -243,10 +248,12 @@ export function errorOfResponse(
 ): SsmError {
   const body = jsonBody(response.body);
   const { serverCode, message: serverMessage } = errorBodyOf(body);
-  const limit = serverCode === SESSION_LIMIT_SERVER_CODE && isRecord(body) ? limitOf(body) : {};
+  // A server code is only ever read from an object body.
+  const limit =
+    serverCode === SESSION_LIMIT_SERVER_CODE ? limitOf(body as Record<string, unknown>) : {};
   const detail = [
     serverCode !== undefined && `server code ${serverCode}`,
-    limit.rule !== undefined && `rule ${limit.rule}`,
+    limit.rule && `rule ${limit.rule}`,
     serverMessage !== undefined && `"${serverMessage}"`,
     serverCode === undefined && !isRecord(body) && statusCause(response.status, response.body),
   ]
@@ -284,10 +291,10 @@ function callError(
 /** The `errorCode` and `message` of an SSM error body, each when it has the right type. */
 function errorBodyOf(body: unknown): { serverCode?: number; message?: string } {
   const { errorCode, message } = isRecord(body) ? body : {};
-  return {
-    ...(typeof errorCode === 'number' && { serverCode: errorCode }),
-    ...(typeof message === 'string' && { message }),
-  };
+  return present({
+    serverCode: typeof errorCode === 'number' ? errorCode : undefined,
+    message: textOf(message),
+  });
 }
 
 const RULES: readonly SsmLimitRule[] = [
@@ -316,9 +323,10 @@ function limitOf(body: Record<string, unknown>): {
  */
 export function heldSessionsOf(entries: readonly unknown[]): HeldSession[] {
   return entries.slice(0, 1000).flatMap((entry): HeldSession[] => {
-    const { sessionId, contentId, device, sameDevice } = isRecord(entry) ? entry : {};
-    const startedAt = dateOf(entry, 'startedAt');
-    const renewedAt = dateOf(entry, 'renewedAt');
+    if (!isRecord(entry)) return [];
+    const { sessionId, contentId, device, sameDevice } = entry;
+    const startedAt = dateOf(entry.startedAt);
+    const renewedAt = dateOf(entry.renewedAt);
     const { name, type } = isRecord(device) ? device : {};
     return typeof sessionId === 'string' &&
       sessionId &&
@@ -344,10 +352,9 @@ function textOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The ISO 8601 text at `field` of `entry` as a `Date`, `undefined` when it is not one. */
-function dateOf(entry: unknown, field: string): Date | undefined {
-  const text = isRecord(entry) ? textOf(entry[field]) : undefined;
-  const date = new Date(text ?? Number.NaN);
+/** An ISO 8601 text as a `Date`, `undefined` when it is not one. */
+function dateOf(text: unknown): Date | undefined {
+  const date = new Date(textOf(text) ?? Number.NaN);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
@@ -355,18 +362,12 @@ function dateOf(entry: unknown, field: string): Date | undefined {
 export function parseAccountSessions(
   response: SsmResponse,
   source: SsmSource,
-): { sessions: HeldSession[] } | { error: SsmError } {
-  if (!isOk(response.status)) return { error: errorOfResponse('sessions', response, source) };
+): HeldSession[] | SsmError {
+  if (!isOk(response.status)) return errorOfResponse('sessions', response, source);
   const body = jsonBody(response.body);
-  if (!isRecord(body) || !Array.isArray(body.sessions)) {
-    return { error: malformed('sessions', response, source, 'without a sessions list') };
-  }
-  return { sessions: heldSessionsOf(body.sessions) };
-}
-
-/** An answer to `{base}/sessions/stop`: `undefined` when the session is stopped, else the error. */
-export function parseStop(response: SsmResponse, source: SsmSource): SsmError | undefined {
-  return isOk(response.status) ? undefined : errorOfResponse('stop', response, source);
+  return isRecord(body) && Array.isArray(body.sessions)
+    ? heldSessionsOf(body.sessions)
+    : malformed('sessions', response, source, 'without a sessions list');
 }
 
 /**
@@ -421,58 +422,61 @@ function malformed(
 export function parseSetup(
   response: SsmResponse,
   source: SsmSource,
-): { grant: SessionGrant } | { error: SsmError; orphan?: string } {
+): SessionGrant | { error: SsmError; orphan?: string } {
   const granted = grantedBody('setup', response, source);
   if ('error' in granted) return granted;
-  const { sessionToken, heartbeat } = granted.body;
+  const { sessionToken } = granted;
+  const { heartbeat } = granted.body;
   if (!isPeriod(heartbeat)) {
     return {
       error: malformed('setup', response, source, `with heartbeat ${JSON.stringify(heartbeat)}`),
       orphan: sessionToken,
     };
   }
-  return { grant: { sessionToken, heartbeatSeconds: heartbeat } };
+  return { sessionToken, heartbeatSeconds: heartbeat };
 }
 
 /** A period a server may give: a positive, finite number of seconds. */
 function isPeriod(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+  // Number.isFinite is false for anything that is not a finite number, without coercing it.
+  return Number.isFinite(value) && (value as number) > 0;
 }
 
 /**
- * The body of a 2xx answer that names a session, its `sessionToken` checked, or the error of
+ * The body of a 2xx answer that names a session, and its `sessionToken` checked, or the error of
  * the call: a setup's, or a heartbeat's for a heartbeat or a Widevine renewal. A token that
- * cannot be sent back, not even in a teardown, is an error: the server expires it.
+ * cannot be sent back, not even in a teardown, is an error: the server expires it. An answer
+ * without one (missing or `null`) keeps `keptToken`, when the call may keep it.
  */
 function grantedBody(
   call: 'setup' | 'heartbeat' | 'renewal',
   response: SsmResponse,
   source: SsmSource,
-): { body: Record<string, unknown> & { sessionToken: string } } | { error: SsmError } {
+  keptToken?: string,
+): { body: Record<string, unknown>; sessionToken: string } | { error: SsmError } {
   if (!isOk(response.status)) return { error: errorOfResponse(call, response, source) };
   const body = jsonBody(response.body);
-  const token = isRecord(body) ? body.sessionToken : undefined;
-  if (typeof token !== 'string' || !token) {
-    return { error: malformed(call, response, source, 'without a sessionToken') };
-  }
-  if (!isSendable(token)) return { error: malformed(call, response, source, UNSENDABLE) };
-  return { body: body as Record<string, unknown> & { sessionToken: string } };
+  const token = isRecord(body) ? (body.sessionToken ?? keptToken) : undefined;
+  const why =
+    typeof token !== 'string' || !token
+      ? 'without a sessionToken'
+      : isSendable(token)
+        ? undefined
+        : 'with a sessionToken a header cannot carry';
+  if (why) return { error: malformed(call, response, source, why) };
+  return { body: body as Record<string, unknown>, sessionToken: token as string };
 }
 
 /** A heartbeat response: the rotated token (and a new period, if any), or the error. */
 export function parseHeartbeat(
   response: SsmResponse,
   source: SsmSource,
-): { answer: Renewal } | { error: SsmError } {
+): Renewal | { error: SsmError } {
   const renewed = grantedBody('heartbeat', response, source);
   if ('error' in renewed) return renewed;
-  const { sessionToken, heartbeat } = renewed.body;
-  return {
-    answer: present({
-      sessionToken,
-      heartbeatSeconds: isPeriod(heartbeat) ? heartbeat : undefined,
-    }),
-  };
+  const { sessionToken } = renewed;
+  const { heartbeat } = renewed.body;
+  return present({ sessionToken, heartbeatSeconds: isPeriod(heartbeat) ? heartbeat : undefined });
 }
 
 /**
@@ -484,28 +488,26 @@ export function parseWidevineRenewal(
   response: SsmResponse,
   source: SsmSource,
   currentToken: string,
-): { answer: WidevineRenewal } | { error: SsmError } {
-  const answer = jsonBody(response.body);
-  const keepsToken =
-    isOk(response.status) &&
-    isRecord(answer) &&
-    (answer.sessionToken === undefined || answer.sessionToken === null);
-  const renewed = keepsToken
-    ? { body: { ...answer, sessionToken: currentToken } }
-    : grantedBody('renewal', response, source);
+): WidevineRenewal | { error: SsmError } {
+  const renewed = grantedBody('renewal', response, source, currentToken);
   if ('error' in renewed) return renewed;
-  const { body } = renewed;
-  const license = typeof body.license === 'string' ? fromBase64(body.license) : undefined;
+  const { body, sessionToken } = renewed;
+  const license = fromBase64(body.license);
   if (!license)
-    return {
-      error: malformed('renewal', response, source, 'without a base64 license'),
-    };
-  return { answer: { sessionToken: body.sessionToken, license } };
+    return { error: malformed('renewal', response, source, 'without a base64 license') };
+  return { sessionToken, license };
 }
 
-/** A teardown response: `undefined` when it worked, else the error. Any 2xx body is fine. */
-export function parseTeardown(response: SsmResponse, source: SsmSource): SsmError | undefined {
-  return isOk(response.status) ? undefined : errorOfResponse('teardown', response, source);
+/**
+ * An answer whose body says nothing (a teardown, a stop): `undefined` when it worked, else the
+ * error. Any 2xx body is fine.
+ */
+export function parseDone(
+  call: 'teardown' | 'stop',
+  response: SsmResponse,
+  source: SsmSource,
+): SsmError | undefined {
+  return isOk(response.status) ? undefined : errorOfResponse(call, response, source);
 }
 
 /** Worth another try within the period: no response at all, or a 5xx. */
@@ -521,13 +523,15 @@ export function isRenewedByLicence(error: SsmError): boolean {
   return error.serverCode === RENEWED_BY_LICENCE_SERVER_CODE;
 }
 
-/** What a session token must look like to go back out in a header: visible ASCII. */
-const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
-const UNSENDABLE = 'with a sessionToken a header cannot carry';
+/**
+ * What a session token must look like to go back out in a header: 1 to 4096 visible ASCII
+ * characters but the comma, which separates it from the content token.
+ */
+const SENDABLE_TOKEN = /^[\x21-\x2b\x2d-\x7e]{1,4096}$/;
 
 /** A session token that can be sent as (part of) a header value. */
 export function isSendable(token: string): boolean {
-  return token.length <= 4096 && SENDABLE_TOKEN.test(token) && !token.includes(',');
+  return SENDABLE_TOKEN.test(token);
 }
 
 /**
