@@ -3,9 +3,10 @@
  * SDK never passes. rxjs's own take it through `from(values, scheduler)`, and that brings every
  * `schedule*` function into an app bundle (0.41 KB of a fetch app, gzipped). These emit the same
  * values at the same moments: without a scheduler, rxjs's `of` is `from` over an array, which is
- * what `defer` makes of the array its factory returns. The core and the React hook take them
- * through `rx.ts`. The player adapters keep rxjs's own for now: these functions' own bytes would
- * take the React Native entry (which has `licenseHeadersWhenActive`) past its budget.
+ * what `defer` makes of the array its factory returns. The core and the React hook import them
+ * from here; this module takes rxjs through `rx.ts`, which does not re-export these (no import
+ * circle). The player adapters keep rxjs's own for now: these functions' own bytes would take the
+ * React Native entry (which has `licenseHeadersWhenActive`) past its budget.
  */
 import {
   concatAll,

@@ -41,5 +41,3 @@ export {
   throwIfEmpty,
   timer,
 } from 'rxjs';
-
-export { concat, merge, of, startWith } from './creation.js';

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { stopSessionWith } from '../account/account-sessions.js';
+import { of } from '../creation.js';
 import { SsmError } from '../error.js';
 import {
   BehaviorSubject,
@@ -7,7 +8,6 @@ import {
   EMPTY,
   exhaustMap,
   type Observable,
-  of,
   Subject,
   share,
   switchMap,

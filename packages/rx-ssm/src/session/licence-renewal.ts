@@ -1,3 +1,4 @@
+import { of } from '../creation.js';
 import { SsmError } from '../error.js';
 import {
   catchError,
@@ -5,7 +6,6 @@ import {
   EMPTY,
   ignoreElements,
   type Observable,
-  of,
   retry,
   take,
   takeUntil,

@@ -1,3 +1,4 @@
+import { merge, of, startWith } from '../creation.js';
 import { SsmError, STOPPED_REMOTELY_SERVER_CODE } from '../error.js';
 import {
   concatMap,
@@ -5,14 +6,11 @@ import {
   filter,
   finalize,
   map,
-  merge,
   mergeMap,
   type Observable,
-  of,
   ReplaySubject,
   Subject,
   share,
-  startWith,
   takeUntil,
   takeWhile,
 } from '../rx.js';

@@ -1,5 +1,6 @@
+import { of } from '../creation.js';
 import type { SsmError } from '../error.js';
-import { catchError, map, type Observable, of, retry, timer } from '../rx.js';
+import { catchError, map, type Observable, retry, timer } from '../rx.js';
 import { isTransient } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';
 

@@ -1,3 +1,4 @@
+import { merge, of, startWith } from '../creation.js';
 import { SsmError } from '../error.js';
 import {
   asyncScheduler,
@@ -7,14 +8,11 @@ import {
   filter,
   ignoreElements,
   map,
-  merge,
   NEVER,
   type Observable,
-  of,
   ReplaySubject,
   Subject,
   share,
-  startWith,
   switchMap,
   tap,
 } from '../rx.js';

@@ -1,5 +1,6 @@
+import { of } from '../creation.js';
 import { SsmError } from '../error.js';
-import { defer, EMPTY, map, type Observable, of, switchMap } from '../rx.js';
+import { defer, EMPTY, map, type Observable, switchMap } from '../rx.js';
 import type { SsmSource } from '../types.js';
 import { isTransient, parseSetup, type SessionGrant } from '../wire/wire.js';
 import type { SessionContext } from './session-context.js';

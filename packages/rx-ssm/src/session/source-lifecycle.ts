@@ -1,3 +1,4 @@
+import { merge, of, startWith } from '../creation.js';
 import { SsmError } from '../error.js';
 import {
   defer,
@@ -5,11 +6,8 @@ import {
   filter,
   finalize,
   map,
-  merge,
   NEVER,
   type Observable,
-  of,
-  startWith,
   switchMap,
   take,
   timer,

@@ -1,5 +1,6 @@
+import { of } from '../creation.js';
 import { SsmError } from '../error.js';
-import { catchError, defer, type Observable, of, take, throwIfEmpty } from '../rx.js';
+import { catchError, defer, type Observable, take, throwIfEmpty } from '../rx.js';
 import type { SsmRequest, SsmResponse, SsmSource, SsmTransport } from '../types.js';
 import { errorOfNoResponse, type RequestExtras, ssmRequest } from '../wire/wire.js';
 

@@ -1,4 +1,5 @@
-import { EMPTY, map, merge, type Observable, scan, startWith } from '../rx.js';
+import { merge, startWith } from '../creation.js';
+import { EMPTY, map, type Observable, scan } from '../rx.js';
 import type { SsmSource } from '../types.js';
 
 interface Intended {
