@@ -190,8 +190,9 @@ function toBase64(bytes: Uint8Array): string {
 
 /** The bytes of a base64 (or base64url) text; `undefined` when it is not base64 or not text. */
 function fromBase64(text: unknown): Uint8Array | undefined {
+  if (typeof text !== 'string') return undefined;
   try {
-    const binary = atob((text as string).replace(/-/g, '+').replace(/_/g, '/'));
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
     return Uint8Array.from(binary, (char) => char.charCodeAt(0));
   } catch {
     return undefined;
