@@ -6,6 +6,7 @@ import {
   type Observable,
   type SchedulerLike,
   switchMap,
+  tap,
   timer,
 } from '../rx.js';
 import type { AppState } from '../types.js';
@@ -52,10 +53,10 @@ export function heartbeatTicks(
             wasBackground = false;
             // A due time past (after the background) fires at once: timer counts it as 0.
             return timer(due, periodMs, scheduler).pipe(
-              map((n) => {
+              tap(() => {
                 lastTickAt = scheduler.now();
-                return catchUp && n === 0;
               }),
+              map((n) => catchUp && n === 0),
             );
           }),
         );
