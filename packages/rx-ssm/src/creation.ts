@@ -9,9 +9,9 @@
  * React Native entry (which has `licenseHeadersWhenActive`) past its budget.
  */
 import {
-  concatAll,
+  concatMap,
   defer,
-  mergeAll,
+  mergeMap,
   type Observable,
   type ObservableInputTuple,
   type OperatorFunction,
@@ -23,12 +23,12 @@ export const of = <T>(...values: T[]): Observable<T> => defer(() => values);
 /** Every source at once, their values as they come: rxjs's `merge` without a scheduler. */
 export const merge = <A extends readonly unknown[]>(
   ...sources: [...ObservableInputTuple<A>]
-): Observable<A[number]> => of(...sources).pipe(mergeAll());
+): Observable<A[number]> => of(...sources).pipe(mergeMap((source) => source));
 
 /** Each source after the one before completes: rxjs's `concat` without a scheduler. */
 export const concat = <A extends readonly unknown[]>(
   ...sources: [...ObservableInputTuple<A>]
-): Observable<A[number]> => of(...sources).pipe(concatAll());
+): Observable<A[number]> => of(...sources).pipe(concatMap((source) => source));
 
 /** `value` first, then the source: rxjs's `startWith` of one value, without a scheduler. */
 export const startWith =
