@@ -1,29 +1,15 @@
 import { merge, startWith } from '../creation.js';
-import { EMPTY, map, type Observable, scan } from '../rx.js';
+import { defer, EMPTY, map, type Observable, tap } from '../rx.js';
 import type { SsmSource } from '../types.js';
-
-interface Intended {
-  source: SsmSource | null;
-  stopped: boolean;
-}
-
-/** One intent, as what it does to what the player intends. */
-type Intent = (now: Intended) => Intended;
 
 const sameSrc = (a: SsmSource | null, b: SsmSource | null) =>
   a !== null && b !== null && a.src === b.src;
 
-/** A new source ends a stop (unless it is the same `src`); play ends it too. */
-const sourceIntent =
-  (source: SsmSource | null): Intent =>
-  (now) => ({ source, stopped: now.stopped && sameSrc(now.source, source) });
-const stop: Intent = (now) => ({ ...now, stopped: true });
-const play: Intent = (now) => ({ ...now, stopped: false });
-
 /**
  * The source that wants an SSM session now, from the player's intents: the current source,
  * unless it is `null`, needs no SSM (no `ssmServerUrl`) or was stopped; then `null`. Starts
- * with `null`: before any source there is nothing to do.
+ * with `null`: before any source there is nothing to do. A stop holds until play or a source
+ * with another `src`.
  *
  * ```
  * source$:  --a-----------b---
@@ -37,17 +23,23 @@ export function wantedSource(
   play$?: Observable<unknown>,
   stop$?: Observable<unknown>,
 ): Observable<SsmSource | null> {
-  return merge(
-    source$.pipe(map((source) => sourceIntent(source ?? null))),
-    (stop$ ?? EMPTY).pipe(map(() => stop)),
-    (play$ ?? EMPTY).pipe(map(() => play)),
-  ).pipe(
-    scan((now: Intended, intent: Intent) => intent(now), { source: null, stopped: false }),
-    map(({ source, stopped }): SsmSource | null =>
-      stopped || !needsSession(source) ? null : source,
-    ),
-    startWith<SsmSource | null>(null),
-  );
+  return defer(() => {
+    let source: SsmSource | null = null;
+    let stopped = false;
+    return merge(
+      source$.pipe(
+        tap((next) => {
+          stopped &&= sameSrc(source, next ?? null);
+          source = next ?? null;
+        }),
+      ),
+      (stop$ ?? EMPTY).pipe(tap(() => (stopped = true))),
+      (play$ ?? EMPTY).pipe(tap(() => (stopped = false))),
+    ).pipe(
+      map(() => (stopped || !needsSession(source) ? null : source)),
+      startWith<SsmSource | null>(null),
+    );
+  });
 }
 
 /**
