@@ -22,7 +22,8 @@ const send = (message: ServerMessage) => process.send?.(message);
 
 /**
  * What the reference server does for a session call minus the session: read the JSON body,
- * answer a session token (setup, heartbeat) or `{}` (teardown) with the same headers.
+ * answer what the server answers, with the same fields and lengths (a setup its session token,
+ * period and session id, a heartbeat its token and period, a teardown `{}`) and the same headers.
  */
 function bareHandler(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
@@ -33,14 +34,16 @@ function bareHandler(req: IncomingMessage, res: ServerResponse): void {
     const body = req.url?.endsWith('/teardown')
       ? {}
       : {
-          sessionToken: 'bare-session-token-of-43-characters-length0',
+          sessionToken: 'bare-session-token-of-45-characters-length-00',
           heartbeat: heartbeatSeconds,
+          ...(req.url?.endsWith('/setup') && { sessionId: 's.bare-session-id-of-24c' }),
         };
     const json = JSON.stringify(body);
     res
       .writeHead(200, {
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
+        Vary: 'Origin',
         'Content-Type': 'application/json; charset=utf-8',
         'Content-Length': Buffer.byteLength(json),
       })
