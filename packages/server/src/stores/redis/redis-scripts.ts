@@ -9,8 +9,10 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  *   (absent: 0); what the account's listing shows of it: `i` its public session id, `g` its
  *   content group, `h` its device hash, `m` device name, `y` device type, `t` set up at, `w` last
  *   renewed at (absent until the first renewal: `t`), in ms,
- *   `o` its place in the account's setups; `k` until when (ms) its keys (the hash, the expiry
- *   index, the account's sessions) surely live; and, while its last renewal may be repeated,
+ *   `o` its place in the account's setups; `r` the route of its account's keys (absent in a
+ *   session stored before it was kept: the scripts then compute it); `k` until when (ms) its keys
+ *   (the hash, the expiry index, the account's sessions) surely live; and, while its last renewal
+ *   may be repeated,
  *   `p` the token that renewal replaced, `q` until when (ms) and `b` by what;
  * - per account, a counter of its counted setups, which orders them: two setups in one ms are
  *   still told apart, whichever server ran them;
@@ -42,15 +44,19 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  * Keys carry a Redis Cluster hash tag, the route: a session's keys (its hash, its renewal
  * record, the expiry index it is in) the route its token starts with; an account's keys (its
  * sessions, its setup records) the route of its id, the first two hex digits of its SHA-1, which
- * scripts compute with `redis.sha1hex`. Session tokens are minted with their account's route, so
+ * a session's hash keeps (`r`) from its setup on: `redis.sha1hex` cost a renewal or a teardown
+ * more than reading one more field. Session tokens are minted with their account's route, so
  * every key a script touches is in one slot: the scripts run unchanged on one Redis node and on
  * a Redis Cluster.
  */
 
-/** `accountKey(accountId)`: the key of an account's sessions, from `ARGV`'s key prefix. */
+/**
+ * `accountKey(prefix, accountId, route)`: the key of an account's sessions, from `ARGV`'s key
+ * prefix and the route its session's hash keeps (nil or false for a session stored before: computed).
+ */
 const accountKey = `
-local function accountKey(prefix, accountId)
-  return prefix .. '{' .. string.sub(redis.sha1hex(accountId), 1, 2) .. '}a:' .. accountId
+local function accountKey(prefix, accountId, route)
+  return prefix .. '{' .. (route or string.sub(redis.sha1hex(accountId), 1, 2)) .. '}a:' .. accountId
 end
 `;
 
@@ -271,8 +277,9 @@ ${limitDecision}
   extend(account, ttl)
 end
 -- One HSET with every field the session has; those at their readers' defaults are left out: \`d\` '0' (not enforced), \`w\` the start.
+-- \`r\` is the route in the account's key: \`prefix{route}a:accountId\`.
 local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'i', opt(13),
-  't', ARGV[1], 'v', ARGV[3], 'k', now + ttl}
+  't', ARGV[1], 'v', ARGV[3], 'k', now + ttl, 'r', string.sub(account, #prefix + 2, #prefix + 3)}
 local function field(name, value)
   fields[#fields + 1] = name
   fields[#fields + 1] = value
@@ -332,7 +339,7 @@ local function owned(accountId, contentId)
   return (ARGV[10] or '') == '' or (accountId == ARGV[10] and contentId == ARGV[11])
 end
 local key, member = KEYS[1], memberOf(token)
-local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'v', 'k')
+local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'v', 'k', 'r')
 if s[1] and s[6] ~= token then
   -- The session under this member has another token: is this a repeat of its last renewal?
   if mode == 'rotate' and by ~= '' and tonumber(s[4]) > now and owned(s[1], s[2]) then
@@ -369,7 +376,7 @@ if not s[1] then
   end
   return {0}
 end
-local account = accountKey(prefix, s[1])
+local account = accountKey(prefix, s[1], s[8])
 if tonumber(s[4]) <= now then
   redis.call('DEL', key)
   redis.call('ZREM', account, member)
@@ -484,9 +491,9 @@ ${accountKey}
 local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
 for _, token in ipairs(due) do
   local session = routed(prefix, token, 's')
-  local accountId = redis.call('HGET', session, 'a')
+  local owner = redis.call('HMGET', session, 'a', 'r')
   redis.call('DEL', session)
-  if accountId then redis.call('ZREM', accountKey(prefix, accountId), token) end
+  if owner[1] then redis.call('ZREM', accountKey(prefix, owner[1], owner[2]), token) end
   redis.call('ZREM', index, token)
 end
 return {#due, redis.call('ZCOUNT', index, '(' .. ARGV[1], '+inf')}
