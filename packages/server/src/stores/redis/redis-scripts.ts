@@ -30,6 +30,10 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  * The records of one renewal and of one setup are one string each (one command to write and one
  * to read, with its key's TTL), under kinds of key of their own (`n`, `q`).
  *
+ * The scripts read a number from a string by arithmetic (`ARGV[1] + 0`), not with `tonumber`,
+ * which in Redis's Lua (5.1) parses the string twice, once to check it and once to convert it;
+ * `tonumber` only where the string may be blank (a limit that is not set).
+ *
  * Expiry times come from the calling server's clock, never from Redis. Key TTLs are twice the
  * session's lifetime: they only clean up after servers that stopped, so the sweep, not Redis,
  * notices each expiry and counts it.
@@ -64,7 +68,7 @@ end
 const late = `
 local function late(deadline)
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
+  return t[1] * 1000 + math.floor(t[2] / 1000) > deadline
 end
 `;
 
@@ -131,9 +135,9 @@ local function heldSessions()
     local f = redis.call('HMGET', routed(prefix, all[n], 's'), 'c', 'i', 'g', 'h', 'o', 't', 'v')
     if f[1] then
       live[#live + 1] = {
-        member = all[n], token = f[7] or all[n], e = tonumber(all[n + 1]), c = f[1],
-        i = f[2] or '', g = f[3] or '', h = f[4] or '', o = tonumber(f[5] or 0),
-        t = tonumber(f[6] or 0)
+        member = all[n], token = f[7] or all[n], e = all[n + 1] + 0, c = f[1],
+        i = f[2] or '', g = f[3] or '', h = f[4] or '', o = (f[5] or 0) + 0,
+        t = (f[6] or 0) + 0
       }
     end
   end
@@ -175,7 +179,7 @@ end
  * ARGV of the admission script.
  */
 const limitDecision = `
-local maxSessions = tonumber(ARGV[2])
+local maxSessions = ARGV[2] + 0
 local maxDevices, maxPerContent, maxPerGroup = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20])
 local wantedContent, wantedGroup, wantedDevice = ARGV[6], opt(14), opt(15)
 local function deviceOf(s) if s.h ~= '' then return s.h end return 'session:' .. s.i end
@@ -235,24 +239,24 @@ end
  */
 export const admitScript = `
 local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
-local now, prefix = tonumber(ARGV[1]), ARGV[8]
+local now, prefix = ARGV[1] + 0, ARGV[8]
 -- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
-local ttl = math.max(1, tonumber(ARGV[4]) - now) * 2
+local ttl = math.max(1, ARGV[4] - now) * 2
 -- An argument that may be left off: ''.
 local function opt(n) return ARGV[n] or '' end
 ${late}
 ${routed}
 ${memberOf}
-if late(tonumber(ARGV[10])) then return {-2} end
+if late(ARGV[10] + 0) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
 ${heldSessions}
-local keyed, replayMs = ARGV[12] == '1', tonumber(ARGV[11])
+local keyed, replayMs = ARGV[12] == '1', ARGV[11] + 0
 if keyed then
   local keptUntil, token = string.match(redis.call('GET', setup) or '', '^(%d+)|(.+)$')
-  if keptUntil and tonumber(keptUntil) > now then
+  if keptUntil and keptUntil + 0 > now then
     local first = redis.call('HMGET', routed(prefix, memberOf(token), 's'), 'c', 'e', 'i', 'v')
-    if first[1] == ARGV[6] and tonumber(first[2]) > now and first[4] == token then
+    if first[1] == ARGV[6] and first[2] + 0 > now and first[4] == token then
       return {2, expired, token, first[3] or ''}
     end
   end
@@ -260,7 +264,7 @@ end
 local evicted = {}
 if ARGV[7] == '1' then
   -- maxSessions alone, with room: no session needs reading.
-  if ARGV[22] == '1' or redis.call('ZCARD', account) >= tonumber(ARGV[2]) then
+  if ARGV[22] == '1' or redis.call('ZCARD', account) >= ARGV[2] + 0 then
 ${limitDecision}
     local rule, chosen = evictions(heldSessions())
     if rule then
@@ -327,10 +331,10 @@ return {1, expired, evicted}
  * about as much as a small command, so the common renewal reads and sends no more than it uses.
  */
 export const sessionScript = `
-local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local index, by, replayMs = KEYS[2], ARGV[8] or '', tonumber(ARGV[9] or 0)
+local now, mode, token, prefix = ARGV[1] + 0, ARGV[2], ARGV[3], ARGV[4]
+local index, by, replayMs = KEYS[2], ARGV[8] or '', (ARGV[9] or 0) + 0
 ${late}
-if late(tonumber(ARGV[5])) then return {-2} end
+if late(ARGV[5] + 0) then return {-2} end
 ${routed}
 ${accountKey}
 ${memberOf}
@@ -342,9 +346,9 @@ local key, member = KEYS[1], memberOf(token)
 local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'v', 'k', 'r')
 if s[1] and s[6] ~= token then
   -- The session under this member has another token: is this a repeat of its last renewal?
-  if mode == 'rotate' and by ~= '' and tonumber(s[4]) > now and owned(s[1], s[2]) then
+  if mode == 'rotate' and by ~= '' and s[4] + 0 > now and owned(s[1], s[2]) then
     local last = redis.call('HMGET', key, 'p', 'q', 'b')
-    if last[1] == token and tonumber(last[2] or 0) > now and last[3] == by then
+    if last[1] == token and (last[2] or 0) + 0 > now and last[3] == by then
       return {2, s[1], s[2], s[3], s[4], s[5] or '0', s[6]}
     end
   end
@@ -359,9 +363,9 @@ if not s[1] then
   if mode == 'rotate' and by ~= '' then
     local record = redis.call('GET', routed(prefix, token, 'n'))
     local keptUntil, keptBy, next = string.match(record or '', '^(%d+)|(%a+)|(.+)$')
-    if keptUntil and tonumber(keptUntil) > now and keptBy == by then
+    if keptUntil and keptUntil + 0 > now and keptBy == by then
       local n = redis.call('HMGET', routed(prefix, memberOf(next), 's'), 'a', 'c', 'n', 'e', 'd', 'v')
-      if n[1] and n[6] == next and tonumber(n[4]) > now and owned(n[1], n[2]) then
+      if n[1] and n[6] == next and n[4] + 0 > now and owned(n[1], n[2]) then
         return {2, n[1], n[2], n[3], n[4], n[5] or '0', next}
       end
     end
@@ -369,7 +373,7 @@ if not s[1] then
   if mode ~= 'find' then
     local endedKey = routed(prefix, token, 'x')
     local ended = redis.call('HMGET', endedKey, 'r', 'u')
-    if ended[1] and tonumber(ended[2]) > now then
+    if ended[1] and ended[2] + 0 > now then
       if mode == 'remove' then redis.call('DEL', endedKey) end
       return {5, ended[1]}
     end
@@ -377,7 +381,7 @@ if not s[1] then
   return {0}
 end
 local account = accountKey(prefix, s[1], s[8])
-if tonumber(s[4]) <= now then
+if s[4] + 0 <= now then
   redis.call('DEL', key)
   redis.call('ZREM', account, member)
   return {-1, redis.call('ZREM', index, member)}
@@ -390,12 +394,12 @@ if mode == 'rotate' then
   end
   local next, expiresAt = ARGV[6], ARGV[7]
   -- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
-  local ttl = math.max(1, tonumber(expiresAt) - now) * 2
+  local ttl = math.max(1, expiresAt - now) * 2
   local nextKey = KEYS[3] or KEYS[1]
   -- Its keys must outlive the new expiry by a lifetime (\`ttl\` from now); \`k\` says until when
   -- they surely do. Only when that is too short are they extended, to twice that: about one
   -- renewal in four, not each one.
-  local due = tonumber(s[7] or 0) < now + ttl
+  local due = (s[7] or 0) + 0 < now + ttl
   -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
   local replays = by ~= '' and replayMs > 0 and next ~= token
   local nextMember = memberOf(next)
@@ -444,9 +448,9 @@ return {1, s[1], s[2], s[3], s[4], enforced}
  * {-2} past the deadline, or {expired, sessions}, each session as `held` lists it.
  */
 export const listScript = `
-local account, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+local account, now, prefix = KEYS[1], ARGV[1] + 0, ARGV[2]
 ${late}
-if late(tonumber(ARGV[3])) then return {-2} end
+if late(ARGV[3] + 0) then return {-2} end
 ${routed}
 ${pruneAccount}
 ${heldSessions}
@@ -461,9 +465,9 @@ return {expired, sessions}
  * (as `held` lists it), {0, expired} no such live session of the account.
  */
 export const stopScript = `
-local account, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+local account, now, prefix = KEYS[1], ARGV[1] + 0, ARGV[2]
 ${late}
-if late(tonumber(ARGV[3])) then return {-2} end
+if late(ARGV[3] + 0) then return {-2} end
 ${routed}
 ${pruneAccount}
 ${heldSessions}
@@ -483,12 +487,12 @@ return {0, expired}
  * or {expired, live} of that route.
  */
 export const sweepScript = `
-local index, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+local index, now, prefix = KEYS[1], ARGV[1] + 0, ARGV[2]
 ${late}
-if late(tonumber(ARGV[5])) then return {-2} end
+if late(ARGV[5] + 0) then return {-2} end
 ${routed}
 ${accountKey}
-local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, ARGV[4] + 0)
 for _, token in ipairs(due) do
   local session = routed(prefix, token, 's')
   local owner = redis.call('HMGET', session, 'a', 'r')
