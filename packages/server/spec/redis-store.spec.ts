@@ -119,6 +119,23 @@ describe('redisStore', () => {
     await store.close();
   });
 
+  it('answers a repeat of a renewal that moved the session to another member, within the period only', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'moved:' });
+    const first = token();
+    await store.admit({ sessionToken: first, session: session('mona'), maxSessions: 1 }, now);
+    const terms = { by: 'heartbeat' as const, replayMs: 5000 };
+    const next = token();
+    expect((await store.rotate(first, next, now + 20_000, now + 1, terms)).session).toEqual(
+      session('mona'),
+    );
+    const repeat = await store.rotate(first, token(), now + 20_000, now + 5000, terms);
+    expect(repeat.replayed).toEqual({ sessionToken: next, expiresAt: now + 20_000 });
+    expect(await store.rotate(first, token(), now + 20_000, now + 5001, terms)).toEqual({
+      expired: 0,
+    });
+    await store.close();
+  });
+
   it('keeps every key of a renewed session a lifetime past its new expiry, renewal after renewal', async () => {
     const store = redisStore(redis.url, { keyPrefix: 'renewed:' });
     const client = new Redis(redis.url);

@@ -314,7 +314,8 @@ return {1, expired, evicted}
  * The token's other keys (the record of a renewal that moved the session, the record of why its
  * session ended) are in the same slot, found from the token. ARGV: now, mode, token, key prefix,
  * deadline, and for a rotation: nextToken (the token itself for a renewal that keeps it),
- * nextExpiresAt, by ('heartbeat'|'licence'|'' for a bare rotation), replayMs, then owner account
+ * nextExpiresAt, by ('heartbeat'|'licence'|'' for a bare rotation), replayUntil (ms: until when
+ * the renewal may be repeated, now or earlier when it may not), then owner account
  * and owner content when there is an owner. Returns, with the session fields
  * `accountId, contentId, counted, expiresAt, enforced`:
  * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
@@ -332,7 +333,9 @@ return {1, expired, evicted}
  */
 export const sessionScript = `
 local now, mode, token, prefix = ARGV[1] + 0, ARGV[2], ARGV[3], ARGV[4]
-local index, by, replayMs = KEYS[2], ARGV[8] or '', (ARGV[9] or 0) + 0
+-- \`replayUntil\` is written as it came (\`q\`): a number handed from Lua to Redis is formatted
+-- again, at a cost of its own.
+local index, by, replayUntil = KEYS[2], ARGV[8] or '', (ARGV[9] or 0) + 0
 ${late}
 if late(ARGV[5] + 0) then return {-2} end
 ${routed}
@@ -401,20 +404,20 @@ if mode == 'rotate' then
   -- renewal in four, not each one.
   local due = (s[7] or 0) + 0 < now + ttl
   -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
-  local replays = by ~= '' and replayMs > 0 and next ~= token
+  local replays = by ~= '' and replayUntil > now and next ~= token
   local nextMember = memberOf(next)
   local moved = nextMember ~= member
   -- The session's other fields (its id, device, start) move with it.
   if moved then redis.call('RENAME', key, nextKey) end
   -- One HSET of what changed; the common renewal (replays, not due) in one call, no table.
   if replays and not due then
-    redis.call('HSET', nextKey, 'v', next, 'e', expiresAt, 'w', ARGV[1], 'p', token, 'q', now + replayMs, 'b', by)
+    redis.call('HSET', nextKey, 'v', next, 'e', expiresAt, 'w', ARGV[1], 'p', token, 'q', ARGV[9], 'b', by)
   else
     local set = {'v', next, 'e', expiresAt, 'w', ARGV[1]}
     if due then set[#set + 1] = 'k'; set[#set + 1] = now + ttl * 2 end
     if replays then
       set[#set + 1] = 'p'; set[#set + 1] = token
-      set[#set + 1] = 'q'; set[#set + 1] = now + replayMs
+      set[#set + 1] = 'q'; set[#set + 1] = ARGV[9]
       set[#set + 1] = 'b'; set[#set + 1] = by
     end
     redis.call('HSET', nextKey, unpack(set))
@@ -433,7 +436,7 @@ if mode == 'rotate' then
     if due then extend(account, ttl * 2) end
   end
   if replays and moved then
-    redis.call('SET', routed(prefix, token, 'n'), (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
+    redis.call('SET', routed(prefix, token, 'n'), ARGV[9] .. '|' .. by .. '|' .. next, 'PX', (replayUntil - now) * 2)
   end
 elseif mode == 'remove' then
   redis.call('DEL', key)

@@ -371,7 +371,9 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       const nextKey = sessionKey(next.token);
       if (nextKey !== keys[0]) keys.push(nextKey);
       const terms = next.terms;
-      args.push(next.token, String(next.expiresAt), terms?.by ?? '', String(terms?.replayMs ?? 0));
+      // Until when the renewal may be repeated: Redis keeps it as it is sent.
+      const replayUntil = String(now + (terms?.replayMs ?? 0));
+      args.push(next.token, String(next.expiresAt), terms?.by ?? '', replayUntil);
       if (terms?.owner) args.push(terms.owner.accountId, terms.owner.contentId);
     }
     const acked = mode !== 'find';
