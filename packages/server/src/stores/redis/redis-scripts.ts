@@ -107,16 +107,17 @@ local function memberOf(token) return string.sub(token, 1, ${SESSION_KEY_LENGTH}
 
 /**
  * Removes the account's expired sessions and counts them (as they leave their expiry index).
- * Needs `account`, `now`, `prefix`, `routed`; sets `expired`.
+ * Needs `account`, `now` (and `ARGV[1]`, now as it was sent: Redis is given it as it came, not
+ * a number it would format again), `prefix`, `routed`; sets `expired`.
  */
 const pruneAccount = `
 local expired = 0
-local stale = redis.call('ZRANGEBYSCORE', account, '-inf', now)
+local stale = redis.call('ZRANGEBYSCORE', account, '-inf', ARGV[1])
 for _, member in ipairs(stale) do
   redis.call('DEL', routed(prefix, member, 's'))
   expired = expired + redis.call('ZREM', routed(prefix, member, 'i'), member)
 end
-if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', now) end
+if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', ARGV[1]) end
 `;
 
 /**
@@ -490,12 +491,12 @@ return {0, expired}
  * or {expired, live} of that route.
  */
 export const sweepScript = `
-local index, now, prefix = KEYS[1], ARGV[1] + 0, ARGV[2]
+local index, prefix = KEYS[1], ARGV[2]
 ${late}
 if late(ARGV[5] + 0) then return {-2} end
 ${routed}
 ${accountKey}
-local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, ARGV[4] + 0)
+local due = redis.call('ZRANGEBYSCORE', index, '-inf', ARGV[1], 'LIMIT', 0, ARGV[4])
 for _, token in ipairs(due) do
   local session = routed(prefix, token, 's')
   local owner = redis.call('HMGET', session, 'a', 'r')
