@@ -18,6 +18,7 @@ import {
   type StoredSession,
   StoreUnavailableError,
 } from '../store.js';
+import { decimal } from './decimal.js';
 import { nodeRedisClient, nodeRedisClusterClient } from './node-redis-client.js';
 import type { RedisClient } from './redis-client.js';
 import {
@@ -365,15 +366,15 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     next?: { token: string; expiresAt: number; terms?: RenewalTerms | undefined },
   ) {
     const keys = [sessionKey(token), indexKey(routeOfToken(token))];
-    const args = [String(now), mode, token, prefix, String(deadline())];
+    const args = [decimal(now), mode, token, prefix, decimal(deadline())];
     if (next) {
       // The next token's hash only when it has another member: the server's renewals keep it.
       const nextKey = sessionKey(next.token);
       if (nextKey !== keys[0]) keys.push(nextKey);
       const terms = next.terms;
       // Until when the renewal may be repeated: Redis keeps it as it is sent.
-      const replayUntil = String(now + (terms?.replayMs ?? 0));
-      args.push(next.token, String(next.expiresAt), terms?.by ?? '', replayUntil);
+      const replayUntil = decimal(now + (terms?.replayMs ?? 0));
+      args.push(next.token, decimal(next.expiresAt), terms?.by ?? '', replayUntil);
       if (terms?.owner) args.push(terms.owner.accountId, terms.owner.contentId);
     }
     const acked = mode !== 'find';
@@ -405,16 +406,16 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       ];
       if (keyed) keys.push(`${prefix}{${route}}q:${setupScope(session.accountId, idempotencyKey)}`);
       const args = withoutTrailingBlanks([
-        String(now),
+        decimal(now),
         String(maxSessions),
         sessionToken,
-        String(session.expiresAt),
+        decimal(session.expiresAt),
         session.accountId,
         session.contentId,
         session.counted ? '1' : '0',
         prefix,
         session.enforced ? '1' : '0',
-        String(deadline()),
+        decimal(deadline()),
         String(replayMs),
         keyed ? '1' : '0',
         holder?.sessionId ?? '',
@@ -441,7 +442,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     remove: (sessionToken, now = clock()) => sessionCall('remove', sessionToken, now),
 
     sessions(accountId, now = clock()) {
-      const args = [String(now), prefix, String(deadline())];
+      const args = [decimal(now), prefix, decimal(deadline())];
       return call(async () => {
         const reply = await run(listScript, [accountKey(accountId)], args);
         const [expired, sessions] = reply as [number, HeldReply[]];
@@ -450,7 +451,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     },
 
     stop(accountId, sessionId, now = clock()) {
-      const args = [String(now), prefix, String(deadline()), sessionId];
+      const args = [decimal(now), prefix, decimal(deadline()), sessionId];
       return call(async () => {
         const reply = await run(stopScript, [accountKey(accountId)], args, true);
         const [outcome, expired, stopped] = reply as [0 | 1, number, HeldReply?];
@@ -467,7 +468,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         const sweepRoute = async (route: string) => {
           let expired = 0;
           for (;;) {
-            const args = [String(now), prefix, '', String(SWEEP_BATCH), String(deadline())];
+            const args = [decimal(now), prefix, '', String(SWEEP_BATCH), decimal(deadline())];
             const reply = await run(sweepScript, [indexKey(route)], args);
             const [gone, alive] = reply as [number, number];
             expired += gone;
