@@ -93,6 +93,49 @@ describe('redisStore', () => {
     await store.close();
   });
 
+  it('finds the account of a session stored before its hash kept the account route, on a renewal and a teardown', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'unrouted:' });
+    const client = new Redis(redis.url);
+    // A token whose route is not its account's: only the account's own route finds its key.
+    const route = routeOfAccount('rita');
+    const other = route === '00' ? '01' : '00';
+    const first = other + newSessionToken(route).slice(2);
+    await store.admit({ sessionToken: first, session: session('rita'), maxSessions: 2 }, now);
+    const hash = `unrouted:{${other}}s:${first.slice(0, SESSION_KEY_LENGTH)}`;
+    expect(await client.hget(hash, 'r')).toBe(route);
+    // As a server of the earlier layout wrote it: no \`r\`.
+    await client.hdel(hash, 'r');
+    const next = renewedSessionToken(first);
+    const terms = { by: 'heartbeat' as const, replayMs: 5000 };
+    expect((await store.rotate(first, next, now + 20_000, now + 1, terms)).session).toEqual(
+      session('rita'),
+    );
+    expect(
+      await client.zscore(`unrouted:{${route}}a:rita`, first.slice(0, SESSION_KEY_LENGTH)),
+    ).toBe(String(now + 20_000));
+    expect((await store.remove(next, now + 2)).session?.accountId).toBe('rita');
+    expect(await store.count('rita', now + 2)).toBe(0);
+    client.disconnect();
+    await store.close();
+  });
+
+  it('answers a repeat of a renewal that moved the session to another member, within the period only', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'moved:' });
+    const first = token();
+    await store.admit({ sessionToken: first, session: session('mona'), maxSessions: 1 }, now);
+    const terms = { by: 'heartbeat' as const, replayMs: 5000 };
+    const next = token();
+    expect((await store.rotate(first, next, now + 20_000, now + 1, terms)).session).toEqual(
+      session('mona'),
+    );
+    const repeat = await store.rotate(first, token(), now + 20_000, now + 5000, terms);
+    expect(repeat.replayed).toEqual({ sessionToken: next, expiresAt: now + 20_000 });
+    expect(await store.rotate(first, token(), now + 20_000, now + 5001, terms)).toEqual({
+      expired: 0,
+    });
+    await store.close();
+  });
+
   it('keeps every key of a renewed session a lifetime past its new expiry, renewal after renewal', async () => {
     const store = redisStore(redis.url, { keyPrefix: 'renewed:' });
     const client = new Redis(redis.url);

@@ -27,6 +27,14 @@ export function nodeRedisClient(url: string, options: RedisClientOptions): Redis
   acker?.on('error', () => {});
   return {
     ...commandsOn(main, () => (acker ?? main).multi() as unknown as Batch),
+    // The command as Redis reads it, sent as it is: `evalSha` would parse it again, through
+    // two more promises, at every call.
+    script: (sha, script, keys, args) =>
+      main.sendCommand(
+        script === undefined
+          ? ['EVALSHA', sha, String(keys.length), ...keys, ...args]
+          : ['EVAL', script, String(keys.length), ...keys, ...args],
+      ),
     onConnection(listener) {
       main.on('ready', () => listener('up'));
       main.on('error', (error: Error) => listener('down', error.message));

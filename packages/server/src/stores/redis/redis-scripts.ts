@@ -9,8 +9,10 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  *   (absent: 0); what the account's listing shows of it: `i` its public session id, `g` its
  *   content group, `h` its device hash, `m` device name, `y` device type, `t` set up at, `w` last
  *   renewed at (absent until the first renewal: `t`), in ms,
- *   `o` its place in the account's setups; `k` until when (ms) its keys (the hash, the expiry
- *   index, the account's sessions) surely live; and, while its last renewal may be repeated,
+ *   `o` its place in the account's setups; `r` the route of its account's keys (absent in a
+ *   session stored before it was kept: the scripts then compute it); `k` until when (ms) its keys
+ *   (the hash, the expiry index, the account's sessions) surely live; and, while its last renewal
+ *   may be repeated,
  *   `p` the token that renewal replaced, `q` until when (ms) and `b` by what;
  * - per account, a counter of its counted setups, which orders them: two setups in one ms are
  *   still told apart, whichever server ran them;
@@ -28,6 +30,10 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  * The records of one renewal and of one setup are one string each (one command to write and one
  * to read, with its key's TTL), under kinds of key of their own (`n`, `q`).
  *
+ * The scripts read a number from a string by arithmetic (`ARGV[1] + 0`), not with `tonumber`,
+ * which in Redis's Lua (5.1) parses the string twice, once to check it and once to convert it;
+ * `tonumber` only where the string may be blank (a limit that is not set).
+ *
  * Expiry times come from the calling server's clock, never from Redis. Key TTLs are twice the
  * session's lifetime: they only clean up after servers that stopped, so the sweep, not Redis,
  * notices each expiry and counts it.
@@ -42,15 +48,19 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  * Keys carry a Redis Cluster hash tag, the route: a session's keys (its hash, its renewal
  * record, the expiry index it is in) the route its token starts with; an account's keys (its
  * sessions, its setup records) the route of its id, the first two hex digits of its SHA-1, which
- * scripts compute with `redis.sha1hex`. Session tokens are minted with their account's route, so
+ * a session's hash keeps (`r`) from its setup on: `redis.sha1hex` cost a renewal or a teardown
+ * more than reading one more field. Session tokens are minted with their account's route, so
  * every key a script touches is in one slot: the scripts run unchanged on one Redis node and on
  * a Redis Cluster.
  */
 
-/** `accountKey(accountId)`: the key of an account's sessions, from `ARGV`'s key prefix. */
+/**
+ * `accountKey(prefix, accountId, route)`: the key of an account's sessions, from `ARGV`'s key
+ * prefix and the route its session's hash keeps (nil or false for a session stored before: computed).
+ */
 const accountKey = `
-local function accountKey(prefix, accountId)
-  return prefix .. '{' .. string.sub(redis.sha1hex(accountId), 1, 2) .. '}a:' .. accountId
+local function accountKey(prefix, accountId, route)
+  return prefix .. '{' .. (route or string.sub(redis.sha1hex(accountId), 1, 2)) .. '}a:' .. accountId
 end
 `;
 
@@ -58,7 +68,7 @@ end
 const late = `
 local function late(deadline)
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
+  return t[1] * 1000 + math.floor(t[2] / 1000) > deadline
 end
 `;
 
@@ -97,16 +107,17 @@ local function memberOf(token) return string.sub(token, 1, ${SESSION_KEY_LENGTH}
 
 /**
  * Removes the account's expired sessions and counts them (as they leave their expiry index).
- * Needs `account`, `now`, `prefix`, `routed`; sets `expired`.
+ * Needs `account`, `now` (and `ARGV[1]`, now as it was sent: Redis is given it as it came, not
+ * a number it would format again), `prefix`, `routed`; sets `expired`.
  */
 const pruneAccount = `
 local expired = 0
-local stale = redis.call('ZRANGEBYSCORE', account, '-inf', now)
+local stale = redis.call('ZRANGEBYSCORE', account, '-inf', ARGV[1])
 for _, member in ipairs(stale) do
   redis.call('DEL', routed(prefix, member, 's'))
   expired = expired + redis.call('ZREM', routed(prefix, member, 'i'), member)
 end
-if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', now) end
+if #stale > 0 then redis.call('ZREMRANGEBYSCORE', account, '-inf', ARGV[1]) end
 `;
 
 /**
@@ -125,9 +136,9 @@ local function heldSessions()
     local f = redis.call('HMGET', routed(prefix, all[n], 's'), 'c', 'i', 'g', 'h', 'o', 't', 'v')
     if f[1] then
       live[#live + 1] = {
-        member = all[n], token = f[7] or all[n], e = tonumber(all[n + 1]), c = f[1],
-        i = f[2] or '', g = f[3] or '', h = f[4] or '', o = tonumber(f[5] or 0),
-        t = tonumber(f[6] or 0)
+        member = all[n], token = f[7] or all[n], e = all[n + 1] + 0, c = f[1],
+        i = f[2] or '', g = f[3] or '', h = f[4] or '', o = (f[5] or 0) + 0,
+        t = (f[6] or 0) + 0
       }
     end
   end
@@ -169,7 +180,7 @@ end
  * ARGV of the admission script.
  */
 const limitDecision = `
-local maxSessions = tonumber(ARGV[2])
+local maxSessions = ARGV[2] + 0
 local maxDevices, maxPerContent, maxPerGroup = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20])
 local wantedContent, wantedGroup, wantedDevice = ARGV[6], opt(14), opt(15)
 local function deviceOf(s) if s.h ~= '' then return s.h end return 'session:' .. s.i end
@@ -229,24 +240,24 @@ end
  */
 export const admitScript = `
 local account, session, index, setup = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
-local now, prefix = tonumber(ARGV[1]), ARGV[8]
+local now, prefix = ARGV[1] + 0, ARGV[8]
 -- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
-local ttl = math.max(1, tonumber(ARGV[4]) - now) * 2
+local ttl = math.max(1, ARGV[4] - now) * 2
 -- An argument that may be left off: ''.
 local function opt(n) return ARGV[n] or '' end
 ${late}
 ${routed}
 ${memberOf}
-if late(tonumber(ARGV[10])) then return {-2} end
+if late(ARGV[10] + 0) then return {-2} end
 ${extendTtl}
 ${pruneAccount}
 ${heldSessions}
-local keyed, replayMs = ARGV[12] == '1', tonumber(ARGV[11])
+local keyed, replayMs = ARGV[12] == '1', ARGV[11] + 0
 if keyed then
   local keptUntil, token = string.match(redis.call('GET', setup) or '', '^(%d+)|(.+)$')
-  if keptUntil and tonumber(keptUntil) > now then
+  if keptUntil and keptUntil + 0 > now then
     local first = redis.call('HMGET', routed(prefix, memberOf(token), 's'), 'c', 'e', 'i', 'v')
-    if first[1] == ARGV[6] and tonumber(first[2]) > now and first[4] == token then
+    if first[1] == ARGV[6] and first[2] + 0 > now and first[4] == token then
       return {2, expired, token, first[3] or ''}
     end
   end
@@ -254,7 +265,7 @@ end
 local evicted = {}
 if ARGV[7] == '1' then
   -- maxSessions alone, with room: no session needs reading.
-  if ARGV[22] == '1' or redis.call('ZCARD', account) >= tonumber(ARGV[2]) then
+  if ARGV[22] == '1' or redis.call('ZCARD', account) >= ARGV[2] + 0 then
 ${limitDecision}
     local rule, chosen = evictions(heldSessions())
     if rule then
@@ -271,8 +282,9 @@ ${limitDecision}
   extend(account, ttl)
 end
 -- One HSET with every field the session has; those at their readers' defaults are left out: \`d\` '0' (not enforced), \`w\` the start.
+-- \`r\` is the route in the account's key: \`prefix{route}a:accountId\`.
 local fields = {'a', ARGV[5], 'c', ARGV[6], 'n', ARGV[7], 'e', ARGV[4], 'i', opt(13),
-  't', ARGV[1], 'v', ARGV[3], 'k', now + ttl}
+  't', ARGV[1], 'v', ARGV[3], 'k', now + ttl, 'r', string.sub(account, #prefix + 2, #prefix + 3)}
 local function field(name, value)
   fields[#fields + 1] = name
   fields[#fields + 1] = value
@@ -303,7 +315,8 @@ return {1, expired, evicted}
  * The token's other keys (the record of a renewal that moved the session, the record of why its
  * session ended) are in the same slot, found from the token. ARGV: now, mode, token, key prefix,
  * deadline, and for a rotation: nextToken (the token itself for a renewal that keeps it),
- * nextExpiresAt, by ('heartbeat'|'licence'|'' for a bare rotation), replayMs, then owner account
+ * nextExpiresAt, by ('heartbeat'|'licence'|'' for a bare rotation), replayUntil (ms: until when
+ * the renewal may be repeated, now or earlier when it may not), then owner account
  * and owner content when there is an owner. Returns, with the session fields
  * `accountId, contentId, counted, expiresAt, enforced`:
  * {-2} past the deadline, {0} unknown, {-1, expired} expired (now removed),
@@ -320,10 +333,12 @@ return {1, expired, evicted}
  * about as much as a small command, so the common renewal reads and sends no more than it uses.
  */
 export const sessionScript = `
-local now, mode, token, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local index, by, replayMs = KEYS[2], ARGV[8] or '', tonumber(ARGV[9] or 0)
+local now, mode, token, prefix = ARGV[1] + 0, ARGV[2], ARGV[3], ARGV[4]
+-- \`replayUntil\` is written as it came (\`q\`): a number handed from Lua to Redis is formatted
+-- again, at a cost of its own.
+local index, by, replayUntil = KEYS[2], ARGV[8] or '', (ARGV[9] or 0) + 0
 ${late}
-if late(tonumber(ARGV[5])) then return {-2} end
+if late(ARGV[5] + 0) then return {-2} end
 ${routed}
 ${accountKey}
 ${memberOf}
@@ -332,12 +347,12 @@ local function owned(accountId, contentId)
   return (ARGV[10] or '') == '' or (accountId == ARGV[10] and contentId == ARGV[11])
 end
 local key, member = KEYS[1], memberOf(token)
-local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'v', 'k')
+local s = redis.call('HMGET', key, 'a', 'c', 'n', 'e', 'd', 'v', 'k', 'r')
 if s[1] and s[6] ~= token then
   -- The session under this member has another token: is this a repeat of its last renewal?
-  if mode == 'rotate' and by ~= '' and tonumber(s[4]) > now and owned(s[1], s[2]) then
+  if mode == 'rotate' and by ~= '' and s[4] + 0 > now and owned(s[1], s[2]) then
     local last = redis.call('HMGET', key, 'p', 'q', 'b')
-    if last[1] == token and tonumber(last[2] or 0) > now and last[3] == by then
+    if last[1] == token and (last[2] or 0) + 0 > now and last[3] == by then
       return {2, s[1], s[2], s[3], s[4], s[5] or '0', s[6]}
     end
   end
@@ -352,9 +367,9 @@ if not s[1] then
   if mode == 'rotate' and by ~= '' then
     local record = redis.call('GET', routed(prefix, token, 'n'))
     local keptUntil, keptBy, next = string.match(record or '', '^(%d+)|(%a+)|(.+)$')
-    if keptUntil and tonumber(keptUntil) > now and keptBy == by then
+    if keptUntil and keptUntil + 0 > now and keptBy == by then
       local n = redis.call('HMGET', routed(prefix, memberOf(next), 's'), 'a', 'c', 'n', 'e', 'd', 'v')
-      if n[1] and n[6] == next and tonumber(n[4]) > now and owned(n[1], n[2]) then
+      if n[1] and n[6] == next and n[4] + 0 > now and owned(n[1], n[2]) then
         return {2, n[1], n[2], n[3], n[4], n[5] or '0', next}
       end
     end
@@ -362,15 +377,15 @@ if not s[1] then
   if mode ~= 'find' then
     local endedKey = routed(prefix, token, 'x')
     local ended = redis.call('HMGET', endedKey, 'r', 'u')
-    if ended[1] and tonumber(ended[2]) > now then
+    if ended[1] and ended[2] + 0 > now then
       if mode == 'remove' then redis.call('DEL', endedKey) end
       return {5, ended[1]}
     end
   end
   return {0}
 end
-local account = accountKey(prefix, s[1])
-if tonumber(s[4]) <= now then
+local account = accountKey(prefix, s[1], s[8])
+if s[4] + 0 <= now then
   redis.call('DEL', key)
   redis.call('ZREM', account, member)
   return {-1, redis.call('ZREM', index, member)}
@@ -383,27 +398,27 @@ if mode == 'rotate' then
   end
   local next, expiresAt = ARGV[6], ARGV[7]
   -- Keys outlive their session by a lifetime (the sweep, not Redis, notices the expiry).
-  local ttl = math.max(1, tonumber(expiresAt) - now) * 2
+  local ttl = math.max(1, expiresAt - now) * 2
   local nextKey = KEYS[3] or KEYS[1]
   -- Its keys must outlive the new expiry by a lifetime (\`ttl\` from now); \`k\` says until when
   -- they surely do. Only when that is too short are they extended, to twice that: about one
   -- renewal in four, not each one.
-  local due = tonumber(s[7] or 0) < now + ttl
+  local due = (s[7] or 0) + 0 < now + ttl
   -- A renewal that keeps its token (the stable licence policy) leaves nothing to repeat.
-  local replays = by ~= '' and replayMs > 0 and next ~= token
+  local replays = by ~= '' and replayUntil > now and next ~= token
   local nextMember = memberOf(next)
   local moved = nextMember ~= member
   -- The session's other fields (its id, device, start) move with it.
   if moved then redis.call('RENAME', key, nextKey) end
   -- One HSET of what changed; the common renewal (replays, not due) in one call, no table.
   if replays and not due then
-    redis.call('HSET', nextKey, 'v', next, 'e', expiresAt, 'w', ARGV[1], 'p', token, 'q', now + replayMs, 'b', by)
+    redis.call('HSET', nextKey, 'v', next, 'e', expiresAt, 'w', ARGV[1], 'p', token, 'q', ARGV[9], 'b', by)
   else
     local set = {'v', next, 'e', expiresAt, 'w', ARGV[1]}
     if due then set[#set + 1] = 'k'; set[#set + 1] = now + ttl * 2 end
     if replays then
       set[#set + 1] = 'p'; set[#set + 1] = token
-      set[#set + 1] = 'q'; set[#set + 1] = now + replayMs
+      set[#set + 1] = 'q'; set[#set + 1] = ARGV[9]
       set[#set + 1] = 'b'; set[#set + 1] = by
     end
     redis.call('HSET', nextKey, unpack(set))
@@ -422,7 +437,7 @@ if mode == 'rotate' then
     if due then extend(account, ttl * 2) end
   end
   if replays and moved then
-    redis.call('SET', routed(prefix, token, 'n'), (now + replayMs) .. '|' .. by .. '|' .. next, 'PX', replayMs * 2)
+    redis.call('SET', routed(prefix, token, 'n'), ARGV[9] .. '|' .. by .. '|' .. next, 'PX', (replayUntil - now) * 2)
   end
 elseif mode == 'remove' then
   redis.call('DEL', key)
@@ -437,9 +452,9 @@ return {1, s[1], s[2], s[3], s[4], enforced}
  * {-2} past the deadline, or {expired, sessions}, each session as `held` lists it.
  */
 export const listScript = `
-local account, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+local account, now, prefix = KEYS[1], ARGV[1] + 0, ARGV[2]
 ${late}
-if late(tonumber(ARGV[3])) then return {-2} end
+if late(ARGV[3] + 0) then return {-2} end
 ${routed}
 ${pruneAccount}
 ${heldSessions}
@@ -454,9 +469,9 @@ return {expired, sessions}
  * (as `held` lists it), {0, expired} no such live session of the account.
  */
 export const stopScript = `
-local account, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+local account, now, prefix = KEYS[1], ARGV[1] + 0, ARGV[2]
 ${late}
-if late(tonumber(ARGV[3])) then return {-2} end
+if late(ARGV[3] + 0) then return {-2} end
 ${routed}
 ${pruneAccount}
 ${heldSessions}
@@ -476,17 +491,17 @@ return {0, expired}
  * or {expired, live} of that route.
  */
 export const sweepScript = `
-local index, now, prefix = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+local index, prefix = KEYS[1], ARGV[2]
 ${late}
-if late(tonumber(ARGV[5])) then return {-2} end
+if late(ARGV[5] + 0) then return {-2} end
 ${routed}
 ${accountKey}
-local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+local due = redis.call('ZRANGEBYSCORE', index, '-inf', ARGV[1], 'LIMIT', 0, ARGV[4])
 for _, token in ipairs(due) do
   local session = routed(prefix, token, 's')
-  local accountId = redis.call('HGET', session, 'a')
+  local owner = redis.call('HMGET', session, 'a', 'r')
   redis.call('DEL', session)
-  if accountId then redis.call('ZREM', accountKey(prefix, accountId), token) end
+  if owner[1] then redis.call('ZREM', accountKey(prefix, owner[1], owner[2]), token) end
   redis.call('ZREM', index, token)
 end
 return {#due, redis.call('ZCOUNT', index, '(' .. ARGV[1], '+inf')}

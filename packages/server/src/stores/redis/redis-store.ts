@@ -18,6 +18,7 @@ import {
   type StoredSession,
   StoreUnavailableError,
 } from '../store.js';
+import { decimal } from './decimal.js';
 import { nodeRedisClient, nodeRedisClusterClient } from './node-redis-client.js';
 import type { RedisClient } from './redis-client.js';
 import {
@@ -92,6 +93,9 @@ function heldOf([sessionId, contentId, group, hash, name, type, startedAt, renew
   return held;
 }
 
+/** An optional number for a script: '' when absent. */
+const optional = (value: number | undefined) => (value === undefined ? '' : String(value));
+
 /** An optional string for a script: '' when absent, '=' and the value when present. */
 const present = (value: string | undefined) => (value === undefined ? '' : `=${value}`);
 
@@ -114,6 +118,29 @@ const COMMAND_TIMEOUT_MS = 1000;
 
 /** A script that ran past its deadline: it changed nothing, and the caller has answered 503. */
 const TOO_LATE = -2;
+
+/** `command()`, with a synchronous throw as a rejection, as an `async` function would have it. */
+function attempt<T>(command: () => Promise<T>): Promise<T> {
+  try {
+    return command();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Why a call failed, as the store's callers see it: Redis unavailable, nothing changed. */
+function unavailable(error: unknown): StoreUnavailableError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError(`redis: ${reason}`, { cause: error });
+}
+
+/** A script's reply, unless it ran past its deadline and so changed nothing. */
+function inTime(reply: unknown): unknown {
+  if (Array.isArray(reply) && reply[0] === TOO_LATE) {
+    throw new Error('redis ran the command after its deadline; it changed nothing');
+  }
+  return reply;
+}
 
 /**
  * A store in Redis, so several server processes enforce one limit. Every call is one Lua script,
@@ -190,24 +217,25 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     reachable = false;
   });
 
-  async function call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      // Only the very first calls wait, and only for the first connection attempt to settle.
-      if (reachable === undefined) await firstAttempt;
-      try {
-        return await command();
-      } catch (error) {
-        // After a failover or a slot move, pipelined commands (auto-pipelining, a write with
-        // WAIT) come back MOVED instead of being redirected: learn the new slot map, try once more.
-        const moved = error instanceof Error && /^(MOVED|ASK) /.test(error.message);
-        if (!moved || !redis.refreshSlots) throw error;
-        await redis.refreshSlots();
-        return await command();
-      }
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StoreUnavailableError(`redis: ${reason}`, { cause: error });
-    }
+  /**
+   * `command`, with its failures as {@link StoreUnavailableError}. Chained, not `async`: a call is
+   * a few promises, not one per layer (each a microtask and garbage at every heartbeat).
+   */
+  function call<T>(command: () => Promise<T>): Promise<T> {
+    // Only the very first calls wait, and only for the first connection attempt to settle.
+    const answer = reachable === undefined ? firstAttempt.then(command) : attempt(command);
+    return answer.catch((error: unknown) => {
+      // After a failover or a slot move, pipelined commands (auto-pipelining, a write with
+      // WAIT) come back MOVED instead of being redirected: learn the new slot map, try once more.
+      const moved = error instanceof Error && /^(MOVED|ASK) /.test(error.message);
+      if (!moved || !redis.refreshSlots) throw unavailable(error);
+      return redis
+        .refreshSlots()
+        .then(command)
+        .catch((again: unknown) => {
+          throw unavailable(again);
+        });
+    });
   }
 
   /** The wall-clock time (not the injectable clock) after which a script must change nothing. */
@@ -221,56 +249,52 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
    * master after a failover). A write (`acked`) with `replicaAcks` goes out with `WAIT` in one
    * pipeline, so the wait is on the node that ran it.
    */
-  async function run(
-    script: string,
-    keys: string[],
-    values: Array<string | number>,
-    acked = false,
-  ) {
+  function run(script: string, keys: string[], args: string[], acked = false): Promise<unknown> {
     let sha = shas.get(script);
     if (!sha) {
       sha = hash('sha1', script, 'hex');
       shas.set(script, sha);
     }
-    const args = values.map(String);
-    const send = async (body: string | undefined) => {
-      const waits = acked && replicaAcks > 0 && !probing && performance.now() >= waitsResumeAt;
-      if (!waits) return redis.script(sha, body, keys, args);
-      // The first write after a pause waits alone: the others go on without WAIT until it knows.
-      const probe = waitsResumeAt !== 0;
-      probing = probe;
-      try {
-        // Bounded like every command: a write queued behind other writes' WAITs (a burst that
-        // met a replica gone) must not hang; its script then runs past its deadline, changing
-        // nothing, as the 503 says.
-        const { reply, acks } = await answeredWithin(
-          commandTimeoutMs,
-          redis.scriptThenWait(sha, body, keys, args, replicaAcks, replicaAckTimeoutMs),
-        );
-        if (acks < replicaAcks) {
-          // WAIT holds the connection it runs on: with no replica to answer (after a failover,
-          // until a new one syncs) every write would queue behind it. Stop waiting for a second.
-          waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
-          logger?.warn({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
-        } else {
-          waitsResumeAt = 0;
-        }
-        return reply;
-      } finally {
-        if (probe) probing = false;
-      }
-    };
-    let reply: unknown;
-    try {
-      reply = await send(undefined);
-    } catch (error) {
+    const send = (body: string | undefined) =>
+      acked && replicaAcks > 0 && !probing && performance.now() >= waitsResumeAt
+        ? sendThenWait(sha, body, keys, args)
+        : redis.script(sha, body, keys, args);
+    return send(undefined).then(inTime, (error: unknown) => {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await send(script);
+      return send(script).then(inTime);
+    });
+  }
+
+  /** A write that waits for `replicaAcks`, or stops waiting for a while when they do not come. */
+  async function sendThenWait(
+    sha: string,
+    body: string | undefined,
+    keys: string[],
+    args: string[],
+  ): Promise<unknown> {
+    // The first write after a pause waits alone: the others go on without WAIT until it knows.
+    const probe = waitsResumeAt !== 0;
+    probing = probe;
+    try {
+      // Bounded like every command: a write queued behind other writes' WAITs (a burst that
+      // met a replica gone) must not hang; its script then runs past its deadline, changing
+      // nothing, as the 503 says.
+      const { reply, acks } = await answeredWithin(
+        commandTimeoutMs,
+        redis.scriptThenWait(sha, body, keys, args, replicaAcks, replicaAckTimeoutMs),
+      );
+      if (acks < replicaAcks) {
+        // WAIT holds the connection it runs on: with no replica to answer (after a failover,
+        // until a new one syncs) every write would queue behind it. Stop waiting for a second.
+        waitsResumeAt = performance.now() + WAIT_PAUSE_MS;
+        logger?.warn({ acks, wanted: replicaAcks }, 'a write was answered before its replicas');
+      } else {
+        waitsResumeAt = 0;
+      }
+      return reply;
+    } finally {
+      if (probe) probing = false;
     }
-    if (Array.isArray(reply) && reply[0] === TOO_LATE) {
-      throw new Error('redis ran the command after its deadline; it changed nothing');
-    }
-    return reply;
   }
 
   function sessionOf([accountId, contentId, counted, expiresAt, enforced]: Fields): StoredSession {
@@ -342,18 +366,20 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     next?: { token: string; expiresAt: number; terms?: RenewalTerms | undefined },
   ) {
     const keys = [sessionKey(token), indexKey(routeOfToken(token))];
-    const args: Array<string | number> = [now, mode, token, prefix, deadline()];
+    const args = [decimal(now), mode, token, prefix, decimal(deadline())];
     if (next) {
       // The next token's hash only when it has another member: the server's renewals keep it.
       const nextKey = sessionKey(next.token);
       if (nextKey !== keys[0]) keys.push(nextKey);
       const terms = next.terms;
-      args.push(next.token, next.expiresAt, terms?.by ?? '', terms?.replayMs ?? 0);
+      // Until when the renewal may be repeated: Redis keeps it as it is sent.
+      const replayUntil = decimal(now + (terms?.replayMs ?? 0));
+      args.push(next.token, decimal(next.expiresAt), terms?.by ?? '', replayUntil);
       if (terms?.owner) args.push(terms.owner.accountId, terms.owner.contentId);
     }
     const acked = mode !== 'find';
-    return call(async () =>
-      rotationOf((await run(sessionScript, keys, args, acked)) as SessionReply),
+    return call(() =>
+      run(sessionScript, keys, args, acked).then((reply) => rotationOf(reply as SessionReply)),
     );
   }
 
@@ -380,31 +406,31 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
       ];
       if (keyed) keys.push(`${prefix}{${route}}q:${setupScope(session.accountId, idempotencyKey)}`);
       const args = withoutTrailingBlanks([
-        now,
-        maxSessions,
+        decimal(now),
+        String(maxSessions),
         sessionToken,
-        session.expiresAt,
+        decimal(session.expiresAt),
         session.accountId,
         session.contentId,
         session.counted ? '1' : '0',
         prefix,
         session.enforced ? '1' : '0',
-        deadline(),
-        replayMs,
+        decimal(deadline()),
+        String(replayMs),
         keyed ? '1' : '0',
         holder?.sessionId ?? '',
         holder?.contentGroup ?? '',
         holder?.deviceHash ?? '',
         present(holder?.deviceName),
         present(holder?.deviceType),
-        limits.maxDevices ?? '',
-        limits.maxSessionsPerContent ?? '',
-        limits.maxSessionsPerGroup ?? '',
+        optional(limits.maxDevices),
+        optional(limits.maxSessionsPerContent),
+        optional(limits.maxSessionsPerGroup),
         limits.onLimit === 'evict-oldest' ? 'evict-oldest' : '',
         policed(limits) ? '1' : '',
       ]);
-      return call(async () =>
-        admissionOf((await run(admitScript, keys, args, true)) as AdmitReply),
+      return call(() =>
+        run(admitScript, keys, args, true).then((reply) => admissionOf(reply as AdmitReply)),
       );
     },
 
@@ -416,7 +442,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     remove: (sessionToken, now = clock()) => sessionCall('remove', sessionToken, now),
 
     sessions(accountId, now = clock()) {
-      const args = [now, prefix, deadline()];
+      const args = [decimal(now), prefix, decimal(deadline())];
       return call(async () => {
         const reply = await run(listScript, [accountKey(accountId)], args);
         const [expired, sessions] = reply as [number, HeldReply[]];
@@ -425,7 +451,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
     },
 
     stop(accountId, sessionId, now = clock()) {
-      const args = [now, prefix, deadline(), sessionId];
+      const args = [decimal(now), prefix, decimal(deadline()), sessionId];
       return call(async () => {
         const reply = await run(stopScript, [accountKey(accountId)], args, true);
         const [outcome, expired, stopped] = reply as [0 | 1, number, HeldReply?];
@@ -442,7 +468,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
         const sweepRoute = async (route: string) => {
           let expired = 0;
           for (;;) {
-            const args = [now, prefix, '', SWEEP_BATCH, deadline()];
+            const args = [decimal(now), prefix, '', String(SWEEP_BATCH), decimal(deadline())];
             const reply = await run(sweepScript, [indexKey(route)], args);
             const [gone, alive] = reply as [number, number];
             expired += gone;
@@ -477,7 +503,7 @@ export function redisStoreOn(redis: RedisClient, options: RedisStoreOptions = {}
  * `values` less the blanks at its end: a script reads an argument left off as absent, and each
  * argument costs Redis about as much as a small command.
  */
-function withoutTrailingBlanks(values: Array<string | number>): Array<string | number> {
+function withoutTrailingBlanks(values: string[]): string[] {
   let end = values.length;
   while (end > 0 && values[end - 1] === '') end -= 1;
   return end === values.length ? values : values.slice(0, end);
