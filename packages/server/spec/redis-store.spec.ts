@@ -156,6 +156,8 @@ describe('redisStore', () => {
       `renewed:{${route}}s:${sessionToken.slice(0, SESSION_KEY_LENGTH)}`,
       `renewed:{${route}}a:rene`,
       `renewed:{${route}}i`,
+      // The account's setup counter, which orders its setups: it lives as long as its sessions.
+      `renewed:{${route}}o:rene`,
     ];
     // Ten heartbeats over five lifetimes: after each, every key lives at least what is left of
     // the session plus one lifetime (less what the calls took).
@@ -174,6 +176,45 @@ describe('redisStore', () => {
       }
     }
     client.disconnect();
+    await store.close();
+  });
+
+  it('orders a setup after a session renewed for many lifetimes since its own setup', async () => {
+    const store = redisStore(redis.url, { keyPrefix: 'order:' });
+    // Real time: the setup counter's TTL runs on Redis's clock.
+    const lifetime = 300;
+    const holder = (sessionId: string) => ({ sessionId });
+    const admit = (sessionToken: string, sessionId: string, at: number) =>
+      store.admit(
+        {
+          sessionToken,
+          session: { ...session('olga'), expiresAt: at + lifetime },
+          maxSessions: 2,
+          holder: holder(sessionId),
+        },
+        at,
+      );
+    // Two setups, the first torn down: the one that stays is the account's second (counter 2).
+    const start = Date.now();
+    const gone = newSessionToken(routeOfAccount('olga'));
+    await admit(gone, 's.gone', start);
+    await store.remove(gone, start);
+    let kept = newSessionToken(routeOfAccount('olga'));
+    await admit(kept, 's.kept', start);
+    // Heartbeats over seven lifetimes, with no setup in between.
+    for (let beat = 1; beat <= 14; beat++) {
+      await new Promise((resolve) => setTimeout(resolve, lifetime / 2));
+      const at = Date.now();
+      const next = renewedSessionToken(kept);
+      await store.rotate(kept, next, at + lifetime, at, { by: 'heartbeat', replayMs: 0 });
+      kept = next;
+    }
+    const at = Date.now();
+    await admit(newSessionToken(routeOfAccount('olga')), 's.new', at);
+    // Oldest first: the renewed session, then the new one (a counter that restarted at 1 would
+    // put the new one first, and evict-oldest would pick it).
+    const listed = await store.sessions('olga', at);
+    expect(listed.sessions.map((held) => held.sessionId)).toEqual(['s.kept', 's.new']);
     await store.close();
   });
 

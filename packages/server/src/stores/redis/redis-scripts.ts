@@ -15,7 +15,9 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  *   may be repeated,
  *   `p` the token that renewal replaced, `q` until when (ms) and `b` by what;
  * - per account, a counter of its counted setups, which orders them: two setups in one ms are
- *   still told apart, whichever server ran them;
+ *   still told apart, whichever server ran them. It lives as long as the account's sessions (a
+ *   renewal that extends their key extends it too): one that expired under live sessions would
+ *   start again at 1, and the next setup would sort as the account's oldest;
  * - per session stopped or evicted, a hash under its last token (`r` why: `stopped` or
  *   `evicted`, `u` until when: the session's expiry), its key TTL twice what was left of it;
  * - per account, a sorted set of its counted sessions' members scored by expiry;
@@ -55,12 +57,13 @@ import { SESSION_KEY_LENGTH } from '../../tokens/session-token.js';
  */
 
 /**
- * `accountKey(prefix, accountId, route)`: the key of an account's sessions, from `ARGV`'s key
- * prefix and the route its session's hash keeps (nil or false for a session stored before: computed).
+ * `accountKey(prefix, accountId, route, kind)`: the key of an account's sessions (kind `a`, the
+ * default) or of its setup counter (`o`), from `ARGV`'s key prefix and the route its session's
+ * hash keeps (nil or false for a session stored before: computed).
  */
 const accountKey = `
-local function accountKey(prefix, accountId, route)
-  return prefix .. '{' .. (route or string.sub(redis.sha1hex(accountId), 1, 2)) .. '}a:' .. accountId
+local function accountKey(prefix, accountId, route, kind)
+  return prefix .. '{' .. (route or string.sub(redis.sha1hex(accountId), 1, 2)) .. '}' .. (kind or 'a') .. ':' .. accountId
 end
 `;
 
@@ -434,7 +437,10 @@ if mode == 'rotate' then
   if s[3] == '1' then
     redis.call('ZADD', account, expiresAt, nextMember)
     if moved then redis.call('ZREM', account, member) end
-    if due then extend(account, ttl * 2) end
+    if due then
+      extend(account, ttl * 2)
+      extend(accountKey(prefix, s[1], s[8], 'o'), ttl * 2)
+    end
   end
   if replays and moved then
     redis.call('SET', routed(prefix, token, 'n'), ARGV[9] .. '|' .. by .. '|' .. next, 'PX', (replayUntil - now) * 2)
