@@ -401,7 +401,7 @@ function throughputSection(t, run) {
     'had answered a little less. On the Redis store, each change measured on its own: the',
     "store's call chains the client's promise where it nested three async functions, and the",
     'one-node client sends `EVALSHA` as the command Redis reads (server process, the store driven',
-    'alone: 13.1 → 12.2 µs per heartbeat, 26.7 → 24.3 per setup+teardown); a session\'s hash keeps',
+    "alone: 13.1 → 12.2 µs per heartbeat, 26.7 → 24.3 per setup+teardown); a session's hash keeps",
     "its account's route, so a renewal or a teardown finds the account's key without",
     "`redis.sha1hex`; the scripts read each number once (`s + 0`, where the `tonumber` of Redis's",
     'Lua 5.1 parses a string twice); a renewal sends until when it may be repeated as the string',
