@@ -7,6 +7,7 @@ import {
   type RedisClient,
   type RedisClientOptions,
   reconnectDelay,
+  scriptCommand,
 } from '../../../packages/server/src/stores/redis/redis-client.js';
 
 type Library = typeof Glide;
@@ -62,11 +63,7 @@ function glideOn(glide: Library, connect: () => Promise<Client>, cluster: boolea
       if (cluster) throw new Error('replica acks are not measured on the glide cluster client');
       scriptOf(sha, text);
       const batch = new glide.Batch(false)
-        .customCommand(
-          text === undefined
-            ? ['EVALSHA', sha, String(keys.length), ...keys, ...args]
-            : ['EVAL', text, String(keys.length), ...keys, ...args],
-        )
+        .customCommand(scriptCommand(sha, text, keys, args))
         .wait(replicas, timeoutMs);
       const results = (await watched((on) =>
         (on as Glide.GlideClient).exec(batch, true),

@@ -4,6 +4,7 @@ import {
   type RedisClient,
   type RedisClientOptions,
   reconnectDelay,
+  scriptCommand,
 } from './redis-client.js';
 
 /**
@@ -29,12 +30,7 @@ export function nodeRedisClient(url: string, options: RedisClientOptions): Redis
     ...commandsOn(main, () => (acker ?? main).multi() as unknown as Batch),
     // The command as Redis reads it, sent as it is: `evalSha` would parse it again, through
     // two more promises, at every call.
-    script: (sha, script, keys, args) =>
-      main.sendCommand(
-        script === undefined
-          ? ['EVALSHA', sha, String(keys.length), ...keys, ...args]
-          : ['EVAL', script, String(keys.length), ...keys, ...args],
-      ),
+    script: (sha, script, keys, args) => main.sendCommand(scriptCommand(sha, script, keys, args)),
     onConnection(listener) {
       main.on('ready', () => listener('up'));
       main.on('error', (error: Error) => listener('down', error.message));

@@ -44,6 +44,21 @@ export interface RedisClient {
   close(): Promise<void>;
 }
 
+/**
+ * The words of a {@link RedisClient.script} call as Redis reads them, for a client that sends
+ * commands as they are: `EVALSHA` (`script` undefined) or `EVAL`, the key count, keys, arguments.
+ */
+export function scriptCommand(
+  sha: string,
+  script: string | undefined,
+  keys: string[],
+  args: string[],
+): string[] {
+  return script === undefined
+    ? ['EVALSHA', sha, String(keys.length), ...keys, ...args]
+    : ['EVAL', script, String(keys.length), ...keys, ...args];
+}
+
 /** How the store wants every client set up. */
 export interface RedisClientOptions {
   /** A command with no answer within this many ms rejects. */
