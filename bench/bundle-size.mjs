@@ -95,6 +95,51 @@ export function byPackage(inputs) {
 }
 
 /**
+ * What the text of `bundle` costs it, gzipped: its production build whole, and the same code with
+ * the characters of every string and template literal taken out (messages, paths, header and
+ * field names alike; the module names of imports stay). `codeOnly` is what no wording could go
+ * below: the size of the code alone.
+ */
+export async function textCost(bundle) {
+  const { text, gzip } = await buildBundle(bundle, 'production');
+  const { default: ts } = await import('typescript');
+  const file = ts.createSourceFile(
+    'bundle.js',
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    ts.ScriptKind.JS,
+  );
+  // [start, end) of each literal's characters, between its quotes or around its substitutions.
+  const spans = [];
+  const visit = (node) => {
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) return;
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+      spans.push([node.getStart(file) + 1, node.end - 1]);
+    } else if (ts.isTemplateExpression(node)) {
+      for (const part of [node.head, ...node.templateSpans.map((span) => span.literal)]) {
+        // `…${ and }…${ each open with one character and close with two; }…` closes with one.
+        spans.push([part.getStart(file) + 1, part.end - (ts.isTemplateTail(part) ? 1 : 2)]);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let codeOnly = '';
+  let from = 0;
+  for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
+    codeOnly += text.slice(from, start);
+    from = end;
+  }
+  codeOnly += text.slice(from);
+  return {
+    gzip,
+    characters: spans.reduce((sum, [start, end]) => sum + end - start, 0),
+    codeOnly: gzipSync(codeOnly, { level: 9 }).byteLength,
+  };
+}
+
+/**
  * What each top-level function, class or constant of `bundle` costs it, gzipped: the production
  * build without minification (so statements keep their names), then minified and gzipped once
  * whole and once without each statement. The difference is the statement's marginal cost, what

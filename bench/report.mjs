@@ -471,7 +471,7 @@ function profileSection(p, run) {
   return lines;
 }
 
-function sizeSection(sizes, coreCosts) {
+function sizeSection(sizes, coreCosts, coreText) {
   const lines = [
     '## 4. Bundle size',
     '',
@@ -536,6 +536,19 @@ function sizeSection(sizes, coreCosts) {
       '|---|---|',
       ...top.map(({ label, bytes }) => `| \`${label}\` | ${bytes} |`),
       `| the other ${rest.length} | ${rest.reduce((sum, { bytes }) => sum + bytes, 0)} |`,
+    );
+  }
+  const withoutAccount = sizes.find((s) => s.name === 'core-without-account-calls');
+  const core = sizes.find((s) => s.name === 'core');
+  if (coreText && core && withoutAccount) {
+    lines.push(
+      '',
+      `What the core's text and its account calls weigh. Its string and template literals hold ${coreText.characters} characters`,
+      `(messages, paths, header and field names). With every one of them emptied the core would be ${coreText.codeOnly} B`,
+      `gzipped instead of ${coreText.gzip} B (\`textCost\` in \`bench/bundle-size.mjs\`): the code alone weighs that much,`,
+      `whatever the wording. The account calls (\`accountSessions\`, \`stopSession\`) add ${core.gzip - withoutAccount.gzip} B to the`,
+      `core entry: without them it is ${withoutAccount.gzip} B (\`core-without-account-calls\` above). An app that does not`,
+      'import them bundles none of it.',
     );
   }
   lines.push('');
@@ -797,7 +810,10 @@ const sections = [
     'Server throughput',
     (results, run) => results.throughput && throughputSection(results.throughput, run),
   ],
-  ['Bundle size', (results) => results.size && sizeSection(results.size, results.coreCosts)],
+  [
+    'Bundle size',
+    (results) => results.size && sizeSection(results.size, results.coreCosts, results.coreText),
+  ],
   ['Server CPU profile', (results, run) => results.profile && profileSection(results.profile, run)],
   ['Capacity', (results, run) => results.capacity && capacitySection(results.capacity, run)],
   [

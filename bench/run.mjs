@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildBenchmarks, outDir } from './build.mjs';
-import { measureBundle, root, sizeBudgets, statementCosts } from './bundle-size.mjs';
+import { measureBundle, root, sizeBudgets, statementCosts, textCost } from './bundle-size.mjs';
 import { renderReport } from './report.mjs';
 
 const argv = process.argv.slice(2);
@@ -85,7 +85,10 @@ if (wanted('size')) {
   results.size = [];
   for (const bundle of sizeBudgets()) results.size.push(await measureBundle(bundle));
   // Where the core's bytes go, for the report.
-  results.coreCosts = await statementCosts(sizeBudgets().find((bundle) => bundle.name === 'core'));
+  const core = sizeBudgets().find((bundle) => bundle.name === 'core');
+  results.coreCosts = await statementCosts(core);
+  // What its text costs it, and what its code alone would weigh.
+  results.coreText = await textCost(core);
 }
 
 // Running some benchmarks only rewrites their sections of an existing report.

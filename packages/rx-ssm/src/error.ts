@@ -19,12 +19,8 @@ export enum SsmErrorCode {
  */
 export type SsmErrorKind = 'setup' | 'teardown' | 'heartbeat' | 'account';
 
-const codeOf: Record<SsmErrorKind, SsmErrorCode> = {
-  setup: SsmErrorCode.Setup,
-  teardown: SsmErrorCode.Teardown,
-  heartbeat: SsmErrorCode.Heartbeat,
-  account: SsmErrorCode.Account,
-};
+/** The kinds in the order of their codes: `setup` is 6001, each next one a code higher. */
+const KINDS: readonly SsmErrorKind[] = ['setup', 'teardown', 'heartbeat', 'account'];
 
 /** Server `errorCode` for "the account already has its maximum number of sessions". */
 export const SESSION_LIMIT_SERVER_CODE = 1007;
@@ -79,7 +75,7 @@ export class SsmError extends Error {
     for (const [field, value] of Object.entries(known)) {
       if (value !== undefined) (this as Record<string, unknown>)[field] = value;
     }
-    this.code = codeOf[this.kind];
+    this.code = SsmErrorCode.Setup + KINDS.indexOf(this.kind);
     this.fatal = fatal ?? (this.kind !== 'teardown' && this.kind !== 'account');
   }
 
