@@ -28,11 +28,17 @@ export interface ServerProcessOptions {
   jwks?: { keys: object[] };
   /** Extra flags for node, e.g. `--cpu-prof`. */
   execArgv?: string[];
+  /** The server process's bundle, when not the one beside this bundle (an A/B of two builds). */
+  bundle?: string;
 }
 
-/** Forks the bundled `ssm-server-process.mjs` (beside this bundle) and waits until it listens. */
+/**
+ * Forks the bundled `ssm-server-process.mjs` (beside this bundle, or `options.bundle`) and waits
+ * until it listens.
+ */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const child: ChildProcess = fork(join(import.meta.dirname, 'ssm-server-process.mjs'), [], {
+  const bundle = options.bundle ?? join(import.meta.dirname, 'ssm-server-process.mjs');
+  const child: ChildProcess = fork(bundle, [], {
     env: {
       ...process.env,
       BENCH_SERVER: options.kind,
