@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { benchDir, outDir } from './build.mjs';
+import { benchDir, nodeBundle, outDir } from './build.mjs';
 import { root } from './bundle-size.mjs';
 
 const argv = process.argv.slice(2);
@@ -43,22 +43,14 @@ execFileSync('tar', ['-xf', tar, '-C', baseTree]);
 // The working tree's, copied alike: both builds are made the same way from a tree of their own.
 for (const path of TREE) await cp(join(root, path), join(headTree, path), { recursive: true });
 
-const options = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'error',
-};
 // Each tree's own server process, which imports that tree's sources.
 const serverEntry = (tree) => join(tree, 'bench', 'support', 'ssm-server-process.ts');
 const serverA = join(abDir, 'a', 'ssm-server-process.mjs');
 const serverB = join(abDir, 'b', 'ssm-server-process.mjs');
 const runner = join(abDir, 'server-ab.mjs');
-await build({ ...options, entryPoints: [serverEntry(baseTree)], outfile: serverA });
-await build({ ...options, entryPoints: [serverEntry(headTree)], outfile: serverB });
-await build({ ...options, entryPoints: [join(benchDir, 'server-ab.ts')], outfile: runner });
+await build({ ...nodeBundle, entryPoints: [serverEntry(baseTree)], outfile: serverA });
+await build({ ...nodeBundle, entryPoints: [serverEntry(headTree)], outfile: serverB });
+await build({ ...nodeBundle, entryPoints: [join(benchDir, 'server-ab.ts')], outfile: runner });
 
 const forwarded = argv.filter((arg) => !arg.startsWith('--base='));
 const child = spawn(

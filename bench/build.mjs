@@ -23,22 +23,27 @@ const entries = {
   'ssm-server-process': 'support/ssm-server-process.ts',
 };
 
+/** esbuild's options for a bundle that node runs: ESM, packages resolved from node_modules. */
+export const nodeBundle = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'error',
+};
+
 /** Bundles every entry; resolves the path of each bundle by name. */
 export async function buildBenchmarks() {
   await mkdir(outDir, { recursive: true });
   await build({
+    ...nodeBundle,
     entryPoints: Object.fromEntries(
       Object.entries(entries).map(([name, file]) => [name, join(benchDir, file)]),
     ),
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
     sourcemap: 'linked',
-    logLevel: 'error',
   });
   return Object.fromEntries(
     Object.keys(entries).map((name) => [name, join(outDir, `${name}.mjs`)]),

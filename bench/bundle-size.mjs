@@ -102,14 +102,7 @@ export function byPackage(inputs) {
  */
 export async function textCost(bundle) {
   const { text, gzip } = await buildBundle(bundle, 'production');
-  const { default: ts } = await import('typescript');
-  const file = ts.createSourceFile(
-    'bundle.js',
-    text,
-    ts.ScriptTarget.Latest,
-    true,
-    ts.ScriptKind.JS,
-  );
+  const { ts, file } = await parsed(text);
   // [start, end) of each literal's characters, between its quotes or around its substitutions.
   const spans = [];
   const visit = (node) => {
@@ -155,15 +148,7 @@ export async function statementCosts(bundle) {
       level: 9,
     }).byteLength;
   const whole = await gzipped(text);
-  // Loaded here: the size check, which imports this module too, has no use for a parser.
-  const { default: ts } = await import('typescript');
-  const file = ts.createSourceFile(
-    'bundle.js',
-    text,
-    ts.ScriptTarget.Latest,
-    false,
-    ts.ScriptKind.JS,
-  );
+  const { ts, file } = await parsed(text);
   const statements = [];
   for (const statement of file.statements) {
     if (ts.isImportDeclaration(statement)) continue;
@@ -174,4 +159,18 @@ export async function statementCosts(bundle) {
     statements.push({ label, bytes: whole - (await gzipped(without)) });
   }
   return { whole, statements: statements.sort((a, b) => b.bytes - a.bytes) };
+}
+
+/** A bundle's code parsed by TypeScript, and the compiler it was parsed with. */
+async function parsed(text) {
+  // Loaded here: the size check, which imports this module too, has no use for a parser.
+  const { default: ts } = await import('typescript');
+  const file = ts.createSourceFile(
+    'bundle.js',
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    ts.ScriptKind.JS,
+  );
+  return { ts, file };
 }

@@ -15,14 +15,12 @@ import { type CliServer, startCliServer } from './support/cli-server.js';
 import { processCpuMicros } from './support/process-cpu.js';
 import { runRawLoad, sessionCall, sessionTokenIn } from './support/raw-http-client.js';
 import { hasRedis, startRedis } from './support/redis.js';
-import { benchArgs, progress, writeResult } from './support/result.js';
+import { benchArgs, flag, progress, writeResult } from './support/result.js';
 import { heartbeatsOn, liveSessions } from './support/session-load.js';
 import { type Spread, spread } from './support/stats.js';
 
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes';
 const args = benchArgs();
-const flag = (name: string) =>
-  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const REPS = Number(flag('reps') ?? (args.quick ? 1 : 6));
 const DURATION_S = Number(flag('seconds') ?? (args.quick ? 0.5 : 2.5));
 const MEMORY_SESSIONS = Number(flag('sessions') ?? (args.quick ? 400 : 10_000));

@@ -20,15 +20,13 @@ import {
   type RedisClientName,
   redisClientMaker,
 } from './support/redis-clients/index.js';
-import { benchArgs, progress, writeResult } from './support/result.js';
+import { benchArgs, flag, progress, writeResult } from './support/result.js';
 import { type ServerProcess, startServerProcess } from './support/server-process.js';
 import { sessionScenarios, type Workload } from './support/session-load.js';
 import { type Spread, spread } from './support/stats.js';
 
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes';
 const args = benchArgs();
-const flag = (name: string) =>
-  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const REPS = Number(flag('reps') ?? (args.quick ? 1 : 5));
 const DURATION_S = Number(flag('seconds') ?? (args.quick ? 0.5 : 2));
 const CONNECTIONS = 32;

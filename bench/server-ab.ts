@@ -9,15 +9,13 @@ import { mintContentToken } from '../packages/server/src/index.js';
 import { cpuDuring } from './support/process-cpu.js';
 import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, type RedisProcess, startRedis } from './support/redis.js';
-import { benchArgs, progress, writeResult } from './support/result.js';
+import { benchArgs, flag, progress, writeResult } from './support/result.js';
 import { type ServerProcess, startServerProcess } from './support/server-process.js';
 import { sessionScenarios, type Workload } from './support/session-load.js';
 import { type Spread, spread } from './support/stats.js';
 
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes';
 const args = benchArgs();
-const flag = (name: string) =>
-  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const REPS = Number(flag('reps') ?? (args.quick ? 2 : 10));
 const DURATION_S = Number(flag('seconds') ?? (args.quick ? 0.5 : 2));
 const CONNECTIONS = Number(flag('connections') ?? 32);

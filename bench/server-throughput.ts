@@ -11,7 +11,7 @@ import { mintContentToken } from '../packages/server/src/index.js';
 import { cpuDuring } from './support/process-cpu.js';
 import { runRawLoad } from './support/raw-http-client.js';
 import { hasRedis, type RedisProcess, startRedis } from './support/redis.js';
-import { benchArgs, progress, writeResult } from './support/result.js';
+import { benchArgs, flag, progress, writeResult } from './support/result.js';
 import { type ServerProcess, startServerProcess } from './support/server-process.js';
 import { liveSessions, sessionScenarios, type Workload } from './support/session-load.js';
 import type { ServerKind } from './support/ssm-server-process.js';
@@ -19,8 +19,6 @@ import { type Spread, spread } from './support/stats.js';
 
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes';
 const args = benchArgs();
-const flag = (name: string) =>
-  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const REPS = Number(flag('reps') ?? (args.quick ? 1 : 8));
 const DURATION_S = Number(flag('seconds') ?? (args.quick ? 0.5 : 2.5));
 const CONNECTIONS = 32;

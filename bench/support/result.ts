@@ -13,6 +13,11 @@ export function benchArgs(argv = process.argv.slice(2)): BenchArgs {
   return { quick: argv.includes('--quick'), out };
 }
 
+/** The value of `--name=value` on the command line, if given. */
+export function flag(name: string, argv = process.argv.slice(2)): string | undefined {
+  return argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
 /** Hands the result to the runner (a JSON file), or prints it when run by hand. */
 export function writeResult(args: BenchArgs, result: unknown): void {
   const text = JSON.stringify(result, null, 2);
