@@ -20,6 +20,14 @@ import { sessionRenewal } from './session-renewal.js';
 
 export type { LicenceTokenPolicy, SessionContext };
 
+/** What a setup answers: the session, its period, its public id, and whom it evicted, if anyone. */
+export interface SetupAnswer {
+  sessionToken: string;
+  heartbeat: number;
+  sessionId?: string;
+  evicted?: ReturnType<typeof evictedBody>[];
+}
+
 /** Session tokens are 45 base64url characters (a route and 32 random bytes); anything far off is refused without a lookup. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 
@@ -71,11 +79,16 @@ export function sessionCalls(context: SessionContext) {
 
   return {
     /**
-     * Admits a session. A setup repeated with the same idempotency key within one period, while
-     * the first session is live and not yet renewed, gets the first answer again and takes no
+     * Admits a session: the answer, and the token of the session this call admitted (none for
+     * a repeat). A setup repeated with the same idempotency key within one period, while the
+     * first session is live and not yet renewed, gets the first answer again and takes no
      * second slot; a refused setup is not remembered, so its retry is evaluated afresh.
      */
-    async setup(headerValue: string | undefined, idempotencyKey?: string, body: unknown = {}) {
+    async setup(
+      headerValue: string | undefined,
+      idempotencyKey?: string,
+      body: unknown = {},
+    ): Promise<{ answer: SetupAnswer; admitted?: string }> {
       const now = clock();
       const claims = await verify(headerValue, now);
       const device = setupDeviceOf(body);
@@ -117,9 +130,11 @@ export function sessionCalls(context: SessionContext) {
           'setup repeated: same answer',
         );
         return {
-          sessionToken: replayed.sessionToken,
-          heartbeat: heartbeatSeconds,
-          ...(replayed.sessionId && { sessionId: replayed.sessionId }),
+          answer: {
+            sessionToken: replayed.sessionToken,
+            heartbeat: heartbeatSeconds,
+            ...(replayed.sessionId && { sessionId: replayed.sessionId }),
+          },
         };
       }
       metrics.setups += 1;
@@ -133,11 +148,28 @@ export function sessionCalls(context: SessionContext) {
         'session set up',
       );
       return {
-        sessionToken,
-        heartbeat: heartbeatSeconds,
-        sessionId,
-        ...(evicted.length > 0 && { evicted: evicted.map(evictedBody) }),
+        answer: {
+          sessionToken,
+          heartbeat: heartbeatSeconds,
+          sessionId,
+          ...(evicted.length > 0 && { evicted: evicted.map(evictedBody) }),
+        },
+        admitted: sessionToken,
       };
+    },
+
+    /**
+     * Ends a session whose setup answer could not be sent (its client was gone): nobody holds
+     * its token, and its slot would otherwise stay taken until it expires.
+     */
+    async undelivered(sessionToken: string) {
+      const { expired } = await store.remove(sessionToken, clock());
+      metrics.expiries += expired;
+      metrics.undeliveredSetups += 1;
+      debugLog(log)?.debug(
+        { sid: tokenFingerprint(sessionToken) },
+        'setup answer undeliverable: session torn down',
+      );
     },
 
     /** Rotates a heartbeat-mode session; 409/1006 for one renewed by its licence. */

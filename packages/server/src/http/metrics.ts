@@ -16,6 +16,8 @@ export interface SsmMetrics {
   evictions: number;
   /** Sessions stopped by `POST {base}/sessions/stop`. */
   remoteStops: number;
+  /** Sessions set up for a client that was gone before their answer: torn down at once. */
+  undeliveredSetups: number;
 }
 
 /** Fresh counters, all zero. */
@@ -31,6 +33,7 @@ export function ssmMetrics(): SsmMetrics {
     limitRefusals: new Map(),
     evictions: 0,
     remoteStops: 0,
+    undeliveredSetups: 0,
   };
 }
 
@@ -98,5 +101,11 @@ export function prometheusText(metrics: SsmMetrics, liveSessions: number | undef
     family('rx_ssm_remote_stops_total', 'counter', 'Sessions stopped from another device.', [
       `rx_ssm_remote_stops_total ${metrics.remoteStops}`,
     ]),
+    family(
+      'rx_ssm_undelivered_setups_total',
+      'counter',
+      'Sessions set up for a client gone before the answer, torn down at once.',
+      [`rx_ssm_undelivered_setups_total ${metrics.undeliveredSetups}`],
+    ),
   ].join('\n')}\n`;
 }

@@ -32,6 +32,8 @@ interface Reply {
   body?: unknown;
   contentType?: string;
   headers?: Record<string, string>;
+  /** What to undo when the client is gone before the answer can be sent. */
+  undelivered?: () => Promise<void>;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -67,7 +69,13 @@ export function requestHandler(context: HandlerContext) {
         if (route.call !== 'setup')
           return { status: 200, body: await calls[route.call](tokenOf(req)) };
         const idempotencyKey = idempotencyKeyOf(headerOf(req, 'idempotency-key'));
-        return { status: 200, body: await calls.setup(tokenOf(req), idempotencyKey, body) };
+        const { answer, admitted } = await calls.setup(tokenOf(req), idempotencyKey, body);
+        // A repeat's session is the first call's, whose client may well hold it: it stays.
+        return {
+          status: 200,
+          body: answer,
+          ...(admitted && { undelivered: () => calls.undelivered(admitted) }),
+        };
       }
       case 'account-sessions': {
         const deviceId = headerOf(req, 'x-ssm-device-id');
@@ -140,6 +148,14 @@ export function requestHandler(context: HandlerContext) {
       route?.name === 'license' ||
       route?.name === 'renewal-license-wv';
     if (emulatesRtt && responseDelayMs > 0) await delay(responseDelayMs);
+    // A client that went away while its setup ran (a closed page, an aborted request, a
+    // deadline passed) never gets the token: the session ends now, not at its expiry.
+    if (reply.undelivered && (res.destroyed || req.socket.destroyed)) {
+      await reply.undelivered().catch((error: unknown) => {
+        // The store is unreachable: the session expires as it would have.
+        log?.debug({ err: String(error) }, 'undelivered setup left to expire');
+      });
+    }
     send(res, reply, corsHeaders(cors, tokenHeader, req.headers.origin));
     debugLog(log)?.debug(
       {
