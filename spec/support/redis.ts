@@ -65,7 +65,7 @@ function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
 
 /** Starts `redis-server` on a free port and resolves once it accepts connections. */
 export async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort();
+  let port = await freePort();
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
@@ -107,7 +107,18 @@ export async function startRedis(): Promise<RedisProcess> {
     await exited;
   }
 
-  await start();
+  // The port was free a moment ago: another process (a spec file running beside this one) may
+  // bind it first. The first start then moves to another port; a restart keeps its port, which
+  // the spec's clients reconnect to.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (attempt === 5 || !String(error).includes('Address already in use')) throw error;
+      port = await freePort();
+    }
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
