@@ -106,16 +106,15 @@ try {
       if (run.non2xx + run.errors > 0) {
         throw new Error(`${store}/${load.side} ${workload}: ${run.non2xx + run.errors} failures`);
       }
-      const used = micros.slice(pid, pid + load.pids.length).reduce((sum, us) => sum + us, 0);
+      // This side's processes, in the order their CPU was read.
+      const own = micros.slice(pid, pid + load.pids.length);
       pid += load.pids.length;
+      const used = own.reduce((sum, us) => sum + us, 0);
       perCall[load.side] = used / (workload === 'cycle' ? run.answers / 2 : run.answers);
-      if (EACH)
-        progress(
-          `${store} ${workload} ${load.side}: ${run.answers} answers, ${micros
-            .slice(pid - load.pids.length, pid)
-            .map((us) => Math.round(us / 1000))
-            .join('+')} ms CPU`,
-        );
+      if (EACH) {
+        const ms = own.map((us) => Math.round(us / 1000)).join('+');
+        progress(`${store} ${workload} ${load.side}: ${run.answers} answers, ${ms} ms CPU`);
+      }
     });
     return perCall;
   }
