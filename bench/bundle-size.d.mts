@@ -50,3 +50,15 @@ export interface StatementCost {
 export function statementCosts(
   bundle: BundleSpec,
 ): Promise<{ whole: number; statements: StatementCost[] }>;
+
+/**
+ * What the text of a bundle costs it, gzipped: whole, without every literal's characters
+ * (`codeOnly`), and without only the literals that hold words, the messages (`withoutWording`).
+ */
+export function textCost(bundle: BundleSpec): Promise<{
+  gzip: number;
+  characters: number;
+  codeOnly: number;
+  wordingCharacters: number;
+  withoutWording: number;
+}>;

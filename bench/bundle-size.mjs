@@ -98,37 +98,54 @@ export function byPackage(inputs) {
  * What the text of `bundle` costs it, gzipped: its production build whole, and the same code with
  * the characters of every string and template literal taken out (messages, paths, header and
  * field names alike; the module names of imports stay). `codeOnly` is what no wording could go
- * below: the size of the code alone.
+ * below: the size of the code alone. `withoutWording` takes out only the literals that hold
+ * words (two letters with a space between them, around substitutions too: the error messages),
+ * keeping the paths, header and field names the code works with; `wordingCharacters` counts them.
  */
 export async function textCost(bundle) {
   const { text, gzip } = await buildBundle(bundle, 'production');
   const { ts, file } = await parsed(text);
   // [start, end) of each literal's characters, between its quotes or around its substitutions.
-  const spans = [];
+  // Each literal's spans, and whether it holds words; a substitution reads as a word.
+  const literals = [];
   const visit = (node) => {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) return;
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
-      spans.push([node.getStart(file) + 1, node.end - 1]);
+      literals.push({ spans: [[node.getStart(file) + 1, node.end - 1]], words: node.text });
     } else if (ts.isTemplateExpression(node)) {
-      for (const part of [node.head, ...node.templateSpans.map((span) => span.literal)]) {
+      const parts = [node.head, ...node.templateSpans.map((span) => span.literal)];
+      literals.push({
         // `…${ and }…${ each open with one character and close with two; }…` closes with one.
-        spans.push([part.getStart(file) + 1, part.end - (ts.isTemplateTail(part) ? 1 : 2)]);
-      }
+        spans: parts.map((part) => [
+          part.getStart(file) + 1,
+          part.end - (ts.isTemplateTail(part) ? 1 : 2),
+        ]),
+        words: parts.map((part) => part.text).join('x'),
+      });
     }
     ts.forEachChild(node, visit);
   };
   visit(file);
-  let codeOnly = '';
-  let from = 0;
-  for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
-    codeOnly += text.slice(from, start);
-    from = end;
-  }
-  codeOnly += text.slice(from);
+  const characters = (spans) => spans.reduce((sum, [start, end]) => sum + end - start, 0);
+  const without = (spans) => {
+    let rest = '';
+    let from = 0;
+    for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
+      rest += text.slice(from, start);
+      from = end;
+    }
+    return gzipSync(rest + text.slice(from), { level: 9 }).byteLength;
+  };
+  const all = literals.flatMap((literal) => literal.spans);
+  const wording = literals
+    .filter((literal) => /\p{L} \p{L}/u.test(literal.words))
+    .flatMap((literal) => literal.spans);
   return {
     gzip,
-    characters: spans.reduce((sum, [start, end]) => sum + end - start, 0),
-    codeOnly: gzipSync(codeOnly, { level: 9 }).byteLength,
+    characters: characters(all),
+    codeOnly: without(all),
+    wordingCharacters: characters(wording),
+    withoutWording: without(wording),
   };
 }
 

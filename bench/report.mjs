@@ -548,7 +548,9 @@ function sizeSection(sizes, coreCosts, coreText) {
       `What the core's text and its account calls weigh. Its string and template literals hold ${coreText.characters} characters`,
       `(messages, paths, header and field names). With every one of them emptied the core would be ${coreText.codeOnly} B`,
       `gzipped instead of ${coreText.gzip} B (\`textCost\` in \`bench/bundle-size.mjs\`): the code alone weighs that much,`,
-      `whatever the wording. The account calls (\`accountSessions\`, \`stopSession\`) add ${core.gzip - withoutAccount.gzip} B to the`,
+      `whatever the wording. The wording alone, the ${coreText.wordingCharacters} characters of the literals that hold words (the error`,
+      `messages), costs ${coreText.gzip - coreText.withoutWording} B: with only those emptied, paths, header and field names kept, the core would be`,
+      `${coreText.withoutWording} B. The account calls (\`accountSessions\`, \`stopSession\`) add ${core.gzip - withoutAccount.gzip} B to the`,
       `core entry: without them it is ${withoutAccount.gzip} B (\`core-without-account-calls\` above). An app that does not`,
       'import them bundles none of it.',
     );
