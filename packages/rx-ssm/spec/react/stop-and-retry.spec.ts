@@ -134,4 +134,44 @@ describe('useSsmSession at the limit, with React 19 and react-dom against the re
     expect(await spec.server.liveSessions(accountId)).toBe(0);
     second.unmount();
   });
+
+  it('25. stopAndRetry with no source (unloaded) is stopError 6004 and sends nothing', async () => {
+    let calls = 0;
+    const counting: typeof fetch = (...args) => {
+      calls += 1;
+      return nodeFetch(...args);
+    };
+    function Unloaded() {
+      const { state, stopAndRetry, stopError } = useSsmSession(
+        { source: null },
+        { transport: fetchTransport({ fetch: counting }) },
+      );
+      return createElement(
+        'div',
+        null,
+        createElement('output', null, state.status),
+        stopError
+          ? createElement(
+              'p',
+              { className: 'stop-error' },
+              `${stopError.code} ${stopError.message}`,
+            )
+          : null,
+        createElement('button', { type: 'button', onClick: () => stopAndRetry('sid-1') }, 'Stop'),
+      );
+    }
+    const element = document.createElement('div');
+    document.body.append(element);
+    const root = createRoot(element);
+    root.render(createElement(StrictMode, null, createElement(Unloaded)));
+    roots.push({ root, element });
+    await expect.poll(() => element.querySelector('output')?.textContent).toBe('idle');
+
+    element.querySelector('button')?.click();
+    await expect
+      .poll(() => element.querySelector('.stop-error')?.textContent)
+      .toBe('6004 no source to stop a session for');
+    expect(element.querySelector('output')?.textContent).toBe('idle');
+    expect(calls).toBe(0);
+  });
 });

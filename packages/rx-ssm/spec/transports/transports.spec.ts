@@ -147,6 +147,19 @@ describe('fetchTransport where the platform hides or lacks things', () => {
     expect(read).toBe(false);
   });
 
+  it('without body streams (React Native), reads a text within the cap, multi-byte characters counted as bytes', async () => {
+    const text = `{"sessionToken":"${'é'.repeat(32_000)}"}`;
+    const transport = fakeFetch({ status: 200, body: null, text: async () => text });
+    expect(await firstValueFrom(send(transport, 'ok'))).toEqual({ status: 200, body: text });
+    // 65,540 bytes in 32,780 characters (2 bytes per é): over the cap in bytes, though not in length.
+    const over = `{"sessionToken":"${'é'.repeat(32_760)}"}`;
+    expect(over.length).toBeLessThan(65_536);
+    const refusing = fakeFetch({ status: 200, body: null, text: async () => over });
+    await expect(firstValueFrom(send(refusing, 'ok'))).rejects.toMatchObject({
+      reason: 'too-large',
+    });
+  });
+
   it('without body streams (React Native), refuses a text over the cap', async () => {
     const transport = fakeFetch({ status: 200, body: null, text: async () => 'a'.repeat(65_537) });
     await expect(firstValueFrom(send(transport, 'ok'))).rejects.toMatchObject({
