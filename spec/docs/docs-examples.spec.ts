@@ -31,12 +31,15 @@ describe('README: consuming session$ with rxjs-for-await', () => {
 });
 
 describe('docs/testing.md', () => {
-  it('shows the spec that runs in the suite', () => {
-    const spec = readFileSync(new URL('./testing-guide.spec.ts', import.meta.url), 'utf8');
-    expect(readFileSync(new URL('../../docs/testing.md', import.meta.url), 'utf8')).toContain(
-      spec.trim(),
-    );
-  });
+  it.each(['testing-guide.spec.ts', 'testing-guide-licence.spec.ts'])(
+    'shows the spec that runs in the suite (%s)',
+    (name) => {
+      const spec = readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
+      expect(readFileSync(new URL('../../docs/testing.md', import.meta.url), 'utf8')).toContain(
+        spec.trim(),
+      );
+    },
+  );
 });
 
 describe('docs/react.md', () => {

@@ -1,5 +1,6 @@
 import {
   asyncScheduler,
+  defer,
   delay,
   type Observable,
   of,
@@ -8,7 +9,7 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import type { SsmRequest, SsmResponse } from '../types.js';
+import type { LicenceAnswer, SsmRequest, SsmResponse, SsmSource } from '../types.js';
 import { ok, refused, type ScriptedTransport, scriptedTransport } from './scripted-transport.js';
 
 /** Options of {@link ssmModel}. */
@@ -22,6 +23,12 @@ export interface SsmModelOptions {
   scheduler?: SchedulerLike;
   /** Header that carries the tokens. Default `nv-authorizations`. */
   tokenHeader?: string;
+  /**
+   * Sessions are renewed by their licence (DRM enforcement), as the reference server does for a
+   * content token with `drmEnforced`: {@link SsmModel.licence} and Widevine renewals rotate their
+   * token, a heartbeat is refused 409 / 1006. Default false: heartbeat mode.
+   */
+  drmEnforced?: boolean;
 }
 
 /** One live session of the model. */
@@ -40,6 +47,7 @@ interface ModelSession {
 function bodyOf(request: SsmRequest): {
   sessionId?: string;
   device?: { id?: string; name?: string; type?: string };
+  challenge?: unknown;
 } {
   try {
     const body: unknown = JSON.parse(request.body || '{}');
@@ -62,6 +70,16 @@ export interface SsmModel {
   peakSessions(): number;
   /** Answer the next `times` requests of `call` with `fault` instead. */
   failNext(call: SsmRequest['call'], fault: ModelFault, times?: number): void;
+  /**
+   * The licence server's side of DRM enforcement (PlayReady, FairPlay, ClearKey): the answer to a
+   * licence request made with `sessionToken` for `source`, `latency` later, as the player adapter
+   * puts it on `licence$`. A session renewed by its licence (`drmEnforced`) is renewed and its
+   * token rotated: the answer carries the next one. A heartbeat-mode session gets a licence with
+   * no token. A stopped session's is refused 403 / 1008, an unknown or rotated-out token's
+   * 401 / 1003. Takes what `renewals$` emits:
+   * `renewals$.pipe(mergeMap((renewal) => model.licence(renewal))).subscribe(licence$)`.
+   */
+  licence(request: { source: SsmSource; sessionToken: string }): Observable<LicenceAnswer>;
 }
 
 /**
@@ -70,7 +88,10 @@ export interface SsmModel {
  * rotate on every heartbeat (`S1.1`, `S1.2`…), 401 / 1003 for a token that is unknown or rotated
  * out, and expiry after two periods without a renewal. Sessions have ids `sid-1`, `sid-2`…: the
  * account's listing and stop calls work (`accountSessions`, `stopSession`; 404 / 1009 for an id
- * that is not live), and a stopped session's next heartbeat is refused 403 / 1008.
+ * that is not live), and a stopped session's next heartbeat is refused 403 / 1008. Widevine
+ * renewals (`renewWidevine`) answer the challenge's own bytes as the licence; with `drmEnforced`
+ * they and {@link SsmModel.licence} renew the session and rotate its token, and heartbeats are
+ * refused 409 / 1006.
  * A request changes the model when it is sent; the answer arrives `latency` later.
  *
  * @example
@@ -88,6 +109,7 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
   const periodMs = (options.heartbeatSeconds ?? 5) * 1000;
   const latency = options.latency ?? 10;
   const header = (options.tokenHeader ?? 'nv-authorizations').toLowerCase();
+  const drmEnforced = options.drmEnforced ?? false;
   // session id → its current token, times and device
   const live = new Map<number, ModelSession>();
   // tokens of sessions stopped from elsewhere: their next renewal learns it (1008)
@@ -186,10 +208,42 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
       live.delete(id);
       return ok({});
     }
+    if (request.call === 'renewal') {
+      const { challenge } = bodyOf(request);
+      if (typeof challenge !== 'string' || challenge === '') {
+        return refused(400, 1004, 'renewal request has no base64 "challenge"');
+      }
+      // A heartbeat-mode session gets its licence and keeps its token, as on the reference server.
+      return ok({
+        sessionToken: drmEnforced ? rotate(id, session) : session.token,
+        license: challenge,
+      });
+    }
+    if (drmEnforced) return refused(409, 1006, 'the session is renewed by its licence');
+    return ok({ sessionToken: rotate(id, session) });
+  };
+
+  /** Renews a session and gives it its next token. */
+  const rotate = (id: number, session: ModelSession): string => {
     session.rotations += 1;
     session.token = `S${id}.${session.rotations}`;
     session.renewedAt = scheduler.now();
-    return ok({ sessionToken: session.token });
+    return session.token;
+  };
+
+  const licenceAnswer = (source: SsmSource, sessionToken: string): LicenceAnswer => {
+    expire();
+    const { src } = source;
+    if (stopped.has(sessionToken)) {
+      const message = 'the session was stopped from another device';
+      return { src, refused: { httpStatus: 403, serverCode: 1008, message } };
+    }
+    const found = sessionOf(sessionToken);
+    if (!found) {
+      const message = 'session token unknown, expired or rotated';
+      return { src, refused: { httpStatus: 401, serverCode: 1003, message } };
+    }
+    return drmEnforced ? { src, sessionToken: rotate(...found) } : { src };
   };
 
   const transport = scriptedTransport(
@@ -216,5 +270,7 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
     failNext(call, fault, times = 1) {
       for (let i = 0; i < times; i += 1) faults.push({ call, fault });
     },
+    licence: ({ source, sessionToken }) =>
+      defer(() => of(licenceAnswer(source, sessionToken))).pipe(delay(latency, scheduler)),
   };
 }
