@@ -395,7 +395,79 @@ describe.each([
     });
   });
 
-  it('20. a stop during a licence renewal: the teardown goes out with the newest licence token, no error', () => {
+  it('20. a stop while a licence renewal waits for its answer: the teardown waits for it and goes out with the token it brings, no error', () => {
+    let transport = scriptedTransport(() => {
+      throw new Error('unused');
+    });
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold);
+      const session = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          // L1 switches the session; the renewal asked at 1003 is answered at 1150, after the stop.
+          licence$: hot('- 9ms x 1139ms y', {
+            x: licence('a.mpd', 'L1'),
+            y: licence('a.mpd', 'L2'),
+          }),
+          stop$: hot('- 1099ms s'),
+        },
+        { transport, syncMode },
+      );
+      expectObservable(labels(session.session$), '^ 1500ms !').toBe(
+        'is-A------x 1089ms d 50ms -i',
+        {
+          i: 'idle',
+          s: 'setup a',
+          A: 'active a S1',
+          x: 'licence a L1',
+          d: 'down a',
+        },
+      );
+      expectObservable(session.renewals$.pipe(map((r) => r.sessionToken)), '^ 1500ms !').toBe(
+        '- 1002ms r',
+        { r: 'L1' },
+      );
+      expectObservable(session.errors$, '^ 1500ms !').toBe('');
+    });
+    expect(requestLog(transport)).toEqual(['1 setup ct-a', '1150 teardown L2']);
+  });
+
+  it('20. a zap away and back while the old session waits for a licence answer: licence answers for the new session of the same source are not the old one’s', () => {
+    let transport = scriptedTransport(() => {
+      throw new Error('unused');
+    });
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold);
+      const session = ssmSession(
+        {
+          // a, then b at 1100, then a again at 1200: the renewal asked at 1003 gets no answer.
+          source$: hot('-a 1098ms b 99ms a', { a, b }),
+          // L1 switches the first session; L9 at 1250 answers the new session of a.
+          licence$: hot('- 9ms x 1239ms y', {
+            x: licence('a.mpd', 'L1'),
+            y: licence('a.mpd', 'L9'),
+          }),
+        },
+        { transport, syncMode, heartbeatRetries: 1 },
+      );
+      expectObservable(session.errors$, '^ 1600ms !').toBe('');
+    });
+    // The first session's teardown waits for its try to end (1503) and keeps L1.
+    expect(requestLog(transport)).toEqual(
+      syncMode
+        ? ['1 setup ct-a', '1503 teardown L1', '1505 setup ct-a', '1601 teardown S2']
+        : [
+            '1 setup ct-a',
+            '1100 setup ct-b',
+            '1200 teardown S2',
+            '1200 setup ct-a',
+            '1503 teardown L1',
+            '1601 teardown L9',
+          ],
+    );
+  });
+
+  it('20. a stop while a licence renewal gets no answer: the teardown waits until that try ends (a period over heartbeatRetries + 1), then uses the token it has', () => {
     let transport = scriptedTransport(() => {
       throw new Error('unused');
     });
@@ -407,18 +479,22 @@ describe.each([
           licence$: hot('- 9ms x', { x: licence('a.mpd', 'L1') }),
           stop$: hot('- 1099ms s'),
         },
-        { transport, syncMode },
+        { transport, syncMode, heartbeatRetries: 1 },
       );
-      expectObservable(labels(session.session$), '^ 1500ms !').toBe('is-A------x 1089ms d-i', {
-        i: 'idle',
-        s: 'setup a',
-        A: 'active a S1',
-        x: 'licence a L1',
-        d: 'down a',
-      });
-      expectObservable(session.errors$, '^ 1500ms !').toBe('');
+      // The renewal asked at 1003 has until 1503: 1 s over two tries.
+      expectObservable(labels(session.session$), '^ 1600ms !').toBe(
+        'is-A------x 1089ms d 403ms -i',
+        {
+          i: 'idle',
+          s: 'setup a',
+          A: 'active a S1',
+          x: 'licence a L1',
+          d: 'down a',
+        },
+      );
+      expectObservable(session.errors$, '^ 1600ms !').toBe('');
     });
-    expect(requestLog(transport)).toEqual(['1 setup ct-a', '1100 teardown L1']);
+    expect(requestLog(transport)).toEqual(['1 setup ct-a', '1503 teardown L1']);
   });
 
   it('18. a FairPlay renewal answer without a token (the server kept it) renews the session, which keeps its token: no 6003', () => {

@@ -1,8 +1,10 @@
 import { merge, of, startWith } from '../creation.js';
 import { SsmError, STOPPED_REMOTELY_SERVER_CODE } from '../error.js';
 import {
+  catchError,
   concatMap,
   defer,
+  EMPTY,
   filter,
   finalize,
   map,
@@ -11,8 +13,10 @@ import {
   ReplaySubject,
   Subject,
   share,
+  take,
   takeUntil,
   takeWhile,
+  timer,
 } from '../rx.js';
 import type { LicenceAnswer, SsmRenewalMode, SsmResponse, SsmSource, SsmState } from '../types.js';
 import {
@@ -163,15 +167,44 @@ export function liveSession(
     const renewByLicence = (): Observable<Update> =>
       licenceRenewal(
         source,
-        () => ({
-          source,
-          sessionToken,
-          authorization: authorizationOf(source.token ?? '', sessionToken),
-        }),
+        () => {
+          // The licence server may rotate the token as it answers: a teardown meanwhile waits
+          // for that answer, as it waits for a heartbeat in flight, and uses the token it brings.
+          if (tokensDue) tokenAtEnd(licenceToken$(sessionToken));
+          return {
+            source,
+            sessionToken,
+            authorization: authorizationOf(source.token ?? '', sessionToken),
+          };
+        },
         tokensDue ? tokenAnswers$ : undefined,
         period,
         ctx,
       );
+
+    /**
+     * The token after the licence request asked now with `asked`: the next token the answer for
+     * this source brings; `asked` itself for an answer that keeps it or carries none, a refusal,
+     * or no answer by the end of this try. Read once the session ended (a teardown waits for it):
+     * while a new session of the same source is wanted, an answer could be that session's, and
+     * is not taken.
+     */
+    const licenceToken$ = (asked: string): Observable<string> =>
+      merge(
+        answers$.pipe(
+          // Once a new session of this source is wanted, its licences have this `src` too.
+          filter(() => ctx.wantedSrc !== source.src),
+          // One that cannot go in a header is refused by the transport: a 6002, nothing sent.
+          map(({ sessionToken: token }) => token ?? asked),
+          // Licence answers that fail leave the wait to the end of the try: the teardown stays.
+          catchError(() => EMPTY),
+        ),
+        // The end of this try, as a date: the wait is counted from the ask, not the teardown.
+        timer(
+          new Date(ctx.scheduler.now() + (period * 1000) / (ctx.heartbeatRetries + 1)),
+          ctx.scheduler,
+        ).pipe(map(() => asked)),
+      ).pipe(take(1));
 
     const answers$ = ctx.licence$.pipe(
       filter((answer) => answer.src === source.src),
@@ -273,10 +306,11 @@ export function liveSession(
         return true;
       }
       let changed = false;
-      if (update.sessionToken !== undefined && update.sessionToken !== sessionToken) {
+      if (update.sessionToken !== undefined) {
+        // Also when it is the same token: a teardown no longer waits for this answer.
+        changed = update.sessionToken !== sessionToken;
         sessionToken = update.sessionToken;
         tokenAtEnd(of(sessionToken));
-        changed = true;
       }
       if (update.renewal !== undefined && update.renewal !== renewal) {
         renewal = update.renewal;

@@ -6,6 +6,7 @@ import {
   distinctUntilChanged,
   EMPTY,
   filter,
+  finalize,
   ignoreElements,
   map,
   NEVER,
@@ -109,7 +110,16 @@ function ssmPipeline(
     } catch {
       // No `process` and no bundler that replaced the read: not a development build.
     }
-    const wanted$ = wantedSource(source$, play$, intents.stop$).pipe(share());
+    const wanted$ = wantedSource(source$, play$, intents.stop$).pipe(
+      tap((source) => {
+        ctx.wantedSrc = source?.src;
+      }),
+      // Unsubscribed: nothing is wanted any more.
+      finalize(() => {
+        ctx.wantedSrc = undefined;
+      }),
+      share(),
+    );
 
     const states$ = wanted$.pipe(
       distinctUntilChanged(sameSession),
