@@ -23,7 +23,7 @@ it('licence mode: each licence the player renews carries the newest token, and s
       // plays the licence server), its answer on licence$.
       const player$ = session.renewals$.pipe(
         mergeMap((renewal) => model.licence(renewal)),
-        tap(licence$),
+        tap((answer) => licence$.next(answer)),
       );
       expectObservable(player$.pipe(map((answer) => answer.sessionToken)), '^ 2500ms !').toBe(
         '- 1009ms x 996ms y',

@@ -24,7 +24,7 @@ describe('ssmModel in DRM enforcement (drmEnforced)', () => {
       // The player: a licence request with the newest token whenever the session asks for one.
       const player$ = session.renewals$.pipe(
         mergeMap((renewal) => model.licence(renewal)),
-        tap(licence$),
+        tap((answer) => licence$.next(answer)),
       );
       expectObservable(player$.pipe(map(answerLabel)), '^ 2500ms !').toBe('- 1009ms x 996ms y', {
         x: 'a.mpd S1.1',
@@ -91,7 +91,7 @@ describe('ssmModel in DRM enforcement (drmEnforced)', () => {
       );
       const player$ = session.renewals$.pipe(
         mergeMap((renewal) => model.licence(renewal)),
-        tap(licence$),
+        tap((answer) => licence$.next(answer)),
       );
       expectObservable(player$.pipe(map(answerLabel)), '^ 2500ms !').toBe('- 1009ms x 996ms y', {
         x: 'a.mpd S1.1',
@@ -154,7 +154,7 @@ describe('ssmModel in heartbeat mode', () => {
       // The player's first licence request, once the session is active.
       const player$ = hot('- 9ms x').pipe(
         mergeMap(() => model.licence({ source: a, sessionToken: 'S1' })),
-        tap(licence$),
+        tap((answer) => licence$.next(answer)),
         map(answerLabel),
       );
       expectObservable(player$, '^ 1100ms !').toBe('- 12ms x', { x: 'a.mpd no token' });
