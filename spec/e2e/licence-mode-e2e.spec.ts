@@ -84,12 +84,14 @@ describe.each<[string, LicenceTokenPolicy, () => SsmStore]>([
     /**
      * What a player does with ClearKey: a licence request with the session's headers as soon as
      * the session is active, and again whenever the session asks for a renewal; each answer is
-     * handed back to the session. `renewing: false` stops answering renewals.
+     * handed back to the session. `renewing: false` stops answering renewals; `holdMs` holds each
+     * answer that long before handing it back (`answered$` tells when the server has answered).
      */
     function clearKeyPlayer(source$: BehaviorSubject<SsmSource | null>) {
       const licence$ = new Subject<LicenceAnswer>();
+      const answered$ = new Subject<void>();
       const licences: string[] = [];
-      const control = { renewing: true };
+      const control = { renewing: true, holdMs: 0 };
       async function requestLicence(src: string, headers: Record<string, string>) {
         const response = await fetch(`${spec.origin}/license/clearkey`, {
           method: 'POST',
@@ -99,6 +101,8 @@ describe.each<[string, LicenceTokenPolicy, () => SsmStore]>([
         const body = (await response.json()) as { sessionToken?: string; keys?: unknown[] };
         if (!response.ok) return;
         licences.push(body.sessionToken ?? '');
+        answered$.next();
+        if (control.holdMs > 0) await new Promise((resolve) => setTimeout(resolve, control.holdMs));
         licence$.next({ src, sessionToken: body.sessionToken, keySystem: 'org.w3.clearkey' });
       }
       const wire = (session: SsmSession) => {
@@ -116,7 +120,7 @@ describe.each<[string, LicenceTokenPolicy, () => SsmStore]>([
         );
         return first;
       };
-      return { licence$, licences, control, wire, source$ };
+      return { licence$, answered$, licences, control, wire, source$ };
     }
 
     it('a session renewed only by licence requests survives 10 periods; no heartbeat call; the teardown frees the slot', async () => {
@@ -149,6 +153,34 @@ describe.each<[string, LicenceTokenPolicy, () => SsmStore]>([
       expect(sent.map((r) => r.call)).toEqual(['setup', 'teardown']);
       expect(sent[1]?.token).toBe(player.licences.at(-1));
       expect(await spec.server.liveSessions(accountId)).toBe(0);
+    });
+
+    it('a stop while a licence renewal is on its way: the teardown waits for its answer, uses its token and frees the slot at once', async () => {
+      const { accountId, source } = await enforcedSource({});
+      const source$ = new BehaviorSubject<SsmSource | null>(source);
+      const player = clearKeyPlayer(source$);
+      const { send, sent } = recorded();
+      const stop$ = new Subject<void>();
+      const session = ssmSession(
+        { source$, stop$, licence$: player.licence$ },
+        { transport: send },
+      );
+      const errors: SsmError[] = [];
+      const running = session.session$.subscribe();
+      running.add(session.errors$.subscribe((e) => errors.push(e)));
+      running.add(player.wire(session));
+      await until(session.session$, (s) => s.status === 'active' && s.renewal === 'licence');
+
+      // The next renewal: the licence server has answered (and, rotating, replaced the token),
+      // the player holds the answer 100 ms, and the viewer stops meanwhile.
+      player.control.holdMs = 100;
+      await firstValueFrom(player.answered$.pipe(timeout(5000)));
+      stop$.next();
+      await until(session.session$, (s) => s.status === 'idle');
+      expect(errors).toEqual([]);
+      expect(sent.at(-1)).toMatchObject({ call: 'teardown', token: player.licences.at(-1) });
+      expect(await spec.server.liveSessions(accountId)).toBe(0);
+      running.unsubscribe();
     });
 
     it('a player that stops renewing: the SDK reports 6003 and the server expires the session', async () => {
