@@ -71,97 +71,34 @@ describe.each([
     return requestLog(transport);
   }
 
-  it('a 5xx: the server may still hold the session, so the teardown goes out with the token the heartbeat sent', () => {
-    const log = zapDuringHeartbeat(refused(503, 1005));
-    expect(log).toEqual(
-      syncMode
-        ? [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1503 teardown S1',
-            '1505 setup ct-b',
-            '1601 teardown S2',
-          ]
-        : [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1200 setup ct-b',
-            '1503 teardown S1',
-            '1601 teardown S2',
-          ],
-    );
-  });
+  /**
+   * The requests when the old session's teardown goes out with `token` once the heartbeat is
+   * answered (none: no teardown): async sets `b` up at the zap, sync after that teardown.
+   */
+  const expected = (token?: string) => {
+    const teardown = token ? [`1503 teardown ${token}`] : [];
+    return syncMode
+      ? ['1 setup ct-a', '1003 heartbeat S1', ...teardown, `${token ? 1505 : 1503} setup ct-b`]
+      : ['1 setup ct-a', '1003 heartbeat S1', '1200 setup ct-b', ...teardown];
+  };
 
-  it('no response at all: the same, the teardown with the token the heartbeat sent', () => {
-    const log = zapDuringHeartbeat('no response');
-    expect(log).toEqual(
-      syncMode
-        ? [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1503 teardown S1',
-            '1505 setup ct-b',
-            '1601 teardown S2',
-          ]
-        : [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1200 setup ct-b',
-            '1503 teardown S1',
-            '1601 teardown S2',
-          ],
-    );
+  it.each<[string, SsmResponse | 'no response']>([
+    ['a 5xx (the server may still hold the session)', refused(503, 1005)],
+    ['no response at all (the same)', 'no response'],
+    ['a stop from another device (403/1008: best effort)', refused(403, 1008)],
+  ])('%s: the teardown goes out with the token the heartbeat sent', (_case, answer) => {
+    expect(zapDuringHeartbeat(answer)).toEqual([...expected('S1'), '1601 teardown S2']);
   });
 
   it('a refusal (401/1003): the server holds no such session, so no teardown is sent', () => {
-    const log = zapDuringHeartbeat(refused(401, 1003));
-    expect(log).toEqual(
-      syncMode
-        ? ['1 setup ct-a', '1003 heartbeat S1', '1503 setup ct-b', '1601 teardown S2']
-        : ['1 setup ct-a', '1003 heartbeat S1', '1200 setup ct-b', '1601 teardown S2'],
-    );
-  });
-
-  it('stopped from another device (403/1008): its teardown is still sent, best effort', () => {
-    const log = zapDuringHeartbeat(refused(403, 1008));
-    expect(log).toEqual(
-      syncMode
-        ? [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1503 teardown S1',
-            '1505 setup ct-b',
-            '1601 teardown S2',
-          ]
-        : [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1200 setup ct-b',
-            '1503 teardown S1',
-            '1601 teardown S2',
-          ],
-    );
+    expect(zapDuringHeartbeat(refused(401, 1003))).toEqual([...expected(), '1601 teardown S2']);
   });
 
   it('a success: the teardown uses the token it brought', () => {
-    const log = zapDuringHeartbeat(ok({ sessionToken: 'H9' }));
-    expect(log).toEqual(
-      syncMode
-        ? [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1503 teardown H9',
-            '1505 setup ct-b',
-            '1601 teardown S2',
-          ]
-        : [
-            '1 setup ct-a',
-            '1003 heartbeat S1',
-            '1200 setup ct-b',
-            '1503 teardown H9',
-            '1601 teardown S2',
-          ],
-    );
+    expect(zapDuringHeartbeat(ok({ sessionToken: 'H9' }))).toEqual([
+      ...expected('H9'),
+      '1601 teardown S2',
+    ]);
   });
 });
 

@@ -1,8 +1,8 @@
-import { firstValueFrom, map, mergeMap, Subject, tap } from 'rxjs';
+import { firstValueFrom, map, mergeMap, type Observable, Subject, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { labels, requestLog, ssmSource, testScheduler } from '../../../../spec/support/marbles.js';
-import { type LicenceAnswer, ssmSession, stopSession } from '../../src/index.js';
-import { ssmModel } from '../../src/testing/index.js';
+import { type LicenceAnswer, type SsmSource, ssmSession, stopSession } from '../../src/index.js';
+import { type SsmModel, ssmModel } from '../../src/testing/index.js';
 
 const a = ssmSource('a');
 
@@ -12,21 +12,27 @@ const answerLabel = (answer: LicenceAnswer) =>
     ? `${answer.src} refused ${answer.refused.serverCode}`
     : `${answer.src} ${answer.sessionToken ?? 'no token'}`;
 
+/**
+ * A session on `model` and its player: a licence request (`model.licence`) whenever the session
+ * asks for a renewal, each answer handed back on `licence$`. The player's answers are labelled.
+ */
+function renewedByLicence(model: SsmModel, source$: Observable<SsmSource>) {
+  const licence$ = new Subject<LicenceAnswer>();
+  const session = ssmSession({ source$, licence$ }, { transport: model.transport });
+  const player$ = session.renewals$.pipe(
+    mergeMap((renewal) => model.licence(renewal)),
+    tap((answer) => licence$.next(answer)),
+    map(answerLabel),
+  );
+  return { session, player$ };
+}
+
 describe('ssmModel in DRM enforcement (drmEnforced)', () => {
   it('a heartbeat is refused 1006; each licence the player renews rotates the token; the teardown uses the newest', () => {
     const model = ssmModel({ drmEnforced: true, heartbeatSeconds: 1, latency: 3 });
     testScheduler().run(({ hot, expectObservable }) => {
-      const licence$ = new Subject<LicenceAnswer>();
-      const session = ssmSession(
-        { source$: hot('-a', { a }), licence$ },
-        { transport: model.transport },
-      );
-      // The player: a licence request with the newest token whenever the session asks for one.
-      const player$ = session.renewals$.pipe(
-        mergeMap((renewal) => model.licence(renewal)),
-        tap((answer) => licence$.next(answer)),
-      );
-      expectObservable(player$.pipe(map(answerLabel)), '^ 2500ms !').toBe('- 1009ms x 996ms y', {
+      const { session, player$ } = renewedByLicence(model, hot('-a', { a }));
+      expectObservable(player$, '^ 2500ms !').toBe('- 1009ms x 996ms y', {
         x: 'a.mpd S1.1',
         y: 'a.mpd S1.2',
       });
@@ -84,16 +90,8 @@ describe('ssmModel in DRM enforcement (drmEnforced)', () => {
   it('a session stopped from another device: its next licence is refused 1008, a 6003 with isStoppedRemotely, and its teardown still goes out', () => {
     const model = ssmModel({ drmEnforced: true, heartbeatSeconds: 1, latency: 3 });
     testScheduler().run(({ hot, expectObservable }) => {
-      const licence$ = new Subject<LicenceAnswer>();
-      const session = ssmSession(
-        { source$: hot('-a', { a }), licence$ },
-        { transport: model.transport },
-      );
-      const player$ = session.renewals$.pipe(
-        mergeMap((renewal) => model.licence(renewal)),
-        tap((answer) => licence$.next(answer)),
-      );
-      expectObservable(player$.pipe(map(answerLabel)), '^ 2500ms !').toBe('- 1009ms x 996ms y', {
+      const { session, player$ } = renewedByLicence(model, hot('-a', { a }));
+      expectObservable(player$, '^ 2500ms !').toBe('- 1009ms x 996ms y', {
         x: 'a.mpd S1.1',
         y: 'a.mpd refused 1008',
       });
