@@ -123,7 +123,11 @@ describe.each<[string, LicenceTokenPolicy, () => SsmStore]>([
       return { licence$, answered$, licences, control, wire, source$ };
     }
 
-    it('a session renewed only by licence requests survives 10 periods; no heartbeat call; the teardown frees the slot', async () => {
+    /**
+     * An enforced session with its ClearKey player, playing: what it sent, its errors, its stop$,
+     * and the subscription that keeps it running.
+     */
+    async function playing() {
       const { accountId, source } = await enforcedSource({});
       const source$ = new BehaviorSubject<SsmSource | null>(source);
       const player = clearKeyPlayer(source$);
@@ -137,6 +141,11 @@ describe.each<[string, LicenceTokenPolicy, () => SsmStore]>([
       const running = session.session$.subscribe();
       running.add(session.errors$.subscribe((e) => errors.push(e)));
       running.add(player.wire(session));
+      return { accountId, player, sent, stop$, session, errors, running };
+    }
+
+    it('a session renewed only by licence requests survives 10 periods; no heartbeat call; the teardown frees the slot', async () => {
+      const { accountId, player, sent, stop$, session, errors, running } = await playing();
 
       await until(session.session$, (s) => s.status === 'active' && s.renewal === 'licence');
       // The first licence answer switched the session, ten more renewed it, one a period.
@@ -156,19 +165,7 @@ describe.each<[string, LicenceTokenPolicy, () => SsmStore]>([
     });
 
     it('a stop while a licence renewal is on its way: the teardown waits for its answer, uses its token and frees the slot at once', async () => {
-      const { accountId, source } = await enforcedSource({});
-      const source$ = new BehaviorSubject<SsmSource | null>(source);
-      const player = clearKeyPlayer(source$);
-      const { send, sent } = recorded();
-      const stop$ = new Subject<void>();
-      const session = ssmSession(
-        { source$, stop$, licence$: player.licence$ },
-        { transport: send },
-      );
-      const errors: SsmError[] = [];
-      const running = session.session$.subscribe();
-      running.add(session.errors$.subscribe((e) => errors.push(e)));
-      running.add(player.wire(session));
+      const { accountId, player, sent, stop$, session, errors, running } = await playing();
       await until(session.session$, (s) => s.status === 'active' && s.renewal === 'licence');
 
       // The next renewal: the licence server has answered (and, rotating, replaced the token),
