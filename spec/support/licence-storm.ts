@@ -10,7 +10,9 @@ import {
   interval,
   map,
   type Observable,
+  ReplaySubject,
   Subject,
+  type Subscription,
   switchMap,
   tap,
 } from 'rxjs';
@@ -52,7 +54,8 @@ export type LicenceIntent =
   | 'background'
   | 'active'
   | 'remote-stop'
-  | 'lose-licence';
+  | 'lose-licence'
+  | 'resubscribe';
 
 export interface LicenceScenario {
   mode: 'async' | 'sync';
@@ -88,6 +91,7 @@ export function licenceScenario(): fc.Arbitrary<LicenceScenario> {
     'active',
     'remote-stop',
     'lose-licence',
+    'resubscribe',
   );
   return fc.record({
     mode: fc.constantFrom('async' as const, 'sync' as const),
@@ -159,7 +163,8 @@ export function runLicenceStorm(scenario: LicenceScenario): LicenceStormOutcome 
   config.onUnhandledError = (error) => violate(`unhandled error: ${String(error)}`);
   try {
     scheduler.run(() => {
-      const source$ = new Subject<SsmSource | null>();
+      // The latest source for every subscription, as a BehaviorSubject gives it.
+      const source$ = new ReplaySubject<SsmSource | null>(1);
       const stop$ = new Subject<void>();
       const play$ = new Subject<void>();
       const appState$ = new Subject<AppState>();
@@ -244,25 +249,31 @@ export function runLicenceStorm(scenario: LicenceScenario): LicenceStormOutcome 
             )
           : EMPTY;
 
-      const running = [
-        session.session$.subscribe({
-          next: (state) => {
-            last = state;
-            states.push(`${scheduler.now()} ${label(state)}`);
-          },
-          error: (error) => violate(`session$ errored: ${String(error)}`),
-        }),
-        session.errors$.subscribe({
-          next: (error) => {
-            errors.push(error);
-            errorLines.push(`${scheduler.now()} ${error.code} ${error.message}`);
-          },
-          error: (error) => violate(`errors$ errored: ${String(error)}`),
-        }),
-        player$.subscribe(),
-        firstLicence$.subscribe(),
-        cdm$.subscribe(),
-      ];
+      const running: Subscription[] = [];
+      const subscribeAll = () =>
+        running.push(
+          session.session$.subscribe({
+            next: (state) => {
+              last = state;
+              states.push(`${scheduler.now()} ${label(state)}`);
+            },
+            error: (error) => violate(`session$ errored: ${String(error)}`),
+          }),
+          session.errors$.subscribe({
+            next: (error) => {
+              errors.push(error);
+              errorLines.push(`${scheduler.now()} ${error.code} ${error.message}`);
+            },
+            error: (error) => violate(`errors$ errored: ${String(error)}`),
+          }),
+          player$.subscribe(),
+          firstLicence$.subscribe(),
+          cdm$.subscribe(),
+        );
+      const unsubscribeAll = () => {
+        for (const subscription of running.splice(0)) subscription.unsubscribe();
+      };
+      subscribeAll();
 
       let at = 1;
       for (const { gap, intent } of scenario.steps) {
@@ -273,7 +284,11 @@ export function runLicenceStorm(scenario: LicenceScenario): LicenceStormOutcome 
           else if (intent === 'play') play$.next();
           else if (intent === 'background' || intent === 'active') appState$.next(intent);
           else if (intent === 'lose-licence') lose += 1;
-          else if (intent === 'remote-stop' && last?.status === 'active') {
+          else if (intent === 'resubscribe') {
+            // The app lets go of the session and takes it again at once (a remount).
+            unsubscribeAll();
+            subscribeAll();
+          } else if (intent === 'remote-stop' && last?.status === 'active') {
             // Another device of the account stops this session.
             const id = /^S(\d+)/.exec(last.sessionToken)?.[1];
             stopSession(last.source, `sid-${id}`, { transport: model.transport })
@@ -286,9 +301,6 @@ export function runLicenceStorm(scenario: LicenceScenario): LicenceStormOutcome 
       const endAt = at + 3 * PERIOD_MS;
       scheduler.schedule(() => appState$.next('active'), at + 1);
       if (scenario.ending === 'stop') scheduler.schedule(() => stop$.next(), endAt);
-      const unsubscribeAll = () => {
-        for (const subscription of running) subscription.unsubscribe();
-      };
       if (scenario.ending === 'unsubscribe') scheduler.schedule(unsubscribeAll, endAt);
       // A teardown may wait for the answer to a renewal in flight: at most a period.
       const checkAt = endAt + PERIOD_MS + 100;
@@ -308,7 +320,7 @@ export function runLicenceStorm(scenario: LicenceScenario): LicenceStormOutcome 
           const teardowns = errors.filter((e) => e.code === 6002);
           if (failed.length > 0 || teardowns.length > lateAnswers) {
             const messages = [...failed, ...teardowns].map((e) => e.message);
-            violate(`a calm run had ${messages.join('; ')} (${lateAnswers} unasked races)`);
+            violate(`a calm run had ${messages.join('; ')} (${lateAnswers} late licence answers)`);
           }
           if (staleLicenceRequests > 0) {
             violate(`${staleLicenceRequests} licence request(s) with a rotated-out token`);

@@ -1,6 +1,7 @@
-import { map, mergeMap, type Observable } from 'rxjs';
+import { map, mergeMap, type Observable, switchMap, takeUntil } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
+  label,
   labels,
   requestLog,
   SSM_URL,
@@ -464,6 +465,56 @@ describe.each([
             '1503 teardown L1',
             '1601 teardown L9',
           ],
+    );
+  });
+
+  it('20. the last unsubscribe while a licence renewal waits, then a new subscription to the same source: its licence answers are not the old session’s', () => {
+    let transport = scriptedTransport(() => {
+      throw new Error('unused');
+    });
+    const states: string[] = [];
+    const scheduler = testScheduler();
+    scheduler.run(({ hot, cold }) => {
+      transport = scripted(cold);
+      const session = ssmSession(
+        {
+          // Each subscription wants a at once.
+          source$: cold('a', { a }),
+          // L1 switches the first session; L9 at 1150 answers the second one.
+          licence$: hot('- 9ms x 1139ms y', {
+            x: licence('a.mpd', 'L1'),
+            y: licence('a.mpd', 'L9'),
+          }),
+        },
+        { transport, syncMode, heartbeatRetries: 1 },
+      );
+      // The renewal asked at 1002 waits for its answer when the app unsubscribes at 1100 and
+      // subscribes again at once.
+      const seen = (from: number, to: number) =>
+        cold(`${from}ms x`).pipe(
+          switchMap(() => session.session$),
+          takeUntil(cold(`${to}ms x`)),
+          map((state) => `${scheduler.now()} ${label(state)}`),
+        );
+      seen(0, 1100).subscribe((line) => states.push(line));
+      seen(1100, 1600).subscribe((line) => states.push(line));
+    });
+    expect(states).toEqual([
+      '0 idle',
+      '0 setup a',
+      '2 active a S1',
+      '10 licence a L1',
+      // The new subscription sees the first session's teardown, still waiting.
+      '1100 down a',
+      '1100 setup a',
+      ...(syncMode ? ['1506 active a S2'] : ['1102 active a S2', '1150 licence a L9']),
+    ]);
+    // The first session's teardown keeps L1 at the end of its try; L9 is the second one's
+    // (in sync mode, which sets it up after that teardown, an answer for nobody).
+    expect(requestLog(transport)).toEqual(
+      syncMode
+        ? ['0 setup ct-a', '1502 teardown L1', '1504 setup ct-a', '1600 teardown S2']
+        : ['0 setup ct-a', '1100 setup ct-a', '1502 teardown L1', '1600 teardown L9'],
     );
   });
 

@@ -193,9 +193,9 @@ export function liveSession(
       merge(
         answers$.pipe(
           // Once a new session of this source is wanted, its licences have this `src` too.
-          filter(() => ctx.wantedSrc !== source.src),
+          filter(() => ctx.lane.wantedSrc !== source.src),
           // One that cannot go in a header is refused by the transport: a 6002, nothing sent.
-          map(({ sessionToken: token }) => token ?? asked),
+          map((answer) => answer.sessionToken ?? asked),
           // Licence answers that fail leave the wait to the end of the try: the teardown stays.
           catchError(() => EMPTY),
         ),

@@ -24,6 +24,11 @@ export interface PendingTeardown {
  * teardown after the last unsubscribe must still go out.
  */
 export interface RequestLane {
+  /**
+   * The `src` the pipeline wants a session for now, if any, whichever subscription: kept with the
+   * lane, which outlives them, so a teardown still waiting sees what the next one wants.
+   */
+  wantedSrc?: string;
   /** Queues a setup or teardown job in the mode's order; returns its outcome, replayed. */
   queue<T>(job: Observable<T>): Observable<T>;
   /** Queues a teardown job, tracked as pending until it completes. */

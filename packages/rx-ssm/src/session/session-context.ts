@@ -44,8 +44,6 @@ export interface SessionContext {
   readonly play$: Observable<unknown>;
   /** Licence answers, shared. */
   readonly licence$: Observable<LicenceAnswer>;
-  /** The `src` the pipeline wants a session for now, if any: kept by the pipeline. */
-  wantedSrc?: string;
   /** Widevine renewals asked for by the player; the live session takes them. */
   readonly widevine$: Observable<WidevineJob>;
   /** Takes the errors for `errors$`. */

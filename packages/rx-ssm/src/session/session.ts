@@ -112,11 +112,11 @@ function ssmPipeline(
     }
     const wanted$ = wantedSource(source$, play$, intents.stop$).pipe(
       tap((source) => {
-        ctx.wantedSrc = source?.src;
+        lane.wantedSrc = source?.src;
       }),
-      // Unsubscribed: nothing is wanted any more.
+      // Unsubscribed: nothing is wanted until the next subscription says.
       finalize(() => {
-        ctx.wantedSrc = undefined;
+        lane.wantedSrc = undefined;
       }),
       share(),
     );
