@@ -1,4 +1,4 @@
-import { map, mergeMap, type Observable, switchMap, takeUntil } from 'rxjs';
+import { map, mergeMap, NEVER, type Observable, switchMap, takeUntil } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   label,
@@ -669,4 +669,80 @@ describe.each([
       '1201 teardown L1',
     ]);
   });
+});
+
+describe('answers a session cannot use', () => {
+  it('17. a licence answer whose token a header cannot carry is a fatal 6003; the token goes nowhere', () => {
+    let transport = scriptedTransport(() => NEVER);
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold);
+      const { session$, errors$, authorization$ } = ssmSession(
+        {
+          source$: hot('-a', { a }),
+          licence$: hot('- 9ms x', { x: { src: 'a.mpd', sessionToken: 'L1\r\nX-Evil: 1' } }),
+        },
+        { transport },
+      );
+      expectObservable(labels(session$), '^ 2000ms !').toBe('is-A------E', {
+        i: 'idle',
+        s: 'setup a',
+        A: 'active a S1',
+        E: 'error a 6003',
+      });
+      expectObservable(
+        errors$.pipe(map((e) => `${e.code} ${e.fatal} ${e.message}`)),
+        '^ 2000ms !',
+      ).toBe('- 9ms e', {
+        e: '6003 true a licence answer carried a session token a header cannot carry',
+      });
+      expectObservable(authorization$, '^ 2000ms !').toBe('n--a------n', {
+        n: null,
+        a: 'ct-a,S1',
+      });
+    });
+    // No heartbeat and no teardown: the server rotated the session to a token nobody can send.
+    expect(requestLog(transport)).toEqual(['1 setup ct-a']);
+  });
+
+  it.each([
+    ['no license', { sessionToken: 'W1' }],
+    ['a license that is not base64', { sessionToken: 'W1', license: 'not base64!' }],
+  ])(
+    '19. a Widevine renewal answered 200 with %s is a fatal 6003, and renewWidevine errors with it',
+    (_case, body) => {
+      let transport = scriptedTransport(() => NEVER);
+      testScheduler().run(({ hot, cold, expectObservable }) => {
+        transport = scripted(cold, (req) =>
+          req.call === 'renewal' ? cold('--r|', { r: ok(body) }) : undefined,
+        );
+        const session = ssmSession(
+          {
+            source$: hot('-a', { a }),
+            licence$: hot('- 9ms x', { x: { src: 'a.mpd', drmEnforced: true } }),
+          },
+          { transport },
+        );
+        const renewed$ = hot('- 499ms w').pipe(
+          mergeMap(() => session.renewWidevine(new Uint8Array([1]))),
+        );
+        expectObservable(labels(session.session$), '^ 800ms !').toBe('is-A------x 491ms E', {
+          i: 'idle',
+          s: 'setup a',
+          A: 'active a S1',
+          x: 'licence a S1',
+          E: 'error a 6003',
+        });
+        const failure = expect.objectContaining({
+          code: 6003,
+          fatal: true,
+          httpStatus: 200,
+          message: expect.stringContaining('answered HTTP 200 but without a base64 license'),
+        });
+        expectObservable(session.errors$, '^ 800ms !').toBe('- 501ms e', { e: failure });
+        expectObservable(renewed$, '^ 800ms !').toBe('- 501ms #', undefined, failure);
+      });
+      // Not retried (the server answered), and no further request for that session, as for a 4xx.
+      expect(requestLog(transport)).toEqual(['1 setup ct-a', '500 renewal S1']);
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { EMPTY, map, NEVER, type Observable } from 'rxjs';
+import { EMPTY, map, NEVER, type Observable, takeUntil } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   HEARTBEAT_URL,
@@ -876,5 +876,75 @@ describe('edges', () => {
         e: `SSM setup got no response: the transport completed without a response (${SETUP_URL})`,
       });
     });
+  });
+});
+
+/**
+ * A zap while the old session's heartbeat is in flight: the teardown waits for that heartbeat's
+ * answer, which decides whether the server still holds the session and with which token.
+ */
+describe.each([
+  ['async', false],
+  ['sync', true],
+])('the answer of a heartbeat in flight at a zap (%s)', (_mode, syncMode) => {
+  /**
+   * Setup of `a` at 1, its heartbeat at 1003 answered at 1503 with `answer`, a zap to `b` at 1200:
+   * the requests sent (the last, `b`'s teardown when the test unsubscribes at 1601), and `b`
+   * active by 1600 with no error on the way.
+   */
+  function zapDuringHeartbeat(answer: SsmResponse | 'no response') {
+    let transport = scriptedTransport(() => NEVER);
+    const states: string[] = [];
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      transport = scripted(cold, {}, (req) =>
+        req.call === 'heartbeat' && req.headers['nv-authorizations'] === 'S1'
+          ? answer === 'no response'
+            ? cold('500ms #')
+            : cold('500ms r|', { r: answer })
+          : undefined,
+      );
+      const { session$, errors$ } = ssmSession(
+        { source$: hot('-a 1198ms b', { a, b }) },
+        { transport, syncMode },
+      );
+      // The failure of a heartbeat of a session already left is nobody's error.
+      expectObservable(errors$, '^ 1600ms !').toBe('');
+      labels(session$)
+        .pipe(takeUntil(cold('1600ms x')))
+        .subscribe((label) => states.push(`${label}`));
+    });
+    expect(states.at(-1)).toBe('active b S2');
+    expect(states.filter((label) => label.startsWith('error'))).toEqual([]);
+    return requestLog(transport);
+  }
+
+  /**
+   * The requests when the old session's teardown goes out with `token` once the heartbeat is
+   * answered (none: no teardown): async sets `b` up at the zap, sync after that teardown.
+   */
+  const expected = (token?: string) => {
+    const teardown = token ? [`1503 teardown ${token}`] : [];
+    return syncMode
+      ? ['1 setup ct-a', '1003 heartbeat S1', ...teardown, `${token ? 1505 : 1503} setup ct-b`]
+      : ['1 setup ct-a', '1003 heartbeat S1', '1200 setup ct-b', ...teardown];
+  };
+
+  it.each<[string, SsmResponse | 'no response']>([
+    ['a 5xx (the server may still hold the session)', refused(503, 1005)],
+    ['no response at all (the same)', 'no response'],
+    ['a stop from another device (403/1008: best effort)', refused(403, 1008)],
+  ])('%s: the teardown goes out with the token the heartbeat sent', (_case, answer) => {
+    expect(zapDuringHeartbeat(answer)).toEqual([...expected('S1'), '1601 teardown S2']);
+  });
+
+  it('a refusal (401/1003): the server holds no such session, so no teardown is sent', () => {
+    expect(zapDuringHeartbeat(refused(401, 1003))).toEqual([...expected(), '1601 teardown S2']);
+  });
+
+  it('a success: the teardown uses the token it brought', () => {
+    expect(zapDuringHeartbeat(ok({ sessionToken: 'H9' }))).toEqual([
+      ...expected('H9'),
+      '1601 teardown S2',
+    ]);
   });
 });
