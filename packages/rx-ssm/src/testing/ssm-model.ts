@@ -187,23 +187,11 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
       });
     }
     const sessionToken = token.split(',').pop() ?? '';
-    if (stopped.has(sessionToken)) {
-      if (request.call === 'teardown') {
-        stopped.delete(sessionToken);
-        return ok({});
-      }
-      return {
-        status: 403,
-        body: {
-          errorCode: 1008,
-          message: 'the session was stopped from another device',
-          reason: 'stopped',
-        },
-      };
-    }
-    const found = sessionOf(sessionToken);
-    if (!found) return refused(401, 1003, 'session token unknown, expired or rotated');
-    const [id, session] = found;
+    // A stopped session's teardown has nothing left to do.
+    if (request.call === 'teardown' && stopped.delete(sessionToken)) return ok({});
+    const held = heldBy(sessionToken);
+    if (!Array.isArray(held)) return held;
+    const [id, session] = held;
     if (request.call === 'teardown') {
       live.delete(id);
       return ok({});
@@ -223,6 +211,23 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
     return ok({ sessionToken: rotate(id, session) });
   };
 
+  /** The live session of a session token, or the refusal its renewal gets (1008, 1003). */
+  const heldBy = (sessionToken: string): [number, ModelSession] | SsmResponse => {
+    if (stopped.has(sessionToken)) {
+      return {
+        status: 403,
+        body: {
+          errorCode: 1008,
+          message: 'the session was stopped from another device',
+          reason: 'stopped',
+        },
+      };
+    }
+    return (
+      sessionOf(sessionToken) ?? refused(401, 1003, 'session token unknown, expired or rotated')
+    );
+  };
+
   /** Renews a session and gives it its next token. */
   const rotate = (id: number, session: ModelSession): string => {
     session.rotations += 1;
@@ -234,16 +239,13 @@ export function ssmModel(options: SsmModelOptions = {}): SsmModel {
   const licenceAnswer = (source: SsmSource, sessionToken: string): LicenceAnswer => {
     expire();
     const { src } = source;
-    if (stopped.has(sessionToken)) {
-      const message = 'the session was stopped from another device';
-      return { src, refused: { httpStatus: 403, serverCode: 1008, message } };
+    const held = heldBy(sessionToken);
+    if (!Array.isArray(held)) {
+      // The refusal as the licence server answers it, handed on as the adapters do.
+      const { errorCode, message } = held.body as { errorCode: number; message: string };
+      return { src, refused: { httpStatus: held.status, serverCode: errorCode, message } };
     }
-    const found = sessionOf(sessionToken);
-    if (!found) {
-      const message = 'session token unknown, expired or rotated';
-      return { src, refused: { httpStatus: 401, serverCode: 1003, message } };
-    }
-    return drmEnforced ? { src, sessionToken: rotate(...found) } : { src };
+    return drmEnforced ? { src, sessionToken: rotate(...held) } : { src };
   };
 
   const transport = scriptedTransport(
