@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import {
   catchError,
-  config,
   delay,
   distinctUntilChanged,
   EMPTY,
@@ -27,6 +26,7 @@ import {
 } from '../../packages/rx-ssm/src/index.js';
 import { ssmModel } from '../../packages/rx-ssm/src/testing/index.js';
 import { label, ssmSource, testScheduler } from './marbles.js';
+import { runWatched } from './virtual-storm.js';
 
 /**
  * Storms of sessions renewed by their licence (DRM enforcement), in `TestScheduler` virtual time
@@ -159,189 +159,172 @@ export function runLicenceStorm(scenario: LicenceScenario): LicenceStormOutcome 
   let lose = 0;
   let last: SsmState | undefined;
 
-  const unhandled = config.onUnhandledError;
-  config.onUnhandledError = (error) => violate(`unhandled error: ${String(error)}`);
-  try {
-    scheduler.run(() => {
-      // The latest source for every subscription, as a BehaviorSubject gives it.
-      const source$ = new ReplaySubject<SsmSource | null>(1);
-      const stop$ = new Subject<void>();
-      const play$ = new Subject<void>();
-      const appState$ = new Subject<AppState>();
-      const licence$ = new Subject<LicenceAnswer>();
-      const session = ssmSession(
-        { source$, stop$, play$, appState$, licence$ },
-        { transport: model.transport, syncMode: scenario.mode === 'sync', scheduler },
-      );
+  runWatched(scheduler, violate, () => {
+    // The latest source for every subscription, as a BehaviorSubject gives it.
+    const source$ = new ReplaySubject<SsmSource | null>(1);
+    const stop$ = new Subject<void>();
+    const play$ = new Subject<void>();
+    const appState$ = new Subject<AppState>();
+    const licence$ = new Subject<LicenceAnswer>();
+    const session = ssmSession(
+      { source$, stop$, play$, appState$, licence$ },
+      { transport: model.transport, syncMode: scenario.mode === 'sync', scheduler },
+    );
 
-      const sessionOf = (token: string) => /^S(\d+)/.exec(token)?.[1];
-      /**
-       * A licence request: the licence server's answer goes on `licence$` `playerLatency` later,
-       * unless the player loses it. Sent on its own, as a player's request is: it runs to its
-       * answer whoever stopped listening to `renewals$` (an app that unsubscribed meanwhile).
-       */
-      const requestLicence = (source: SsmSource, sessionToken: string, asked: boolean) =>
-        model
-          .licence({ source, sessionToken })
-          .pipe(
-            delay(scenario.playerLatency, scheduler),
-            tap((answer) => {
-              if (answer.refused?.serverCode === 1003) staleLicenceRequests += 1;
-              // Answered after its session ended: is it lost to the SDK?
-              const current = last?.status === 'active' ? sessionOf(last.sessionToken) : undefined;
-              if (current === sessionOf(sessionToken)) return;
-              const again =
-                last !== undefined && 'source' in last && last.source.src === source.src;
-              if (!asked || again) lateAnswers += 1;
-            }),
-            filter(() => {
-              if (lose === 0) return true;
-              lose -= 1;
-              return false;
-            }),
+    const sessionOf = (token: string) => /^S(\d+)/.exec(token)?.[1];
+    /**
+     * A licence request: the licence server's answer goes on `licence$` `playerLatency` later,
+     * unless the player loses it. Sent on its own, as a player's request is: it runs to its
+     * answer whoever stopped listening to `renewals$` (an app that unsubscribed meanwhile).
+     */
+    const requestLicence = (source: SsmSource, sessionToken: string, asked: boolean) =>
+      model
+        .licence({ source, sessionToken })
+        .pipe(
+          delay(scenario.playerLatency, scheduler),
+          tap((answer) => {
+            if (answer.refused?.serverCode === 1003) staleLicenceRequests += 1;
+            // Answered after its session ended: is it lost to the SDK?
+            const current = last?.status === 'active' ? sessionOf(last.sessionToken) : undefined;
+            if (current === sessionOf(sessionToken)) return;
+            const again = last !== undefined && 'source' in last && last.source.src === source.src;
+            if (!asked || again) lateAnswers += 1;
+          }),
+          filter(() => {
+            if (lose === 0) return true;
+            lose -= 1;
+            return false;
+          }),
+        )
+        .subscribe((answer) => licence$.next(answer));
+    // A session's first `active`: the token the setup granted, still in heartbeat mode.
+    const firstActive$ = session.session$.pipe(
+      filter(
+        (state): state is Extract<SsmState, { status: 'active' }> =>
+          state.status === 'active' &&
+          state.renewal === 'heartbeat' &&
+          /^S\d+$/.test(state.sessionToken),
+      ),
+      distinctUntilChanged((x, y) => x.sessionToken === y.sessionToken),
+    );
+    const player$: Observable<unknown> =
+      scenario.drm === 'playready'
+        ? session.renewals$.pipe(
+            tap((renewal) => requestLicence(renewal.source, renewal.sessionToken, true)),
           )
-          .subscribe((answer) => licence$.next(answer));
-      // A session's first `active`: the token the setup granted, still in heartbeat mode.
-      const firstActive$ = session.session$.pipe(
-        filter(
-          (state): state is Extract<SsmState, { status: 'active' }> =>
-            state.status === 'active' &&
-            state.renewal === 'heartbeat' &&
-            /^S\d+$/.test(state.sessionToken),
-        ),
-        distinctUntilChanged((x, y) => x.sessionToken === y.sessionToken),
-      );
-      const player$: Observable<unknown> =
-        scenario.drm === 'playready'
-          ? session.renewals$.pipe(
-              tap((renewal) => requestLicence(renewal.source, renewal.sessionToken, true)),
-            )
-          : firstActive$.pipe(
-              delay(scenario.playerLatency, scheduler),
-              map((state): LicenceAnswer => ({ src: state.source.src, drmEnforced: true })),
-              tap((answer) => licence$.next(answer)),
-            );
-      const firstLicence$ =
-        scenario.drm === 'playready' && scenario.firstLicence
-          ? firstActive$.pipe(
-              tap((state) => requestLicence(state.source, state.sessionToken, false)),
-            )
-          : EMPTY;
-      // The CDM: a renewal every 400 ms while the session is renewed by its licence.
-      const cdm$ =
-        scenario.drm === 'widevine'
-          ? session.session$.pipe(
-              map((state) =>
-                state.status === 'active' && state.renewal === 'licence' ? state.source.src : '',
-              ),
-              distinctUntilChanged(),
-              switchMap((src) =>
-                src === ''
-                  ? EMPTY
-                  : interval(400, scheduler).pipe(
-                      exhaustMap(() =>
-                        session
-                          .renewWidevine(new TextEncoder().encode(`challenge ${src}`))
-                          .pipe(catchError(() => EMPTY)),
-                      ),
+        : firstActive$.pipe(
+            delay(scenario.playerLatency, scheduler),
+            map((state): LicenceAnswer => ({ src: state.source.src, drmEnforced: true })),
+            tap((answer) => licence$.next(answer)),
+          );
+    const firstLicence$ =
+      scenario.drm === 'playready' && scenario.firstLicence
+        ? firstActive$.pipe(tap((state) => requestLicence(state.source, state.sessionToken, false)))
+        : EMPTY;
+    // The CDM: a renewal every 400 ms while the session is renewed by its licence.
+    const cdm$ =
+      scenario.drm === 'widevine'
+        ? session.session$.pipe(
+            map((state) =>
+              state.status === 'active' && state.renewal === 'licence' ? state.source.src : '',
+            ),
+            distinctUntilChanged(),
+            switchMap((src) =>
+              src === ''
+                ? EMPTY
+                : interval(400, scheduler).pipe(
+                    exhaustMap(() =>
+                      session
+                        .renewWidevine(new TextEncoder().encode(`challenge ${src}`))
+                        .pipe(catchError(() => EMPTY)),
                     ),
-              ),
-            )
-          : EMPTY;
+                  ),
+            ),
+          )
+        : EMPTY;
 
-      const running: Subscription[] = [];
-      const subscribeAll = () =>
-        running.push(
-          session.session$.subscribe({
-            next: (state) => {
-              last = state;
-              states.push(`${scheduler.now()} ${label(state)}`);
-            },
-            error: (error) => violate(`session$ errored: ${String(error)}`),
-          }),
-          session.errors$.subscribe({
-            next: (error) => {
-              errors.push(error);
-              errorLines.push(`${scheduler.now()} ${error.code} ${error.message}`);
-            },
-            error: (error) => violate(`errors$ errored: ${String(error)}`),
-          }),
-          player$.subscribe(),
-          firstLicence$.subscribe(),
-          cdm$.subscribe(),
-        );
-      const unsubscribeAll = () => {
-        for (const subscription of running.splice(0)) subscription.unsubscribe();
-      };
-      subscribeAll();
+    const running: Subscription[] = [];
+    const subscribeAll = () =>
+      running.push(
+        session.session$.subscribe({
+          next: (state) => {
+            last = state;
+            states.push(`${scheduler.now()} ${label(state)}`);
+          },
+          error: (error) => violate(`session$ errored: ${String(error)}`),
+        }),
+        session.errors$.subscribe({
+          next: (error) => {
+            errors.push(error);
+            errorLines.push(`${scheduler.now()} ${error.code} ${error.message}`);
+          },
+          error: (error) => violate(`errors$ errored: ${String(error)}`),
+        }),
+        player$.subscribe(),
+        firstLicence$.subscribe(),
+        cdm$.subscribe(),
+      );
+    const unsubscribeAll = () => {
+      for (const subscription of running.splice(0)) subscription.unsubscribe();
+    };
+    subscribeAll();
 
-      let at = 1;
-      for (const { gap, intent } of scenario.steps) {
-        at += gap;
-        scheduler.schedule(() => {
-          if (intent in SOURCES) source$.next(SOURCES[intent] ?? null);
-          else if (intent === 'stop') stop$.next();
-          else if (intent === 'play') play$.next();
-          else if (intent === 'background' || intent === 'active') appState$.next(intent);
-          else if (intent === 'lose-licence') lose += 1;
-          else if (intent === 'resubscribe') {
-            // The app lets go of the session and takes it again at once (a remount).
-            unsubscribeAll();
-            subscribeAll();
-          } else if (intent === 'remote-stop' && last?.status === 'active') {
-            // Another device of the account stops this session.
-            const id = /^S(\d+)/.exec(last.sessionToken)?.[1];
-            stopSession(last.source, `sid-${id}`, { transport: model.transport })
-              .pipe(catchError(() => EMPTY))
-              .subscribe();
-          }
-        }, at);
-      }
-      // Back to the foreground, then the ending, then what is left checked once it settled.
-      const endAt = at + 3 * PERIOD_MS;
-      scheduler.schedule(() => appState$.next('active'), at + 1);
-      if (scenario.ending === 'stop') scheduler.schedule(() => stop$.next(), endAt);
-      if (scenario.ending === 'unsubscribe') scheduler.schedule(unsubscribeAll, endAt);
-      // A teardown may wait for the answer to a renewal in flight: at most a period.
-      const checkAt = endAt + PERIOD_MS + 100;
+    let at = 1;
+    for (const { gap, intent } of scenario.steps) {
+      at += gap;
       scheduler.schedule(() => {
-        if (scenario.ending === 'stop' && last?.status !== 'idle') {
-          violate(`after the final stop the state is "${last && label(last)}", not idle`);
+        if (intent in SOURCES) source$.next(SOURCES[intent] ?? null);
+        else if (intent === 'stop') stop$.next();
+        else if (intent === 'play') play$.next();
+        else if (intent === 'background' || intent === 'active') appState$.next(intent);
+        else if (intent === 'lose-licence') lose += 1;
+        else if (intent === 'resubscribe') {
+          // The app lets go of the session and takes it again at once (a remount).
+          unsubscribeAll();
+          subscribeAll();
+        } else if (intent === 'remote-stop' && last?.status === 'active') {
+          // Another device of the account stops this session.
+          const id = /^S(\d+)/.exec(last.sessionToken)?.[1];
+          stopSession(last.source, `sid-${id}`, { transport: model.transport })
+            .pipe(catchError(() => EMPTY))
+            .subscribe();
         }
-        const lost = errors.filter(
-          (e) => e.code === 6003 && e.fatal && !e.isStoppedRemotely,
-        ).length;
-        const live = model.liveSessions();
-        if (live > lost + lateAnswers) {
-          violate(`the model holds ${live} session(s) at the end, ${lost} + ${lateAnswers} let go`);
+      }, at);
+    }
+    // Back to the foreground, then the ending, then what is left checked once it settled.
+    const endAt = at + 3 * PERIOD_MS;
+    scheduler.schedule(() => appState$.next('active'), at + 1);
+    if (scenario.ending === 'stop') scheduler.schedule(() => stop$.next(), endAt);
+    if (scenario.ending === 'unsubscribe') scheduler.schedule(unsubscribeAll, endAt);
+    // A teardown may wait for the answer to a renewal in flight: at most a period.
+    const checkAt = endAt + PERIOD_MS + 100;
+    scheduler.schedule(() => {
+      if (scenario.ending === 'stop' && last?.status !== 'idle') {
+        violate(`after the final stop the state is "${last && label(last)}", not idle`);
+      }
+      const lost = errors.filter((e) => e.code === 6003 && e.fatal && !e.isStoppedRemotely).length;
+      const live = model.liveSessions();
+      if (live > lost + lateAnswers) {
+        violate(`the model holds ${live} session(s) at the end, ${lost} + ${lateAnswers} let go`);
+      }
+      if (calm) {
+        const failed = errors.filter((e) => e.code === 6003);
+        const teardowns = errors.filter((e) => e.code === 6002);
+        if (failed.length > 0 || teardowns.length > lateAnswers) {
+          const messages = [...failed, ...teardowns].map((e) => e.message);
+          violate(`a calm run had ${messages.join('; ')} (${lateAnswers} late licence answers)`);
         }
-        if (calm) {
-          const failed = errors.filter((e) => e.code === 6003);
-          const teardowns = errors.filter((e) => e.code === 6002);
-          if (failed.length > 0 || teardowns.length > lateAnswers) {
-            const messages = [...failed, ...teardowns].map((e) => e.message);
-            violate(`a calm run had ${messages.join('; ')} (${lateAnswers} late licence answers)`);
-          }
-          if (staleLicenceRequests > 0) {
-            violate(`${staleLicenceRequests} licence request(s) with a rotated-out token`);
-          }
-          if (scenario.mode === 'sync' && model.peakSessions() > 1 + lateAnswers) {
-            violate(`sync: the model held ${model.peakSessions()} sessions at once`);
-          }
+        if (staleLicenceRequests > 0) {
+          violate(`${staleLicenceRequests} licence request(s) with a rotated-out token`);
         }
-        unsubscribeAll();
-      }, checkAt);
-      scheduler.maxFrames = checkAt + 10 * PERIOD_MS;
-    });
-  } catch (error) {
-    violate(`the run threw: ${String(error)}`);
-  } finally {
-    config.onUnhandledError = unhandled;
-  }
-  if (scheduler.actions.length > 0) {
-    violate(`${scheduler.actions.length} timer(s) still scheduled after the unsubscribe`);
-  }
-  for (const action of [...scheduler.actions]) action.unsubscribe();
+        if (scenario.mode === 'sync' && model.peakSessions() > 1 + lateAnswers) {
+          violate(`sync: the model held ${model.peakSessions()} sessions at once`);
+        }
+      }
+      unsubscribeAll();
+    }, checkAt);
+    scheduler.maxFrames = checkAt + 10 * PERIOD_MS;
+  });
   return {
     violations,
     calm,

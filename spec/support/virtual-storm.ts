@@ -1,4 +1,5 @@
 import { config, map, merge, Observable } from 'rxjs';
+import type { RunHelpers, TestScheduler } from 'rxjs/testing';
 import {
   type SsmResponse,
   type SsmTransport,
@@ -86,65 +87,51 @@ export function runVirtualStorm(
   let watch: PipelineWatch | undefined;
   let settled = '';
 
-  const unhandled = config.onUnhandledError;
-  config.onUnhandledError = (error) => violate(`unhandled error: ${String(error)}`);
-  try {
-    scheduler.run(({ hot }) => {
-      scheduler.maxFrames = checkAt + leakFrames;
-      const source$ = hot(marbles.source, STORM_SOURCES);
-      const stop$ = hot(marbles.stop);
-      const play$ = hot(marbles.play);
-      const appState$ = hot(marbles.app, STORM_APP_STATES);
-      hot(marbles.fault, STORM_FAULTS).subscribe(([call, fault]) => model.failNext(call, fault));
-      // Follows the wanted source; subscribed first, so it knows each intent before the pipeline.
-      merge(
-        source$.pipe(map((source): Intent => ({ kind: 'source', key: keyOf(source) }))),
-        stop$.pipe(map((): Intent => ({ kind: 'stop' }))),
-        play$.pipe(map((): Intent => ({ kind: 'play' }))),
-      ).subscribe((intent) => {
-        intended = intend(intended, intent);
-      });
-      const session = ssmSession(
-        { source$, stop$, play$, appState$ },
-        {
-          transport: ledger.transport,
-          syncMode: scenario.mode === 'sync',
-          tokenTimeoutMs: timing.tokenTimeoutMs,
-          scheduler,
-        },
-      );
-      const pipeline = watchPipeline(session, {
-        now,
-        ledger,
-        wanted: () => wantedOf(intended),
-        violate,
-      });
-      watch = pipeline;
-
-      scheduler.schedule(() => {
-        const state = pipeline.last();
-        settled = state ? `${now()} ${label(state)}` : '';
-        if (!settledAsExpected(state, expectation)) {
-          violate(
-            `settled as "${state && label(state)}", expected /${settledPattern(expectation)}/`,
-          );
-        }
-      }, settledAt);
-      if (scenario.ending === 'unsubscribe')
-        scheduler.schedule(() => pipeline.unsubscribe(), endAt);
-      scheduler.schedule(() => {
-        finalChecks(pipeline);
-        if (scenario.ending === 'stop') pipeline.unsubscribe();
-      }, checkAt);
+  runWatched(scheduler, violate, ({ hot }) => {
+    scheduler.maxFrames = checkAt + leakFrames;
+    const source$ = hot(marbles.source, STORM_SOURCES);
+    const stop$ = hot(marbles.stop);
+    const play$ = hot(marbles.play);
+    const appState$ = hot(marbles.app, STORM_APP_STATES);
+    hot(marbles.fault, STORM_FAULTS).subscribe(([call, fault]) => model.failNext(call, fault));
+    // Follows the wanted source; subscribed first, so it knows each intent before the pipeline.
+    merge(
+      source$.pipe(map((source): Intent => ({ kind: 'source', key: keyOf(source) }))),
+      stop$.pipe(map((): Intent => ({ kind: 'stop' }))),
+      play$.pipe(map((): Intent => ({ kind: 'play' }))),
+    ).subscribe((intent) => {
+      intended = intend(intended, intent);
     });
-  } catch (error) {
-    violate(`the run threw: ${String(error)}`);
-  } finally {
-    config.onUnhandledError = unhandled;
-  }
-  const leftover = scheduler.actions.length;
-  if (leftover > 0) violate(`${leftover} timer(s) still scheduled after the unsubscribe`);
-  for (const action of [...scheduler.actions]) action.unsubscribe();
+    const session = ssmSession(
+      { source$, stop$, play$, appState$ },
+      {
+        transport: ledger.transport,
+        syncMode: scenario.mode === 'sync',
+        tokenTimeoutMs: timing.tokenTimeoutMs,
+        scheduler,
+      },
+    );
+    const pipeline = watchPipeline(session, {
+      now,
+      ledger,
+      wanted: () => wantedOf(intended),
+      violate,
+    });
+    watch = pipeline;
+
+    scheduler.schedule(() => {
+      const state = pipeline.last();
+      settled = state ? `${now()} ${label(state)}` : '';
+      if (!settledAsExpected(state, expectation)) {
+        violate(`settled as "${state && label(state)}", expected /${settledPattern(expectation)}/`);
+      }
+    }, settledAt);
+    if (scenario.ending === 'unsubscribe') scheduler.schedule(() => pipeline.unsubscribe(), endAt);
+    scheduler.schedule(() => {
+      finalChecks(pipeline);
+      if (scenario.ending === 'stop') pipeline.unsubscribe();
+    }, checkAt);
+  });
 
   function finalChecks(pipeline: PipelineWatch) {
     const last = pipeline.last();
@@ -205,4 +192,28 @@ export function runVirtualStorm(
 function keyOf(source: (typeof STORM_SOURCES)[keyof typeof STORM_SOURCES]) {
   const found = Object.entries(STORM_SOURCES).find(([, value]) => value === source);
   return (found?.[0] ?? 'n') as keyof typeof STORM_SOURCES;
+}
+
+/**
+ * Runs `body` in `scheduler`'s virtual time as a storm run: an error rxjs could not deliver or
+ * the run throwing is a violation, and so is any timer still scheduled once it ended (those are
+ * then cancelled).
+ */
+export function runWatched(
+  scheduler: TestScheduler,
+  violate: (message: string) => void,
+  body: (helpers: RunHelpers) => void,
+): void {
+  const unhandled = config.onUnhandledError;
+  config.onUnhandledError = (error) => violate(`unhandled error: ${String(error)}`);
+  try {
+    scheduler.run(body);
+  } catch (error) {
+    violate(`the run threw: ${String(error)}`);
+  } finally {
+    config.onUnhandledError = unhandled;
+  }
+  const leftover = scheduler.actions.length;
+  if (leftover > 0) violate(`${leftover} timer(s) still scheduled after the unsubscribe`);
+  for (const action of [...scheduler.actions]) action.unsubscribe();
 }
